@@ -1,0 +1,22 @@
+# The two commands of the README. Both run the idempotent set-up first.
+PY := .venv/bin/python
+SPEC ?= examples/qs3_array.yaml
+OUT ?= out
+
+.PHONY: setup demo test lint clean
+
+setup:
+	@./.ci/setup
+
+demo: setup
+	.venv/bin/paradisk demo $(SPEC) -o $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
+	.venv/bin/ruff check .
+
+lint: setup
+	.venv/bin/ruff check .
+
+clean:
+	rm -rf $(OUT) .pytest_cache
