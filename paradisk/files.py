@@ -1,0 +1,54 @@
+"""Atomic file output: a reader never sees a half-written file, a killed writer leaves none.
+
+Each write goes to a temporary file in the destination directory, is flushed and fsynced, then
+renamed over the destination (``os.replace`` is atomic on POSIX within one file system).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, creating parent directories; returns the path."""
+    return atomic_write_with(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (newlines kept as given)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write ``obj`` as indented, key-sorted JSON (deterministic bytes) atomically."""
+    text = json.dumps(obj, indent=2, sort_keys=True, allow_nan=True) + "\n"
+    return atomic_write_text(path, text)
+
+
+def atomic_write_with(
+    path: str | os.PathLike[str], writer: Callable[[str], Any], suffix: str | None = None
+) -> Path:
+    """Let ``writer(tmp_path)`` write a file (e.g. a library's ``save(path)``), then move it to
+    ``path`` atomically. ``suffix`` is the temporary file's extension (default: the target's),
+    for writers that pick the format from it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix,
+        dir=path.parent,
+    )
+    os.close(fd)
+    try:
+        writer(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
