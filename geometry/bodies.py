@@ -103,7 +103,7 @@ class Body(BaseModel):
         shell = body.buffer(coating.thickness_um, quad_segs=16).difference(body)
         zmin = 0.0 if (self.surroundings.substrate or self.surroundings.substrate_halfspace) \
             else -math.inf
-        minx, miny, maxx, maxy = shell.bounds
+        _, miny, maxx, maxy = shell.bounds
         keep = shapely.box(0.0, max(zmin, miny - 1.0), maxx + 1.0, maxy + 1.0)
         return shell.intersection(keep)
 
