@@ -1,0 +1,326 @@
+"""Colloidal nanocrystal materials: band-edge cross-sections, shifts, lifetimes (PHYSICS.md s. 4).
+
+Spectral conventions
+--------------------
+Every spectral function takes wavelengths in nm and works internally in photon energy (eV),
+``E = 1239.84198 / lambda_nm``. The shifts of the paper's Eq. 5 are applied in energy:
+
+- ``stokes_shift_meV`` (D_S > 0): the emission maximum of the 0-X transition lies D_S below the
+  absorption maximum.
+- ``xx_splitting_meV`` (D_XX > 0): the XX-X transition lies D_XX *above* the X-0 transition
+  (biexciton emission blue of exciton emission: Coulomb repulsion in CdSe/CdS heterostructures,
+  paper p. 3). A negative value is a bound biexciton (red-shifted XX emission).
+
+``sigma0_cm2(lambda)`` is the absorption cross-section spectrum of the band-edge 0-X transition
+per particle (cm^2). It is either a Gaussian in energy centred on the absorption maximum
+``emission_peak_eV + stokes_shift`` with peak value ``sigma0_peak_cm2``, or a measured spectrum
+read from ``absorption_spectrum_file`` (CSV with columns ``wavelength_nm`` and ``sigma_cm2``;
+a column ``relative`` instead of ``sigma_cm2`` is scaled so that its maximum is
+``sigma0_peak_cm2``). A Gaussian band edge matters for the physics: the red tail of the
+absorption must fall faster than exponentially for the Stokes-shifted emission to win far on
+the red side (paper Fig. S13).
+
+``sigma_high_cm2(lambda)``: absorption by transitions above the band edge (higher hole and
+electron levels, the CdS shell), modelled as a smooth step ``sigma_high_ratio * sigma0_peak *
+0.5 * erfc(-(E - E_onset) / width)`` with E_onset ``high_onset_meV`` above the 0-X absorption
+maximum. It is not bleached by the pump (Eq. 5).
+
+Platelets
+---------
+In large nanoplatelets more than two excitons coexist at the band edge (paper p. 8, its ref. 35).
+The model treats a particle as ``independent_sites`` independent three-level emitters (exciton
+coherence areas) that share the particle's cross-sections equally: each site absorbs on average
+N / sites photons, populations are Poisson per site, and the gain per particle is
+``sites * C * (sigma0 / sites) * g_hat(N / sites) = C * sigma0 * g_hat(N / sites)``. The figure
+of merit K is unchanged and the threshold N is ``sites`` times that of a one-site particle with
+the same K, which is the behaviour the paper reports (NPL thresholds above N = 2 while QS lase
+below N = 0.5). ``independent_sites = 1`` for dots and shells.
+
+Sources: the paper's supporting Tables S1-S3 (sizes, cross-sections, quantum yields per sample)
+are not available; every preset number below says whether it is from the paper's main text,
+from the literature, or an assumption of plausible order of magnitude.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from scipy.special import erfc
+
+HC_EV_NM = 1239.84198  # h c in eV nm (CODATA 2018)
+FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
+
+
+def energy_eV(wavelength_nm: ArrayLike) -> NDArray[np.float64]:
+    """Photon energy (eV) of a vacuum wavelength (nm)."""
+    return HC_EV_NM / np.asarray(wavelength_nm, dtype=float)
+
+
+def wavelength_nm(energy: ArrayLike) -> NDArray[np.float64]:
+    """Vacuum wavelength (nm) of a photon energy (eV)."""
+    return HC_EV_NM / np.asarray(energy, dtype=float)
+
+
+@lru_cache(maxsize=16)
+def _read_spectrum(
+    path: str, mtime_ns: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
+    """(energies eV ascending, values, values_are_absolute) read from a spectrum CSV."""
+    del mtime_ns  # part of the cache key only
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(line for line in f if not line.lstrip().startswith("#"))]
+    if not rows:
+        raise ValueError(f"absorption_spectrum_file {path!r}: no data rows")
+    cols = set(rows[0])
+    if "wavelength_nm" not in cols or not ({"sigma_cm2", "relative"} & cols):
+        raise ValueError(
+            f"absorption_spectrum_file {path!r}: needs columns wavelength_nm and sigma_cm2 "
+            f"(absolute, cm^2) or relative (scaled to sigma0_peak_cm2); found {sorted(cols)}"
+        )
+    absolute = "sigma_cm2" in cols
+    key = "sigma_cm2" if absolute else "relative"
+    try:
+        lam = np.array([float(r["wavelength_nm"]) for r in rows])
+        val = np.array([float(r[key]) for r in rows])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"absorption_spectrum_file {path!r}: non-numeric value ({exc})") from exc
+    if np.any(~np.isfinite(lam)) or np.any(lam <= 0) or np.any(~np.isfinite(val)):
+        raise ValueError(f"absorption_spectrum_file {path!r}: wavelengths must be > 0, finite")
+    if np.any(val < 0) or val.max() <= 0:
+        raise ValueError(f"absorption_spectrum_file {path!r}: {key} must be >= 0, not all 0")
+    e = HC_EV_NM / lam
+    order = np.argsort(e)
+    e, val = e[order], val[order]
+    if np.any(np.diff(e) <= 0):
+        raise ValueError(f"absorption_spectrum_file {path!r}: duplicate wavelengths")
+    return e, val, absolute
+
+
+class NanocrystalMaterial(BaseModel):
+    """Optical constants of one nanocrystal sample (per particle)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    emission_peak_nm: float = Field(
+        gt=350.0, lt=2000.0, description="maximum of the X-0 spontaneous emission, nm"
+    )
+    linewidth_fwhm_meV: float = Field(
+        gt=1.0, le=500.0, description="FWHM of the Gaussian 0-X band-edge line (energy), meV"
+    )
+    stokes_shift_meV: float = Field(
+        ge=0.0, le=300.0, description="0-X absorption maximum minus emission maximum, meV"
+    )
+    xx_splitting_meV: float = Field(
+        ge=-200.0, le=200.0, description="XX-X minus X-0 transition energy, meV (>0: blue XX)"
+    )
+    sigma0_peak_cm2: float = Field(
+        gt=1e-19, lt=1e-11, description="peak 0-X absorption cross-section per particle, cm^2"
+    )
+    sigma_high_ratio: float = Field(
+        0.0, ge=0.0, le=100.0, description="plateau of sigma_high relative to sigma0_peak"
+    )
+    high_onset_meV: float = Field(
+        150.0, ge=0.0, le=2000.0, description="onset of sigma_high above the 0-X absorption peak"
+    )
+    high_width_meV: float = Field(40.0, gt=1.0, le=1000.0, description="width of that onset, meV")
+    sigma_pump_cm2: float = Field(
+        gt=1e-19, lt=1e-11, description="absorption cross-section at the pump wavelength, cm^2"
+    )
+    pump_wavelength_nm: float = Field(532.0, gt=200.0, lt=2000.0)
+    tau_x_ns: float = Field(gt=0.0, le=1e4, description="exciton (X) total lifetime, ns")
+    tau_xx_ns: float = Field(gt=0.0, le=1e4, description="biexciton (XX) total lifetime, ns")
+    qy_x: float = Field(gt=0.0, le=1.0, description="X photoluminescence quantum yield")
+    qy_xx: float = Field(gt=0.0, le=1.0, description="XX photoluminescence quantum yield")
+    independent_sites: float = Field(
+        1.0, ge=1.0, le=1000.0, description="independent 3-level emitters per particle (NPL > 1)"
+    )
+    absorption_spectrum_file: Path | None = Field(
+        None, description="measured 0-X band-edge spectrum CSV (replaces the Gaussian)"
+    )
+    notes: str = ""
+
+    @field_validator("absorption_spectrum_file")
+    @classmethod
+    def _file_exists(cls, v: Path | None) -> Path | None:
+        if v is not None:
+            if not Path(v).is_file():
+                raise ValueError(f"absorption_spectrum_file {str(v)!r} does not exist")
+            _read_spectrum(str(v), os.stat(v).st_mtime_ns)  # validate now
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> NanocrystalMaterial:
+        if self.tau_xx_ns > self.tau_x_ns:
+            raise ValueError(
+                f"tau_xx_ns={self.tau_xx_ns} must not exceed tau_x_ns={self.tau_x_ns}"
+            )
+        return self
+
+    # --- derived energies -------------------------------------------------------------------
+    @property
+    def emission_peak_eV(self) -> float:
+        return HC_EV_NM / self.emission_peak_nm
+
+    @property
+    def absorption_peak_eV(self) -> float:
+        """0-X absorption maximum (eV): emission peak plus the Stokes shift."""
+        return self.emission_peak_eV + self.stokes_shift_meV * 1e-3
+
+    @property
+    def absorption_peak_nm(self) -> float:
+        return HC_EV_NM / self.absorption_peak_eV
+
+    @property
+    def stokes_shift_eV(self) -> float:
+        return self.stokes_shift_meV * 1e-3
+
+    @property
+    def xx_splitting_eV(self) -> float:
+        return self.xx_splitting_meV * 1e-3
+
+    @property
+    def linewidth_sigma_eV(self) -> float:
+        """Gaussian standard deviation of the 0-X line, eV."""
+        return self.linewidth_fwhm_meV * 1e-3 / FWHM_PER_SIGMA
+
+    # --- cross-section spectra ---------------------------------------------------------------
+    def sigma0_at_energy(self, energy: ArrayLike) -> NDArray[np.float64]:
+        """0-X absorption cross-section (cm^2) at photon energies ``energy`` (eV)."""
+        e = np.asarray(energy, dtype=float)
+        if self.absorption_spectrum_file is not None:
+            p = str(self.absorption_spectrum_file)
+            es, vals, absolute = _read_spectrum(p, os.stat(p).st_mtime_ns)
+            scale = 1.0 if absolute else self.sigma0_peak_cm2 / vals.max()
+            return np.interp(e, es, vals, left=0.0, right=0.0) * scale
+        x = (e - self.absorption_peak_eV) / self.linewidth_sigma_eV
+        return self.sigma0_peak_cm2 * np.exp(-0.5 * x * x)
+
+    def sigma0_cm2(self, wavelength: ArrayLike) -> NDArray[np.float64]:
+        """0-X absorption cross-section spectrum sigma_0(lambda), cm^2 (lambda in nm)."""
+        return self.sigma0_at_energy(energy_eV(wavelength))
+
+    def sigma_high_at_energy(self, energy: ArrayLike) -> NDArray[np.float64]:
+        """Absorption above the band edge (cm^2) at photon energies (eV); never bleached."""
+        e = np.asarray(energy, dtype=float)
+        if self.sigma_high_ratio == 0.0:
+            return np.zeros_like(e)
+        onset = self.absorption_peak_eV + self.high_onset_meV * 1e-3
+        x = (e - onset) / (self.high_width_meV * 1e-3)
+        return self.sigma_high_ratio * self.sigma0_peak_cm2 * 0.5 * erfc(-x)
+
+    def sigma_high_cm2(self, wavelength: ArrayLike) -> NDArray[np.float64]:
+        """sigma_high(lambda), cm^2 (lambda in nm)."""
+        return self.sigma_high_at_energy(energy_eV(wavelength))
+
+    @property
+    def sigma0_reference_cm2(self) -> float:
+        """The sigma_0 used in K and in normalised gain: the peak of the 0-X line, cm^2."""
+        if self.absorption_spectrum_file is None:
+            return self.sigma0_peak_cm2
+        p = str(self.absorption_spectrum_file)
+        _, vals, absolute = _read_spectrum(p, os.stat(p).st_mtime_ns)
+        return float(vals.max()) if absolute else self.sigma0_peak_cm2
+
+    # --- lifetimes -----------------------------------------------------------------------------
+    @property
+    def radiative_rate_x_per_ns(self) -> float:
+        return self.qy_x / self.tau_x_ns
+
+    @property
+    def radiative_rate_xx_per_ns(self) -> float:
+        return self.qy_xx / self.tau_xx_ns
+
+
+# ------------------------------------------------------------------------------------------------
+# Presets. Paper = Kersuzan et al., hal-05014673 (2025), main text (Tables S1-S3 unavailable).
+# ------------------------------------------------------------------------------------------------
+PRESETS: dict[str, NanocrystalMaterial] = {
+    "QS3": NanocrystalMaterial(
+        name="QS3",
+        # assumption: CdS/CdSe/CdS quantum shells emit near 630 nm (Cassidy et al., Nat. Photon.
+        # 16, 2022); QS-3's exact peak is in the paper's Table S1, not available.
+        emission_peak_nm=630.0,
+        # assumption: ensemble 0-X FWHM ~ 100 meV (~ 30 nm at 630 nm), typical for QS ensembles
+        linewidth_fwhm_meV=100.0,
+        # assumption: Stokes shift grows with shell thickness (paper p. 6, its refs 33-34); 35 meV
+        # puts the lowest-threshold lasing ~10-25 nm red of the emission peak as in paper Fig. 6a
+        stokes_shift_meV=35.0,
+        # assumption: XX emission blue of X (paper p. 3, Coulomb repulsion); ASE lines 5-10 nm blue
+        xx_splitting_meV=20.0,
+        # assumption: order of magnitude for thick-shell QS band edge; paper p. 8 only says QS and
+        # NPL have higher sigma_0 than QD (its Table S2)
+        sigma0_peak_cm2=1.0e-15,
+        # assumption: higher transitions (CdSe shell continuum) equal sigma0, 150 meV above edge
+        sigma_high_ratio=1.0,
+        high_onset_meV=150.0,
+        high_width_meV=40.0,
+        # assumption: 532 nm lies ~0.3 eV above the QS band edge (CdSe shell absorbs, CdS core
+        # does not: CdS gap ~2.42 eV = 512 nm), a few times sigma0
+        sigma_pump_cm2=3.0e-15,
+        # assumption: X lifetime of thick CdSe/CdS shells ~ 20-30 ns; QS XX (suppressed Auger,
+        # Cassidy et al. 2022) ~ 5 ns
+        tau_x_ns=25.0,
+        tau_xx_ns=5.0,
+        qy_x=0.55,  # paper p. 2: monoexciton QY 45-60 % for all samples
+        qy_xx=0.25,  # paper p. 2: biexciton QY 17-29 % for all samples
+        independent_sites=1.0,  # three-level model (paper Eq. 5)
+        notes="Paper's QS-3 quantum shells; numbers not in the main text are assumptions.",
+    ),
+    "QD": NanocrystalMaterial(
+        name="QD",
+        emission_peak_nm=620.0,  # assumption: typical CdSe/CdS core/shell dots (Table S1 n/a)
+        linewidth_fwhm_meV=90.0,  # assumption: ensemble FWHM ~ 28 nm
+        stokes_shift_meV=20.0,  # assumption: Liptay et al. PRB 76, 155314 (2007): 10-30 meV
+        xx_splitting_meV=15.0,  # assumption: small blue XX shift (paper p. 3)
+        # assumption: paper p. 8: QDs have lower sigma_0 than QS/NPL; CdSe 1S ~ 1e-16-1e-15
+        sigma0_peak_cm2=3.0e-16,
+        sigma_high_ratio=1.5,  # assumption
+        high_onset_meV=120.0,  # assumption
+        high_width_meV=40.0,  # assumption
+        sigma_pump_cm2=1.0e-15,  # assumption: a few times sigma0 at 532 nm
+        tau_x_ns=25.0,  # assumption: CdSe/CdS core/shell X lifetime 20-30 ns
+        tau_xx_ns=1.0,  # assumption: Auger-limited XX in core/shell dots ~ 1 ns
+        qy_x=0.5,  # paper p. 2: 45-60 %
+        qy_xx=0.2,  # paper p. 2: 17-29 %
+        independent_sites=1.0,
+        notes="CdSe/CdS dots (paper QD-1/2); numbers not in the main text are assumptions.",
+    ),
+    "NPL": NanocrystalMaterial(
+        name="NPL",
+        emission_peak_nm=650.0,  # assumption: CdSe/CdZnS core/shell platelets emit ~ 640-660 nm
+        linewidth_fwhm_meV=60.0,  # assumption: platelets have narrow ensemble lines (~20 nm)
+        stokes_shift_meV=25.0,  # assumption
+        xx_splitting_meV=10.0,  # assumption
+        # assumption: large lateral size gives a large band-edge sigma0 (paper p. 8)
+        sigma0_peak_cm2=5.0e-15,
+        sigma_high_ratio=1.0,  # assumption
+        high_onset_meV=150.0,  # assumption
+        high_width_meV=40.0,  # assumption
+        sigma_pump_cm2=1.5e-14,  # assumption: a few times sigma0
+        tau_x_ns=8.0,  # assumption: core/shell NPL X lifetime ~ 5-10 ns
+        tau_xx_ns=0.5,  # assumption
+        qy_x=0.5,  # paper p. 2: 45-60 %
+        qy_xx=0.2,  # paper p. 2: 17-29 %
+        # assumption: several excitons coexist per platelet (paper p. 8, its ref. 35); 6 sites put
+        # the lowest thresholds above N = 2 when QS lase below N = 0.5 (paper Fig. 6b)
+        independent_sites=6.0,
+        notes="CdSe/CdZnS platelets (paper NPL-1/2); numbers not in the main text are "
+        "assumptions; multi-exciton occupancy modelled by independent sites.",
+    ),
+}
+
+
+def get_preset(name: str) -> NanocrystalMaterial:
+    """The preset material called ``name`` (case-insensitive); ValueError lists valid names."""
+    for key, mat in PRESETS.items():
+        if key.lower() == str(name).lower():
+            return mat
+    raise ValueError(f"unknown nanocrystal preset {name!r}; valid presets: {sorted(PRESETS)}")
