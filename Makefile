@@ -9,7 +9,7 @@ setup:
 	@./.ci/setup
 
 demo: setup
-	.venv/bin/paradisk demo $(SPEC) -o $(OUT)
+	.venv/bin/paradisk profile $(SPEC) --plot $(OUT) --csv $(OUT)/profiles.csv
 
 test: setup
 	$(PY) -m pytest -q
