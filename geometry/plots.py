@@ -51,16 +51,21 @@ def profiles_vs_absorber_figure(
         prof = process.model_copy(update={"absorber": absorber}).profile(energy_uJ)
         if not prof.written:
             continue
-        pts = prof.polygon(96).exterior.coords
-        rz = np.array(pts)
+        wall = prof.wall_points(96)
+        # full cross-section through the axis: left wall (top to foot), foot, right wall
+        r = np.r_[-wall[::-1, 0], wall[:, 0]]
+        z = np.r_[wall[::-1, 1], wall[:, 1]]
         style = "-" if prof.anchored else ":"
-        ax.plot(np.r_[-rz[::-1, 0], rz[:, 0]], np.r_[rz[::-1, 1], rz[:, 1]], style,
-                label=f"{conc:g} mg/mL" + ("" if prof.anchored else " (not anchored)"))
+        (line,) = ax.plot(r, z, style, lw=1.5,
+                          label=f"{conc:g} mg/mL, wall {prof.wall_angle_deg:.0f} deg"
+                          + ("" if prof.anchored else " (not anchored)"))
+        ax.plot([-wall[-1, 0], wall[-1, 0]], [wall[-1, 1]] * 2, style, color=line.get_color())
+        ax.fill(r, z, color=line.get_color(), alpha=0.12)
     ax.axhline(0.0, color="goldenrod", lw=3, label="substrate")
     ax.set_xlabel("r (um)")
     ax.set_ylabel("z (um)")
-    ax.set_aspect("equal")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.set_ylim(-0.3, 1.4 * process.film_thickness_um)
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
     ax.set_title(f"same exposure ({energy_uJ:.3g} uJ), varying absorber", fontsize=9)
     return fig
 
