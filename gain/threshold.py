@@ -1,0 +1,210 @@
+"""Lasing threshold of each cavity mode and the lasing mode of each disk (PHYSICS.md s. 3-4).
+
+A mode (vacuum wavelength lambda, quality factor Q, film overlap Gamma, index n) lases when
+its modal gain reaches its lineic loss:
+
+    Gamma * g(lambda, N) >= 2 pi n / (lambda Q)
+    <=>  g(lambda, N) / (C sigma_0) >= 1 / (Gamma K),    K = lambda Q C sigma_0 / (2 pi n)
+
+(paper p. 6; K is the paper's figure of merit, Gamma K the one that sets the threshold of a
+coated disk whose mode lies only partly in the film). n is the mode's effective index.
+
+Threshold search. g at a fixed wavelength is not monotonic in N (the X-0 term rises then falls,
+paper Fig. 4b). With Poisson populations the normalised gain is
+
+    f(N) = (c - h) + exp(-N) * [(a - c) + (b - c) N]
+
+(gain.spectra.GainCoefficients): the bracket ``exp(-N) (alpha + beta N)`` has a single
+extremum at N* = 1 - alpha / beta, so [0, N_max] splits into at most two monotonic pieces.
+The "scan" is therefore exact: f is evaluated at the piece ends, the first piece whose end
+reaches the loss holds the smallest root, and a vectorised bisection + safeguarded Newton
+refinement finds it to ~1e-10 relative. Modes that never reach threshold below ``N_max`` get
+``inf``. Everything is numpy-vectorised over arbitrary arrays of modes (e.g. disks x modes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gain.materials import NanocrystalMaterial
+from gain.spectra import GainCoefficients, gain_coefficients
+
+NM_TO_CM = 1.0e-7
+DEFAULT_N_MAX = 100.0  # assumption: beyond ~100 photons/particle/pulse films photo-degrade
+
+
+def figure_of_merit_K(
+    wavelength_nm: ArrayLike,
+    Q: ArrayLike,
+    concentration_per_cm3: float,
+    sigma0_cm2: float,
+    refractive_index: ArrayLike,
+) -> NDArray[np.float64]:
+    """K = lambda Q C sigma_0 / (2 pi n) (dimensionless, lambda converted to cm)."""
+    lam_cm = np.asarray(wavelength_nm, dtype=float) * NM_TO_CM
+    return (
+        lam_cm * np.asarray(Q, dtype=float) * concentration_per_cm3 * sigma0_cm2
+        / (2.0 * math.pi * np.asarray(refractive_index, dtype=float))
+    )
+
+
+def lineic_loss_per_cm(
+    wavelength_nm: ArrayLike, Q: ArrayLike, refractive_index: ArrayLike
+) -> NDArray[np.float64]:
+    """Gamma_loss = 2 pi n / (lambda Q), 1/cm."""
+    lam_cm = np.asarray(wavelength_nm, dtype=float) * NM_TO_CM
+    return 2.0 * math.pi * np.asarray(refractive_index, dtype=float) / (
+        lam_cm * np.asarray(Q, dtype=float)
+    )
+
+
+def threshold_for_required_gain(
+    coeffs: GainCoefficients,
+    required_normalized_gain: ArrayLike,
+    N_max: float = DEFAULT_N_MAX,
+    rtol: float = 1e-10,
+) -> NDArray[np.float64]:
+    """Smallest per-particle N in [0, N_max] with g/(C sigma_0) >= required (inf if none).
+
+    ``coeffs`` and ``required_normalized_gain`` broadcast together; NaN inputs give NaN.
+    """
+    if not (N_max > 0 and math.isfinite(N_max)):
+        raise ValueError(f"N_max must be finite and > 0, got {N_max}")
+    req = np.asarray(required_normalized_gain, dtype=float)
+    a, b, c, h, req = np.broadcast_arrays(coeffs.a, coeffs.b, coeffs.c, coeffs.h, req)
+    alpha = a - c
+    beta = b - c
+    const = c - h - req
+    nmax = N_max / coeffs.sites  # per-site photon number
+
+    def f(n: NDArray) -> NDArray:
+        return const + np.exp(-n) * (alpha + beta * n)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_star = 1.0 - alpha / beta
+    n_star = np.where(np.isfinite(n_star), n_star, np.inf)
+    n_ext = np.clip(n_star, 0.0, nmax)
+    rising_first = beta > 0  # maximum at n*: f rises on [0, n*] then falls
+    lo = np.where(rising_first, 0.0, n_ext)
+    hi = np.where(rising_first, n_ext, nmax)
+    f_lo = f(lo)
+    f_hi = f(hi)
+    found = (f_hi >= 0) & np.isfinite(f_hi)
+    at_lo = found & (f_lo >= 0)  # only when the loss is <= 0: threshold at the piece start
+    lo = np.where(found, lo, 0.0)
+    hi = np.where(found, hi, 0.0)
+    # bisection to a bracket of ~1e-4 of its initial width, then safeguarded Newton
+    for _ in range(14):
+        mid = 0.5 * (lo + hi)
+        up = f(mid) >= 0
+        hi = np.where(up, mid, hi)
+        lo = np.where(up, lo, mid)
+    n = 0.5 * (lo + hi)
+    for _ in range(8):
+        en = np.exp(-n)
+        fn = const + en * (alpha + beta * n)
+        dfn = en * (beta - alpha - beta * n)
+        up = fn >= 0
+        hi = np.where(up, n, hi)
+        lo = np.where(up, lo, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = fn / dfn
+        n_new = n - np.where(np.isfinite(step), step, 0.0)
+        bad = (n_new < lo) | (n_new > hi)
+        n_new = np.where(bad, 0.5 * (lo + hi), n_new)
+        done = np.all(np.abs(n_new - n) <= rtol * np.maximum(np.abs(n), 1e-12))
+        n = n_new
+        if done:
+            break
+    n = np.where(at_lo, lo, n)
+    out = np.where(found, n * coeffs.sites, np.inf)
+    nan = np.isnan(req) | np.isnan(a) | np.isnan(b) | np.isnan(c) | np.isnan(h)
+    return np.where(nan, np.nan, out)
+
+
+@dataclass(frozen=True)
+class ModeThresholds:
+    """Per-mode results (arrays shaped like the input modes)."""
+
+    N_threshold: NDArray[np.float64]  # mean absorbed photons per nanocrystal (inf: no lasing)
+    K: NDArray[np.float64]  # lambda Q C sigma_0 / (2 pi n)
+    required_normalized_gain: NDArray[np.float64]  # 1 / (Gamma K)
+    loss_per_cm: NDArray[np.float64]  # 2 pi n / (lambda Q)
+
+
+def mode_thresholds(
+    material: NanocrystalMaterial,
+    concentration_per_cm3: float,
+    wavelength_nm: ArrayLike,
+    Q: ArrayLike,
+    film_fraction: ArrayLike,
+    effective_index: ArrayLike,
+    N_max: float = DEFAULT_N_MAX,
+) -> ModeThresholds:
+    """Threshold N of every mode; inputs broadcast (e.g. shape (disks, modes)). NaN = no mode."""
+    if not (concentration_per_cm3 > 0 and math.isfinite(concentration_per_cm3)):
+        raise ValueError(f"concentration_per_cm3 must be > 0, got {concentration_per_cm3}")
+    lam, q, gam, n = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (wavelength_nm, Q, film_fraction, effective_index))
+    )
+    for name, arr, lo_ok in (("Q", q, 0.0), ("effective_index", n, 0.0)):
+        if np.any(arr[np.isfinite(arr)] <= lo_ok):
+            raise ValueError(f"{name} must be > 0")
+    if np.any((gam < 0) | (gam > 1)):
+        raise ValueError("film_fraction must be within [0, 1]")
+    sigma0 = material.sigma0_reference_cm2
+    K = figure_of_merit_K(lam, q, concentration_per_cm3, sigma0, n)
+    with np.errstate(divide="ignore"):
+        required = 1.0 / (gam * K)  # inf when Gamma = 0 or Q = inf gives 0: handled below
+    coeffs = gain_coefficients(material, np.where(np.isfinite(lam), lam, 1.0))
+    coeffs = GainCoefficients(
+        a=np.where(np.isfinite(lam), coeffs.a, np.nan), b=coeffs.b, c=coeffs.c, h=coeffs.h,
+        sites=coeffs.sites,
+    )
+    N_th = threshold_for_required_gain(coeffs, required, N_max=N_max)
+    N_th = np.where(np.isinf(required) & ~np.isnan(N_th), np.inf, N_th)
+    return ModeThresholds(
+        N_threshold=N_th,
+        K=K,
+        required_normalized_gain=required,
+        loss_per_cm=lineic_loss_per_cm(lam, q, n),
+    )
+
+
+def lasing_mode_index(N_threshold: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Index of the lowest-threshold mode along the last axis and its threshold.
+
+    Disks where no mode reaches threshold (all inf or NaN) get index -1 and threshold inf.
+    """
+    nth = np.asarray(N_threshold, dtype=float)
+    clean = np.where(np.isnan(nth), np.inf, nth)
+    idx = np.argmin(clean, axis=-1)
+    best = np.take_along_axis(clean, idx[..., None], axis=-1)[..., 0]
+    idx = np.where(np.isfinite(best), idx, -1)
+    return idx, best
+
+
+def continuum_threshold(
+    material: NanocrystalMaterial,
+    inverse_K: ArrayLike,
+    wavelengths_nm: ArrayLike,
+    N_max: float = DEFAULT_N_MAX,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Threshold N and lasing wavelength when modes exist at every wavelength (paper Fig. 4c,d).
+
+    For each 1/K (Gamma = 1, K taken equal at all wavelengths) returns the smallest threshold
+    over ``wavelengths_nm`` and the wavelength (nm) where it is reached (nan if none).
+    """
+    inv_k = np.atleast_1d(np.asarray(inverse_K, dtype=float))
+    if np.any(inv_k <= 0):
+        raise ValueError("inverse_K must be > 0")
+    lam = np.asarray(wavelengths_nm, dtype=float)
+    coeffs = gain_coefficients(material, lam)
+    nth = threshold_for_required_gain(coeffs, inv_k[:, None], N_max=N_max)
+    idx, best = lasing_mode_index(nth)
+    lam_l = np.where(idx >= 0, lam[np.maximum(idx, 0)], np.nan)
+    return best, lam_l
