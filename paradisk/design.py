@@ -1,0 +1,206 @@
+"""Design search: the absorber concentration (and the doses) for the lowest threshold.
+
+Given a target (a range of top diameters, the gain band, a nanocrystal preset), every absorber
+concentration of a grid is tried: for each target diameter the dose is solved from the exposure
+model (geometry.inverse), the disk must be anchored, its modes are solved in the band (cached,
+in parallel) and its lasing threshold predicted (gain). A concentration is scored by the median
+over the diameters of the threshold N (objective "threshold", lower is better) or of the lasing
+mode's figure of merit K (objective "K", higher is better); concentrations where any target
+disk is not anchored or does not lase are infeasible. The best one is written back into the
+spec as the recommendation.
+
+Units: um, mg/mL, ms, nm, uJ/cm^2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from geometry import NotAnchoredError, ParabolicDisk, dwell_for_top_diameter
+from paradisk.cache import Cache
+from paradisk.errors import UserInputError
+from paradisk.executors import map_tasks
+from paradisk.files import atomic_write_text, atomic_write_with
+from paradisk.spec import DesignSpec, spec_from_dict
+from paradisk.stages import lasing_stage, modes_stage
+from paradisk.tables import csv_text
+
+GRID_COLUMNS = ("concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "foot_diameter_um",
+                "wall_angle_deg", "anchored", "n_modes", "lasing_m", "lasing_polarization",
+                "lasing_wavelength_nm", "threshold_N", "threshold_fluence_uJ_per_cm2", "K",
+                "lasing_Q", "error")
+
+
+@dataclass(frozen=True)
+class DesignTarget:
+    """What the user wants: disk sizes, gain band, nanocrystals, and what to optimise."""
+
+    top_diameters_um: tuple[float, ...]
+    window_nm: tuple[float, float] | None = None  # None: the spec's solver window
+    preset: str | None = None  # None: the spec's nanocrystal preset
+    concentrations_mg_per_mL: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
+    objective: Literal["threshold", "K"] = "threshold"
+
+    def __post_init__(self) -> None:
+        if not self.top_diameters_um or any(not d > 0 for d in self.top_diameters_um):
+            raise UserInputError("top diameters: give at least one, each > 0 um")
+        if not self.concentrations_mg_per_mL or any(
+                not 0 <= c <= 500 for c in self.concentrations_mg_per_mL):
+            raise UserInputError("concentrations: give at least one, each in [0, 500] mg/mL")
+        if self.objective not in ("threshold", "K"):
+            raise UserInputError(f"objective = {self.objective!r}: must be 'threshold' or 'K'")
+
+
+@dataclass
+class DesignResult:
+    grid: pd.DataFrame
+    scores: pd.DataFrame  # one row per concentration: feasible, score
+    best_concentration_mg_per_mL: float | None
+    recommended: DesignSpec | None
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def target_spec(spec: DesignSpec, target: DesignTarget) -> DesignSpec:
+    """The spec with the target's diameters, band and preset (absorber unchanged)."""
+    data = spec.model_dump(mode="json")
+    data["array"]["dwell_ms"] = None
+    data["array"]["target_top_diameters_um"] = list(target.top_diameters_um)
+    data["array"]["pitch_um"] = max(data["array"]["pitch_um"],
+                                    2.0 * max(target.top_diameters_um))
+    if target.window_nm is not None:
+        data["solver"]["window_nm"] = list(target.window_nm)
+    if target.preset is not None:
+        data["nanocrystals"]["preset"] = target.preset
+        data["nanocrystals"]["material"] = None
+    # the least absorbing case, so that validating the target array does not reject
+    # diameters that only some concentrations of the grid leave floating
+    data["process"]["absorber"]["concentration_mg_per_mL"] = 0.0
+    return spec_from_dict(data, "design target")
+
+
+def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
+                  scheduler: str | None = None, cache_dir: Path | None = None) -> DesignResult:
+    """Evaluate every (concentration, diameter) and pick the best feasible concentration."""
+    base = target_spec(spec, target)
+    surroundings = base.cavity.model_copy(update={"coating": base.coating})
+    solver_json = base.solver.model_dump(mode="json")
+    cases: list[dict[str, Any]] = []
+    tasks = []
+    for conc in target.concentrations_mg_per_mL:
+        absorber = base.process.absorber.model_copy(update={"concentration_mg_per_mL": conc})
+        process = base.process.model_copy(update={"absorber": absorber})
+        for d in target.top_diameters_um:
+            case: dict[str, Any] = {"concentration_mg_per_mL": conc, "top_diameter_um": d}
+            try:
+                dwell = dwell_for_top_diameter(process, d)
+            except NotAnchoredError as exc:
+                cases.append({**case, "anchored": False, "error": str(exc)})
+                continue
+            prof = process.profile_for_dwell(dwell)
+            body = ParabolicDisk(profile=prof, index=base.disk_material,
+                                 surroundings=surroundings)
+            case.update(dwell_ms=dwell, foot_diameter_um=prof.foot_diameter_um,
+                        wall_angle_deg=prof.wall_angle_deg, anchored=True,
+                        task=len(tasks))
+            tasks.append((body.model_dump(mode="json"), solver_json, base.solver.method,
+                          str(cache_dir) if cache_dir else None, cache_dir is not None))
+            cases.append(case)
+    results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler)
+    cache = Cache(cache_dir) if cache_dir else None
+    film_json = base.nanocrystals.model_dump(mode="json")
+    pump_json = base.pump.model_dump(mode="json")
+    for case in cases:
+        if "task" not in case:
+            continue
+        res = results[case.pop("task")]
+        if "error" in res:
+            case["error"] = res["error"]
+            continue
+        pred = lasing_stage(res["modes"], film_json, pump_json, cache)
+        las = pred["lasing"] or {}
+        case.update(n_modes=len(res["modes"]), lasing_m=las.get("m"),
+                    lasing_polarization=las.get("polarization"),
+                    lasing_wavelength_nm=las.get("wavelength_nm"),
+                    threshold_N=las.get("threshold_N", math.inf),
+                    threshold_fluence_uJ_per_cm2=las.get("threshold_fluence_uJ_per_cm2"),
+                    K=las.get("K"), lasing_Q=las.get("Q"))
+    grid = pd.DataFrame(cases, columns=list(GRID_COLUMNS))
+    scores = _score(grid, target)
+    feasible = scores[scores["feasible"]]
+    best = None
+    recommended = None
+    if len(feasible):
+        pick = feasible["score"].idxmin() if target.objective == "threshold" else \
+            feasible["score"].idxmax()
+        best = float(scores.loc[pick, "concentration_mg_per_mL"])
+        data = base.model_dump(mode="json")
+        data["process"]["absorber"]["concentration_mg_per_mL"] = best
+        data["name"] = f"{spec.name}_design"[:64]
+        data["description"] = (f"paradisk design: {target.objective} objective over top "
+                               f"diameters {list(target.top_diameters_um)} um; absorber "
+                               f"{best:g} mg/mL chosen from "
+                               f"{list(target.concentrations_mg_per_mL)}")
+        recommended = spec_from_dict(data, "recommended spec")
+    return DesignResult(grid=grid, scores=scores, best_concentration_mg_per_mL=best,
+                        recommended=recommended)
+
+
+def _score(grid: pd.DataFrame, target: DesignTarget) -> pd.DataFrame:
+    out = []
+    for conc, g in grid.groupby("concentration_mg_per_mL", sort=True):
+        nth = g["threshold_N"].astype(float)
+        feasible = bool(g["anchored"].fillna(False).all() and np.isfinite(nth).all())
+        if target.objective == "threshold":
+            score = float(np.median(nth)) if feasible else math.inf
+        else:
+            score = float(np.median(g["K"].astype(float))) if feasible else -math.inf
+        out.append({"concentration_mg_per_mL": conc, "feasible": feasible, "score": score})
+    return pd.DataFrame(out)
+
+
+def design_map_figure(result: DesignResult, target: DesignTarget) -> Figure:
+    """Threshold N (or K) versus absorber concentration, one line per target diameter."""
+    fig = Figure(figsize=(6.0, 3.6), layout="constrained")
+    ax = fig.subplots()
+    col = "threshold_N" if target.objective == "threshold" else "K"
+    for d, g in result.grid.groupby("top_diameter_um"):
+        ax.plot(g["concentration_mg_per_mL"], g[col].astype(float), "o-", label=f"D = {d:g} um")
+    if result.best_concentration_mg_per_mL is not None:
+        ax.axvline(result.best_concentration_mg_per_mL, color="red", ls="--", label="chosen")
+    ax.set_xlabel("absorber concentration (mg/mL, solution)")
+    ax.set_ylabel("threshold N (photons per NC)" if col == "threshold_N" else "K")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    ax.set_title("design map (missing points: not anchored or no lasing)", fontsize=9)
+    return fig
+
+
+def write_design(result: DesignResult, target: DesignTarget, out: Path) -> dict[str, Path]:
+    """design_grid.csv, design_scores.csv, design_map.png and recommended_spec.yaml."""
+    paths = {
+        "grid": atomic_write_text(out / "design_grid.csv", csv_text(
+            result.grid.to_dict(orient="records"), GRID_COLUMNS)),
+        "scores": atomic_write_text(out / "design_scores.csv", csv_text(
+            result.scores.to_dict(orient="records"),
+            ["concentration_mg_per_mL", "feasible", "score"])),
+    }
+    fig = design_map_figure(result, target)
+    paths["map"] = atomic_write_with(out / "design_map.png",
+                                     lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    if result.recommended is not None:
+        header = ("# Recommended by `paradisk design` (see design_grid.csv and design_map.png).\n"
+                  "# Numbers are those of the spec it started from, except the absorber\n"
+                  "# concentration, the target diameters, the band and the preset.\n")
+        text = header + yaml.safe_dump(result.recommended.model_dump(mode="json"),
+                                       sort_keys=False)
+        paths["spec"] = atomic_write_text(out / "recommended_spec.yaml", text)
+    result.paths.update(paths)
+    return paths

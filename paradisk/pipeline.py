@@ -1,0 +1,260 @@
+"""The end-to-end run: profile -> write pattern -> modes -> threshold and lasing mode, per disk.
+
+``run_pipeline(spec, RunOptions(...))`` is what ``paradisk run`` and notebooks call;
+``run_spec(path)`` returns the results as a pandas DataFrame.
+
+Stages and their costs: the exposure profile and the write pattern take milliseconds and are
+recomputed every run; the mode solve (seconds per disk with the FEM solver, hours with Meep) and
+the gain model are cached per disk (paradisk.cache, paradisk.stages). Identical disks (the
+repeats of a row) are solved once. Mode solves run in parallel over ``workers`` local processes
+or on a Dask cluster; a disk that fails gets its error in the table and the run goes on.
+
+Units: um, ms, uW, uJ, mJ/cm^2, nm, uJ/cm^2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from paradisk.cache import Cache
+from paradisk.executors import map_tasks
+from paradisk.files import atomic_write_json, atomic_write_text
+from paradisk.spec import DesignSpec, DiskPlan, load_spec
+from paradisk.stages import lasing_stage, modes_stage
+from paradisk.tables import csv_text
+
+RESULT_COLUMNS = (
+    "id", "row", "col", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
+    "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
+    "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
+    "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
+    "lasing_film_fraction", "K", "error",
+)
+MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
+                "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
+                "mode_volume_um3", "N_threshold", "K", "fluence_uJ_per_cm2")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a spec (not what: that is the spec)."""
+
+    out_dir: Path | None = None  # None: compute only, write nothing
+    cache_dir: Path | None = None  # None: <out_dir>/cache, or no cache without out_dir
+    use_cache: bool = True
+    workers: int = 2  # local processes for the mode solves (this machine has 2 cores)
+    scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
+    solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
+    write_layout: bool = True
+    report: bool = True
+    progress: bool = False
+    # called as progress(stage, done, total, cached) after each finished task
+    on_progress: Callable[[str, int, int, int], None] | None = None
+
+    def resolved_cache_dir(self) -> Path | None:
+        if not self.use_cache:
+            return None
+        if self.cache_dir is not None:
+            return Path(self.cache_dir)
+        return None if self.out_dir is None else Path(self.out_dir) / "cache"
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; ``table`` has one row per disk (RESULT_COLUMNS)."""
+
+    spec: DesignSpec
+    table: pd.DataFrame
+    modes: dict[str, list[dict]]  # per row, keyed by the row's first disk id
+    lasing: dict[str, dict]
+    stats: dict[str, Any]
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def run_spec(spec: DesignSpec | str | Path, **options: Any) -> pd.DataFrame:
+    """Notebook entry point: run a spec (object or file) and return the results table."""
+    if not isinstance(spec, DesignSpec):
+        spec = load_spec(spec)
+    return run_pipeline(spec, RunOptions(**options)).table
+
+
+def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunResult:
+    """Run every stage for every disk of ``spec``; write outputs when ``options.out_dir``."""
+    t_start = time.perf_counter()
+    method = options.solver or spec.solver.method
+    cache_dir = options.resolved_cache_dir()
+    cache = Cache(cache_dir) if cache_dir is not None else None
+    stats: dict[str, Any] = {"solver": method, "workers": options.workers,
+                             "scheduler": options.scheduler, "cache_dir": str(cache_dir)}
+    progress = _Progress(options)
+
+    # exposure profiles (and the spec's cross-checks) -----------------------------------
+    t0 = time.perf_counter()
+    plans = spec.disks()
+    rows = spec.unique_disks()
+    stats["profile_seconds"] = time.perf_counter() - t0
+
+    # write pattern --------------------------------------------------------------------
+    paths: dict[str, Path] = {}
+    if options.out_dir is not None and options.write_layout:
+        t0 = time.perf_counter()
+        paths.update(_write_layout(spec, Path(options.out_dir) / "layout"))
+        stats["layout_seconds"] = time.perf_counter() - t0
+
+    # modes: one solve per distinct body ------------------------------------------------
+    t0 = time.perf_counter()
+    solver_json = spec.solver.model_dump(mode="json")
+    bodies: dict[str, tuple] = {}
+    for plan in rows:
+        body_json = plan.body.model_dump(mode="json")
+        bodies.setdefault(_body_id(body_json), (body_json, solver_json, method,
+                                                str(cache_dir) if cache_dir else None,
+                                                options.use_cache))
+    keys = list(bodies)
+    counter = {"done": 0, "cached": 0}
+
+    def modes_done(_i: int, result: dict) -> None:
+        counter["done"] += 1
+        counter["cached"] += bool(result.get("cached"))
+        progress("modes", counter["done"], len(keys), counter["cached"])
+
+    results = map_tasks(modes_stage, [bodies[k] for k in keys], workers=options.workers,
+                        scheduler=options.scheduler, on_done=modes_done)
+    by_body = dict(zip(keys, results, strict=True))
+    stats["modes_seconds"] = time.perf_counter() - t0
+    stats["modes_solved"] = len(keys) - counter["cached"]
+    stats["modes_cached"] = counter["cached"]
+    stats["modes_cpu_seconds"] = sum(r.get("seconds", 0.0) for r in results)
+
+    # gain: threshold of every mode, lasing mode ----------------------------------------
+    t0 = time.perf_counter()
+    film_json = spec.nanocrystals.model_dump(mode="json")
+    pump_json = spec.pump.model_dump(mode="json")
+    mode_tables: dict[str, list[dict]] = {}
+    lasing: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    for i, plan in enumerate(rows):
+        res = by_body[_body_id(plan.body.model_dump(mode="json"))]
+        if "error" in res:
+            errors[plan.id] = res["error"]
+            mode_tables[plan.id] = []
+            continue
+        try:
+            pred = lasing_stage(res["modes"], film_json, pump_json, cache)
+        except Exception as exc:  # reported per disk, not fatal
+            errors[plan.id] = f"{type(exc).__name__}: {exc}"
+            mode_tables[plan.id] = res["modes"]
+            continue
+        mode_tables[plan.id] = [{**m, **t} for m, t in
+                                zip(res["modes"], pred["thresholds"], strict=True)]
+        lasing[plan.id] = pred["lasing"]
+        progress("lasing", i + 1, len(rows), 0)
+    stats["lasing_seconds"] = time.perf_counter() - t0
+
+    table = _results_table(plans, mode_tables, lasing, errors)
+    stats["disks"] = len(plans)
+    stats["rows"] = len(rows)
+    stats["errors"] = len(errors)
+    stats["total_seconds"] = time.perf_counter() - t_start
+    result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
+                       paths=paths)
+    if options.out_dir is not None:
+        _write_outputs(result, Path(options.out_dir), options)
+    return result
+
+
+def _body_id(body_json: dict) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(body_json, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _row_id(plan: DiskPlan) -> str:
+    return f"r{plan.row:02d}c00"
+
+
+def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
+                   lasing: dict[str, dict], errors: dict[str, str]) -> pd.DataFrame:
+    out = []
+    for plan in plans:
+        rid = _row_id(plan)
+        las = lasing.get(rid) or {}
+        row = {**plan.summary(), "n_modes": len(mode_tables.get(rid, [])),
+               "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
+               "lasing_wavelength_nm": las.get("wavelength_nm"),
+               "shift_from_emission_peak_nm": las.get("shift_from_emission_peak_nm"),
+               "threshold_N": las.get("threshold_N", math.inf if rid in lasing else None),
+               "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
+               "threshold_power_uW": las.get("threshold_power_uW"),
+               "lasing_Q": las.get("Q"), "lasing_film_fraction": las.get("film_fraction"),
+               "K": las.get("K"), "error": errors.get(rid, "")}
+        out.append(row)
+    df = pd.DataFrame(out, columns=list(RESULT_COLUMNS))
+    return df
+
+
+def _write_layout(spec: DesignSpec, out: Path) -> dict[str, Path]:
+    import layouts
+
+    result = layouts.build_layout(spec.process, spec.array, spec.layout)
+    written = layouts.write_outputs(result, out, spec_dict=spec.model_dump(mode="json"),
+                                    spec_hash=spec.spec_hash())
+    if isinstance(written, dict):
+        return {f"layout_{k}": Path(v) for k, v in written.items()}
+    return {"layout_dir": out}
+
+
+def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:
+    spec = result.spec
+    records = result.table.to_dict(orient="records")
+    result.paths["results_csv"] = atomic_write_text(out / "results.csv",
+                                                    csv_text(records, RESULT_COLUMNS))
+    result.paths["results_json"] = atomic_write_json(out / "results.json", {
+        "spec": spec.model_dump(mode="json"), "spec_hash": spec.spec_hash(),
+        "disks": records, "lasing": result.lasing,
+        "stats": {k: v for k, v in result.stats.items() if not k.endswith("seconds")},
+    })
+    for rid, table in result.modes.items():
+        atomic_write_text(out / "modes" / f"{rid}.csv", csv_text(table, MODE_COLUMNS))
+    result.paths["modes_dir"] = out / "modes"
+    if options.report:
+        from paradisk.report import write_report
+
+        result.paths.update(write_report(result, out))
+
+
+class _Progress:
+    """Per-stage counts on stderr (rich) and/or a callback."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.callback = options.on_progress
+        self.console = None
+        if options.progress:
+            from rich.console import Console
+
+            self.console = Console(stderr=True)
+        self.last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int, cached: int) -> None:
+        if self.callback is not None:
+            self.callback(stage, done, total, cached)
+        if self.console is not None:
+            now = time.monotonic()
+            if done == total or now - self.last.get(stage, 0.0) > 0.5:
+                self.last[stage] = now
+                note = f" ({cached} from cache)" if cached else ""
+                self.console.print(f"[bold]{stage}[/bold] {done}/{total}{note}")
+
+
+def default_workers() -> int:
+    """Local worker processes: the machine's cores (2 here)."""
+    return max(1, min(os.cpu_count() or 1, 8))

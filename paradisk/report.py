@@ -1,0 +1,256 @@
+"""The run's figures and a self-contained HTML report (images embedded, no external files).
+
+Figures (matplotlib, written as PNG under ``<out>/figures``):
+- the exposure map and the absorber series of the process (paper Fig. 2a-b, geometry.plots);
+- the predicted cross-sections of every row;
+- the design map: threshold fluence and lasing wavelength versus dwell (dose);
+- the mode spectrum of every row (wavelength vs Q, threshold coloured, lasing mode marked);
+- the field of the lasing mode of one disk, when the solver can return it;
+- the paper-style gain figures of the nanocrystal preset (gain.plots, Fig. 4), when available.
+
+Units: um, ms, nm, uJ/cm^2.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from paradisk.files import atomic_write_text, atomic_write_with
+
+if TYPE_CHECKING:
+    from paradisk.pipeline import RunResult
+
+
+def cross_sections_figure(result: RunResult) -> Figure:
+    """Predicted (r, z) cross-sections of every row, with the nanocrystal film thickness."""
+    fig = Figure(figsize=(6.4, 3.0), layout="constrained")
+    ax = fig.subplots()
+    for plan in result.spec.unique_disks():
+        wall = plan.profile.wall_points(96)
+        r = np.r_[-wall[::-1, 0], wall[:, 0]]
+        z = np.r_[wall[::-1, 1], wall[:, 1]]
+        (line,) = ax.plot(r, z, lw=1.2, label=f"{plan.id}: {plan.dwell_ms:.3g} ms, "
+                          f"D = {plan.profile.top_diameter_um:.3g} um")
+        ax.plot([-wall[-1, 0], wall[-1, 0]], [wall[-1, 1]] * 2, color=line.get_color(), lw=1.2)
+    ax.axhline(0.0, color="goldenrod", lw=3)
+    ax.set_xlabel("r (um)")
+    ax.set_ylabel("z (um)")
+    ax.set_ylim(-0.3, 1.8 * result.spec.process.film_thickness_um)
+    ax.legend(fontsize=7, ncol=2, loc="upper center")
+    ax.set_title("predicted disks (gold substrate at z = 0)", fontsize=9)
+    return fig
+
+
+def design_map_figure(result: RunResult) -> Figure:
+    """Threshold fluence and lasing wavelength versus dwell time, with the top diameter."""
+    df = result.table[result.table["col"] == 0]
+    fig = Figure(figsize=(6.4, 4.6), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    dwell = df["dwell_ms"].to_numpy(float)
+    fluence = df["threshold_fluence_uJ_per_cm2"].to_numpy(float)
+    lam = df["lasing_wavelength_nm"].to_numpy(float)
+    ax1.plot(dwell, fluence, "o-")
+    ax1.set_yscale("log")
+    ax1.set_ylabel("threshold fluence (uJ/cm$^2$)")
+    for d, f, dia in zip(dwell, fluence, df["top_diameter_um"], strict=True):
+        if math.isfinite(f):
+            ax1.annotate(f"{dia:.3g} um", (d, f), fontsize=7, textcoords="offset points",
+                         xytext=(3, 4))
+    ax2.plot(dwell, lam, "s-", color="C3")
+    ax2.set_ylabel("lasing wavelength (nm)")
+    power = result.spec.array.power_uW or result.spec.process.power_uW
+    ax2.set_xlabel(f"dwell time at {power:g} uW (ms)")
+    ax2.set_xscale("log")
+    ax1.set_title("design map: what each dose lases at, and where", fontsize=9)
+    return fig
+
+
+def spectra_figure(result: RunResult) -> Figure:
+    """Modes of every row: wavelength vs Q, colour = threshold N, star = lasing mode."""
+    rows = result.spec.unique_disks()
+    fig = Figure(figsize=(6.4, 1.0 + 1.2 * len(rows)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(rows), 1, sharex=True))
+    lo, hi = result.spec.solver.window_nm
+    for ax, plan in zip(axes, rows, strict=True):
+        modes = result.modes.get(plan.id, [])
+        if modes:
+            lam = np.array([m["wavelength_nm"] for m in modes], float)
+            q = np.array([m["Q"] if m["Q"] is not None else np.nan for m in modes], float)
+            nth = np.array([m.get("N_threshold", np.nan) for m in modes], float)
+            te = np.array([m.get("polarization") == "TE" for m in modes])
+            for mask, marker in ((te, "o"), (~te, "^")):
+                if mask.any():
+                    ax.scatter(lam[mask], q[mask], c=np.log10(np.clip(nth[mask], 1e-3, 1e3)),
+                               cmap="viridis_r", vmin=-1, vmax=2, marker=marker, s=18)
+            las = result.lasing.get(plan.id)
+            if las:
+                ax.scatter([las["wavelength_nm"]], [las["Q"]], marker="*", s=140,
+                           facecolor="none", edgecolor="red")
+            ax.set_yscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylabel("Q", fontsize=8)
+        ax.text(0.01, 0.8, f"{plan.id}  D = {plan.profile.top_diameter_um:.3g} um",
+                transform=ax.transAxes, fontsize=7)
+    axes[-1].set_xlabel("wavelength (nm)  (o TE, ^ TM; colour log10 N_th; red star lases)")
+    return fig
+
+
+def _figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
+    from geometry.plots import exposure_map_figure, profiles_vs_absorber_figure
+
+    spec = result.spec
+    rows = spec.unique_disks()
+    energy = rows[len(rows) // 2].energy_uJ
+    conc = spec.process.absorber.concentration_mg_per_mL
+    makers: dict[str, Callable[[], Figure | None]] = {
+        "exposure_map": lambda: exposure_map_figure(spec.process, energy),
+        "profiles_vs_absorber": lambda: profiles_vs_absorber_figure(
+            spec.process, energy, [0.5 * conc, conc, 2 * conc]),
+        "cross_sections": lambda: cross_sections_figure(result),
+        "design_map": lambda: design_map_figure(result),
+        "spectra": lambda: spectra_figure(result),
+        "lasing_mode_field": lambda: lasing_field_figure(result),
+    }
+    makers.update(gain_figure_makers(result))
+    return makers
+
+
+def lasing_field_figure(result: RunResult) -> Figure | None:
+    """|E|^2 of the lasing mode of the middle row, re-solved at its m (None if unavailable)."""
+    rows = result.spec.unique_disks()
+    plan = rows[len(rows) // 2]
+    las = result.lasing.get(plan.id)
+    if not las:
+        return None
+    try:
+        from solvers.plots import mode_field_figure
+    except ImportError:
+        return None
+    import solvers
+
+    s = result.spec.solver
+    method = result.stats.get("solver", s.method)
+    if method != "fem":
+        return None
+    records = solvers.find_modes(plan.body, m=las["m"], window_nm=s.window_nm, solver="fem",
+                                 polarizations=(las["polarization"],),
+                                 max_radial_order=s.max_radial_order, settings=s.fem)
+    if not records:
+        return None
+    best = min(records, key=lambda r: abs(r.wavelength_nm - las["wavelength_nm"]))
+    return mode_field_figure(plan.body, best)
+
+
+def gain_figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
+    """Paper-style figures of the nanocrystal preset from gain.plots, when that module exists."""
+    try:
+        from gain import plots
+    except ImportError:
+        return {}
+    film = result.spec.nanocrystals
+    makers: dict[str, Callable[[], Figure | None]] = {}
+    for name in dir(plots):
+        if name.startswith("fig") and name.endswith("_figure"):
+            fn = getattr(plots, name)
+            makers[name.removesuffix("_figure")] = (lambda fn=fn: fn(film.resolved_material))
+    return makers
+
+
+def write_figures(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write every figure that can be made; returns (paths, reasons for figures skipped)."""
+    paths, skipped = {}, {}
+    for name, make in _figure_makers(result).items():
+        try:
+            fig = make()
+        except Exception as exc:  # a figure must not sink the run: say why it is missing
+            skipped[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        if fig is None:
+            skipped[name] = "not available for this run"
+            continue
+        paths[name] = atomic_write_with(
+            out / "figures" / f"{name}.png",
+            lambda tmp, f=fig: f.savefig(tmp, dpi=120, format="png", metadata={"Software": None}),
+        )
+    return paths, skipped
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
+
+
+def _table_html(records: list[dict[str, Any]], columns: list[str]) -> str:
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if math.isnan(v) else f"{v:.5g}"
+        return html.escape("" if v is None else str(v))
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>"
+                   for r in records)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+SECTIONS = (
+    ("The process", ["exposure_map", "profiles_vs_absorber"],
+     "Deposited dose with the cross-linking contour (paper Fig. 2a) and the disk shape for half, "
+     "the same and twice the absorber concentration at the middle row's exposure (Fig. 2b)."),
+    ("Predicted disks", ["cross_sections"], "Cross-sections of every row of the array."),
+    ("Design map", ["design_map"],
+     "Threshold pump fluence and lasing wavelength versus dwell time (dose)."),
+    ("Modes", ["spectra", "lasing_mode_field"],
+     "Whispering-gallery modes in the gain window and the field of a lasing mode."),
+    ("Nanocrystal gain", None, "Gain model of the nanocrystal preset (paper Fig. 4 style)."),
+)
+
+
+def write_report(result: RunResult, out: Path) -> dict[str, Path]:
+    """Write figures and ``report.html``; returns their paths."""
+    figs, skipped = write_figures(result, out)
+    spec = result.spec
+    used = {n for _, names, _ in SECTIONS if names for n in names}
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>paradisk report: {html.escape(spec.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
+        "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"
+        "padding:2px 5px;text-align:right}img{max-width:100%}</style></head><body>",
+        f"<h1>paradisk: {html.escape(spec.name)}</h1>",
+        f"<p>{html.escape(spec.description)}</p>",
+        f"<p>spec hash <code>{spec.spec_hash()[:16]}</code>; solver "
+        f"{html.escape(str(result.stats.get('solver')))}; {result.stats.get('disks')} disks in "
+        f"{result.stats.get('rows')} rows; {result.stats.get('modes_solved', 0)} mode solves, "
+        f"{result.stats.get('modes_cached', 0)} from cache; "
+        f"{result.stats.get('errors', 0)} errors.</p>",
+        "<h2>Results (one row per array row)</h2>",
+        _table_html(result.table[result.table["col"] == 0].to_dict(orient="records"),
+                    [c for c in result.table.columns if c not in ("row", "col")]),
+    ]
+    for title, names, text in SECTIONS:
+        names = names if names is not None else sorted(n for n in figs if n not in used)
+        parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>")
+        for n in names:
+            if n in figs:
+                parts.append(_img(figs[n]))
+            elif n in skipped:
+                parts.append(f"<p><i>{html.escape(n)}: {html.escape(skipped[n])}</i></p>")
+    p = spec.process
+    parts.append("<h2>Process</h2>" + _table_html([{
+        "film_thickness_um": p.film_thickness_um, "waist_um": p.waist_um,
+        "threshold_dose_mJ_per_cm2": p.threshold_dose_mJ_per_cm2, "power_uW": p.power_uW,
+        "absorber": p.absorber.name, "concentration_mg_per_mL":
+        p.absorber.concentration_mg_per_mL, "alpha_per_um": p.alpha_per_um}],
+        ["film_thickness_um", "waist_um", "threshold_dose_mJ_per_cm2", "power_uW", "absorber",
+         "concentration_mg_per_mL", "alpha_per_um"]))
+    parts.append("</body></html>\n")
+    path = atomic_write_text(out / "report.html", "\n".join(parts))
+    return {"report": path, **{f"figure_{k}": v for k, v in figs.items()}}

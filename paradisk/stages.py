@@ -1,0 +1,150 @@
+"""The per-disk stages of a run as pure functions of plain data (JSON-able in and out).
+
+Plain data in and out means a stage runs the same inline, in a local process pool or on a Dask
+worker, and its result can be cached (paradisk.cache) under a key made of exactly its inputs:
+
+- ``modes_stage``: the disk body and the solver settings -> the mode table (list of dicts).
+  Cache version: the code of ``solvers`` and ``geometry``.
+- ``lasing_stage``: a mode table, the nanocrystal film and the pump -> threshold of every mode
+  and the lasing mode. Cache version: the code of ``gain``. Changing only gain parameters
+  therefore reruns no solver.
+
+Units: wavelengths in nm, fluence in uJ/cm^2, power in uW.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from paradisk.cache import Cache, code_version, make_key
+
+MODES = "modes"
+LASING = "lasing"
+
+
+def modes_key(body_json: dict, solver_json: dict, method: str) -> tuple[str, dict]:
+    """(cache key, key inputs) of the mode table of one body."""
+    inputs = {"body": body_json, "solver": solver_json, "method": method}
+    return make_key(MODES, code_version("solvers", "geometry"), inputs), inputs
+
+
+def modes_stage(
+    body_json: dict, solver_json: dict, method: str, cache_root: str | None = None,
+    use_cache: bool = True,
+) -> dict[str, Any]:
+    """Mode table of one disk: every mode of the solver's families in its window.
+
+    Returns {"modes": [ModeRecord.to_dict(), ...], "cached": bool, "seconds": float} or
+    {"error": "..."} (errors are data: one bad disk does not stop a sweep). The result is
+    cached by the worker itself, so a killed run keeps every finished disk.
+    """
+    key, inputs = modes_key(body_json, solver_json, method)
+    cache = Cache(cache_root) if (cache_root and use_cache) else None
+    if cache is not None:
+        hit = cache.get(MODES, key)
+        if hit is not None:
+            return {**hit, "cached": True, "seconds": 0.0}
+    t0 = time.perf_counter()
+    try:
+        import solvers
+        from geometry import ParabolicDisk
+        from solvers.settings import SolverSettings
+
+        body = ParabolicDisk.model_validate(body_json)
+        settings = SolverSettings.model_validate(solver_json)
+        records = solvers.find_modes(
+            body, m=None, window_nm=settings.window_nm, solver=method,
+            polarizations=settings.polarizations, max_radial_order=settings.max_radial_order,
+            settings=settings.fem if method == "fem" else settings.meep,
+        )
+    except Exception as exc:  # reported per disk in the results table, not fatal
+        return {"error": f"{type(exc).__name__}: {exc}", "cached": False,
+                "seconds": time.perf_counter() - t0}
+    modes = sorted((r.to_dict() for r in records), key=lambda d: d["wavelength_nm"])
+    result = {"modes": _jsonable(modes)}
+    if cache is not None:
+        cache.put(MODES, key, result, inputs)
+    return {**result, "cached": False, "seconds": time.perf_counter() - t0}
+
+
+def lasing_key(modes: list[dict], film_json: dict, pump_json: dict) -> tuple[str, dict]:
+    """(cache key, key inputs) of the lasing prediction from one mode table."""
+    table = [{k: m.get(k) for k in ("m", "wavelength_nm", "Q", "film_fraction",
+                                   "effective_index", "polarization")} for m in modes]
+    inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json}
+    return make_key(LASING, code_version("gain"), inputs), inputs
+
+
+def lasing_stage(
+    modes: list[dict], film_json: dict, pump_json: dict, cache: Cache | None = None
+) -> dict[str, Any]:
+    """Threshold of every mode and the lasing (lowest-threshold) mode of one disk.
+
+    Returns {"thresholds": [{N_threshold, K, fluence_uJ_per_cm2} per mode], "lasing": {...} or
+    None when no mode reaches threshold}.
+    """
+    key, inputs = lasing_key(modes, film_json, pump_json)
+    if cache is not None:
+        hit = cache.get(LASING, key)
+        if hit is not None:
+            return hit
+    from gain import NanocrystalFilm, PumpSettings
+    from gain.threshold import lasing_mode_index, mode_thresholds
+
+    film = NanocrystalFilm.model_validate(film_json)
+    pump = PumpSettings.model_validate(pump_json)
+    material = film.resolved_material
+    if not modes:
+        result: dict[str, Any] = {"thresholds": [], "lasing": None}
+    else:
+        col = {k: np.array([_num(m.get(k)) for m in modes])
+               for k in ("wavelength_nm", "Q", "film_fraction", "effective_index")}
+        q = np.where(np.isfinite(col["Q"]) & (col["Q"] > 0), col["Q"], np.nan)
+        th = mode_thresholds(material, film.concentration_per_cm3, col["wavelength_nm"], q,
+                             col["film_fraction"], col["effective_index"])
+        fluence = np.asarray(pump.fluence_uJ_per_cm2_from_N(
+            np.where(np.isfinite(th.N_threshold), th.N_threshold, np.nan), material), float)
+        thresholds = [
+            {"N_threshold": float(n), "K": float(k), "fluence_uJ_per_cm2": float(f)}
+            for n, k, f in zip(th.N_threshold, th.K, fluence, strict=True)
+        ]
+        idx, best = lasing_mode_index(th.N_threshold)
+        lasing = None
+        if int(idx) >= 0:
+            i = int(idx)
+            mode = modes[i]
+            n_th = float(best)
+            lasing = {
+                "index": i, "m": mode["m"], "polarization": mode.get("polarization"),
+                "radial_order": mode.get("radial_order"),
+                "wavelength_nm": mode["wavelength_nm"], "Q": mode["Q"],
+                "film_fraction": mode["film_fraction"], "K": thresholds[i]["K"],
+                "threshold_N": n_th,
+                "threshold_fluence_uJ_per_cm2": thresholds[i]["fluence_uJ_per_cm2"],
+                "threshold_power_uW": float(np.asarray(
+                    pump.average_power_uW_from_N(n_th, material))),
+                "shift_from_emission_peak_nm": mode["wavelength_nm"] - material.emission_peak_nm,
+            }
+        result = {"thresholds": _jsonable(thresholds), "lasing": _jsonable(lasing)}
+    if cache is not None:
+        cache.put(LASING, key, result, inputs)
+    return result
+
+
+def _num(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain Python types (numpy scalars -> float/int), keeping inf/nan as floats."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
