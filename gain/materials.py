@@ -257,14 +257,14 @@ PRESETS: dict[str, NanocrystalMaterial] = {
         xx_splitting_meV=20.0,
         # assumption: order of magnitude for thick-shell QS band edge; paper p. 8 only says QS and
         # NPL have higher sigma_0 than QD (its Table S2)
-        sigma0_peak_cm2=1.0e-15,
+        sigma0_peak_cm2=2.0e-15,
         # assumption: higher transitions (CdSe shell continuum) equal sigma0, 150 meV above edge
         sigma_high_ratio=1.0,
         high_onset_meV=150.0,
         high_width_meV=40.0,
         # assumption: 532 nm lies ~0.3 eV above the QS band edge (CdSe shell absorbs, CdS core
         # does not: CdS gap ~2.42 eV = 512 nm), a few times sigma0
-        sigma_pump_cm2=3.0e-15,
+        sigma_pump_cm2=6.0e-15,
         # assumption: X lifetime of thick CdSe/CdS shells ~ 20-30 ns; QS XX (suppressed Auger,
         # Cassidy et al. 2022) ~ 5 ns
         tau_x_ns=25.0,
