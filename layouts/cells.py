@@ -1,0 +1,387 @@
+"""gdsfactory cells of the write pattern: disks, text, marks, chip outline and the dose matrix.
+
+Lengths in um (the GDS database unit is 1 nm). Layers come from layouts.layers.
+
+Cells are made with ``@gf.cell`` (cached by their arguments, named deterministically). A new
+cell costs gdsfactory some 20 ms, so the dose matrix makes one disk cell per row (not per disk)
+and places it as a GDS array; the id and write settings of every single disk are text records on
+the EXPOSURE layer at its exposure point (see ``exposure_record``), which layouts.gds_io reads
+back. Readable text is built from one cell per character (KLayout's built-in stroke font), placed
+as GDS arrays along rows and columns, so 10,000 labelled disks stay a small file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import gdsfactory as gf
+import numpy as np
+from kfactory import kdb
+
+from layouts.job import DBU_UM, ExposurePoint, exposure_points, pitch_nm
+from layouts.layers import CHIP, DISK_FOOT, DISK_TOP, EXPOSURE, LABEL, MARK, Layer
+from layouts.rows import DiskRow
+from layouts.settings import LayoutSettings
+
+# KLayout's default text generator: glyphs 0.5 wide and 0.7 tall (digits, capitals) on a
+# 0.6 advance, in font units of 1000 database units.
+_FONT = kdb.TextGenerator.default_generator()
+_FONT_GLYPH_HEIGHT = 0.7
+_FONT_ADVANCE = 0.6
+_FONT_GLYPH_WIDTH = 0.5
+
+EXPOSURE_RECORD_PREFIX = "EXPOSE"
+"""First word of the text record at each exposure point on the EXPOSURE layer."""
+EXPOSURE_RECORD_FIELDS = (
+    "order",
+    "id",
+    "row",
+    "col",
+    "power_uW",
+    "dwell_ms",
+    "energy_uJ",
+    "peak_dose_mJ_per_cm2",
+    "top_diameter_um",
+    "foot_diameter_um",
+)
+
+
+def activate_generic_pdk() -> None:
+    """Activate gdsfactory's generic PDK (the cells use only their own layers)."""
+    from gdsfactory.gpdk import PDK
+
+    try:
+        active = gf.get_active_pdk().name
+    except ValueError:  # none active yet
+        active = None
+    if active != PDK.name:
+        PDK.activate()
+
+
+def _layer_index(c: gf.Component, layer: Layer) -> int:
+    return c.kcl.layer(*layer)
+
+
+def _circle_points(diameter_um: float, n: int) -> np.ndarray:
+    a = 2.0 * math.pi * np.arange(n) / n
+    return 0.5 * diameter_um * np.column_stack([np.cos(a), np.sin(a)])
+
+
+# ---------------------------------------------------------------------------------------- text
+
+
+def text_advance_um(height_um: float) -> float:
+    """Horizontal advance of one character of text ``height_um`` tall, um."""
+    return _FONT_ADVANCE * height_um / _FONT_GLYPH_HEIGHT
+
+
+def text_width_um(text: str, height_um: float) -> float:
+    """Width of ``text`` drawn ``height_um`` tall (first glyph's left to last glyph's right)."""
+    if not text:
+        return 0.0
+    scale = height_um / _FONT_GLYPH_HEIGHT
+    return ((len(text) - 1) * _FONT_ADVANCE + _FONT_GLYPH_WIDTH) * scale
+
+
+@gf.cell
+def glyph(code: int, height_um: float = 10.0, layer: Layer = LABEL) -> gf.Component:
+    """One character (ASCII ``code``) of KLayout's stroke font, ``height_um`` tall, its lower left
+    corner at the origin."""
+    if not 33 <= code <= 126:
+        raise ValueError(f"code = {code}: only printable ASCII 33-126 has a glyph")
+    c = gf.Component()
+    mag = height_um / _FONT_GLYPH_HEIGHT * _FONT.dbu() / c.kcl.dbu
+    c.kdb_cell.shapes(_layer_index(c, layer)).insert(_FONT.glyph(code).transformed(
+        kdb.ICplxTrans(mag)
+    ))
+    c.info["character"] = chr(code)
+    c.info["height_um"] = height_um
+    return c
+
+
+def place_text(
+    c: gf.Component,
+    text: str,
+    x_um: float,
+    y_um: float,
+    height_um: float,
+    *,
+    justify: str = "left",
+    repeat: tuple[int, float, float] | None = None,
+    layer: Layer = LABEL,
+) -> None:
+    """Insert ``text`` into ``c`` as references to glyph cells.
+
+    ``(x_um, y_um)`` is the lower left (``justify="left"``), lower centre ("center") or lower
+    right ("right") of the text. ``repeat = (n, dx_um, dy_um)`` places ``n`` copies stepped by
+    (dx, dy) as GDS arrays (one array per character).
+    """
+    width = text_width_um(text, height_um)
+    shift = {"left": 0.0, "center": -0.5 * width, "right": -width}[justify]
+    adv = text_advance_um(height_um)
+    n, dx, dy = repeat if repeat is not None else (1, 0.0, 0.0)
+    step = kdb.Vector(round(dx / DBU_UM), round(dy / DBU_UM))
+    for i, ch in enumerate(text):
+        if ch == " ":
+            continue
+        g = glyph(code=ord(ch), height_um=height_um, layer=layer)
+        t = kdb.Trans(round((x_um + shift + i * adv) / DBU_UM), round(y_um / DBU_UM))
+        if n == 1:
+            c.kdb_cell.insert(kdb.CellInstArray(g.cell_index(), t))
+        else:
+            c.kdb_cell.insert(
+                kdb.CellInstArray(g.cell_index(), t, step, kdb.Vector(0, 0), n, 1)
+            )
+
+
+@gf.cell
+def label_text(
+    text: str = "r00c00", height_um: float = 10.0, layer: Layer = LABEL
+) -> gf.Component:
+    """Readable text, ``height_um`` tall, lower left corner at the origin."""
+    c = gf.Component()
+    place_text(c, text, 0.0, 0.0, height_um, layer=layer)
+    c.info["text"] = text
+    c.info["height_um"] = height_um
+    return c
+
+
+# ----------------------------------------------------------------------------------------- disk
+
+
+@gf.cell
+def disk(
+    top_diameter_um: float = 20.0,
+    foot_diameter_um: float = 15.0,
+    dwell_ms: float = 0.0,
+    power_uW: float = 0.0,
+    energy_uJ: float = 0.0,
+    peak_dose_mJ_per_cm2: float = 0.0,
+    disk_id: str = "",
+    circle_points: int = 128,
+    marker_um: float = 2.0,
+) -> gf.Component:
+    """A written disk centred on its exposure point at the origin.
+
+    Draws the expected top footprint on DISK_TOP, the expected foot footprint on DISK_FOOT and a
+    cross ``marker_um`` wide on EXPOSURE at the exposure point. The write settings and predicted
+    diameters travel with the cell in ``info``. In a dose matrix one disk cell serves a whole row:
+    ``disk_id`` is then the row id ("r03") and each disk's own id is in its exposure record.
+    """
+    if not top_diameter_um > 0.0:
+        raise ValueError(f"top_diameter_um = {top_diameter_um}: must be > 0 (nothing written)")
+    if not 0.0 <= foot_diameter_um <= top_diameter_um:
+        raise ValueError(
+            f"foot_diameter_um = {foot_diameter_um}: must be in [0, top_diameter_um = "
+            f"{top_diameter_um}]"
+        )
+    c = gf.Component()
+    c.add_polygon(_circle_points(top_diameter_um, circle_points), layer=DISK_TOP)
+    if foot_diameter_um > 0.0:
+        c.add_polygon(_circle_points(foot_diameter_um, circle_points), layer=DISK_FOOT)
+    a, w = 0.5 * marker_um, 0.05 * marker_um
+    c.add_polygon([(-a, -w), (a, -w), (a, w), (-a, w)], layer=EXPOSURE)
+    c.add_polygon([(-w, -a), (w, -a), (w, a), (-w, a)], layer=EXPOSURE)
+    info = {
+        "disk_id": disk_id,
+        "dwell_ms": dwell_ms,
+        "power_uW": power_uW,
+        "energy_uJ": energy_uJ,
+        "peak_dose_mJ_per_cm2": peak_dose_mJ_per_cm2,
+        "top_diameter_um": top_diameter_um,
+        "foot_diameter_um": foot_diameter_um,
+    }
+    for k, v in info.items():
+        c.info[k] = v
+    return c
+
+
+# ---------------------------------------------------------------------------------------- marks
+
+
+@gf.cell
+def alignment_cross(size_um: float = 100.0, line_width_um: float = 10.0) -> gf.Component:
+    """A cross ``size_um`` wide with arms ``line_width_um`` wide, centred on the origin (MARK)."""
+    c = gf.Component()
+    a, w = 0.5 * size_um, 0.5 * line_width_um
+    c.add_polygon(
+        [(-a, -w), (-w, -w), (-w, -a), (w, -a), (w, -w), (a, -w),
+         (a, w), (w, w), (w, a), (-w, a), (-w, w), (-a, w)],
+        layer=MARK,
+    )
+    return c
+
+
+@gf.cell
+def orientation_arrow(length_um: float = 100.0, line_width_um: float = 10.0) -> gf.Component:
+    """An arrow along +x from the origin, ``length_um`` long (MARK): it points the way row 0 is
+    written and, having no mirror image of itself along y, shows which way up the chip lies."""
+    c = gf.Component()
+    w = 0.5 * line_width_um
+    head = min(0.4 * length_um, 3.0 * line_width_um)
+    shaft_end = length_um - head
+    c.add_polygon([(0, -w), (shaft_end, -w), (shaft_end, w), (0, w)], layer=MARK)
+    c.add_polygon([(shaft_end, -1.5 * head / 2), (length_um, 0), (shaft_end, 1.5 * head / 2)],
+                  layer=MARK)
+    # a foot on one side only: the arrow is not symmetric under y -> -y
+    c.add_polygon([(0, w), (line_width_um, w), (line_width_um, 0.5 * length_um * 0.4),
+                   (0, 0.5 * length_um * 0.4)], layer=MARK)
+    return c
+
+
+@gf.cell
+def chip_outline(
+    width_um: float = 1000.0, height_um: float = 1000.0, line_width_um: float = 10.0
+) -> gf.Component:
+    """A rectangular frame ``width_um`` x ``height_um`` (outer edge), lower left at the origin,
+    on CHIP."""
+    if not (0.0 < 2.0 * line_width_um < min(width_um, height_um)):
+        raise ValueError(
+            f"line_width_um = {line_width_um}: must be > 0 and < half the smaller side "
+            f"({min(width_um, height_um) / 2:g} um)"
+        )
+    c = gf.Component()
+    outer = kdb.DBox(0.0, 0.0, width_um, height_um)
+    inner = outer.enlarged(-line_width_um, -line_width_um)
+    frame = kdb.Region(outer.to_itype(c.kcl.dbu)) - kdb.Region(inner.to_itype(c.kcl.dbu))
+    c.kdb_cell.shapes(_layer_index(c, CHIP)).insert(frame)
+    c.info["width_um"] = width_um
+    c.info["height_um"] = height_um
+    return c
+
+
+# ------------------------------------------------------------------------------------ the matrix
+
+
+def exposure_record(p: ExposurePoint) -> str:
+    """The text record of one exposure point (exact: floats as their shortest repr)."""
+    values = {
+        "order": p.order, "id": p.id, "row": p.row, "col": p.col,
+        "power_uW": repr(p.power_uW), "dwell_ms": repr(p.dwell_ms),
+        "energy_uJ": repr(p.energy_uJ), "peak_dose_mJ_per_cm2": repr(p.peak_dose_mJ_per_cm2),
+        "top_diameter_um": repr(p.top_diameter_um),
+        "foot_diameter_um": repr(p.foot_diameter_um),
+    }
+    return " ".join([EXPOSURE_RECORD_PREFIX, *(f"{k}={values[k]}" for k in EXPOSURE_RECORD_FIELDS)])
+
+
+def label_geometry(rows: Sequence[DiskRow], settings: LayoutSettings) -> dict[str, float]:
+    """Where labels go relative to a disk centre: largest top radius, gap, text height, um."""
+    r_max = max(r.top_diameter_um for r in rows) / 2.0
+    return {
+        "r_max_um": r_max,
+        "gap_um": settings.margin_um / 2.0,
+        "height_um": settings.labels.text_height_um,
+    }
+
+
+def _row_label(row: DiskRow) -> str:
+    return f"r{row.row:02d} {row.dwell_ms:.4g}ms {row.energy_uJ:.4g}uJ"
+
+
+def _ascii(text: str) -> str:
+    return "".join(ch if 32 <= ord(ch) <= 126 else "_" for ch in text)
+
+
+@gf.cell
+def dose_matrix(
+    rows: tuple[DiskRow, ...],
+    repeats: int = 1,
+    pitch_um: float = 50.0,
+    settings: LayoutSettings | None = None,
+    title: str = "",
+) -> gf.Component:
+    """The dose matrix: row r written with ``rows[r]``, ``repeats`` disks per row, ``pitch_um``
+    apart, with labels, alignment and orientation marks and the chip outline.
+
+    Disk (r, c) sits at (c * pitch, -r * pitch): the GDS origin is disk r00c00. Rows must be
+    valid (use layouts.validate first): every row writes an anchored disk.
+    """
+    settings = settings or LayoutSettings()
+    c = gf.Component()
+    p = pitch_nm(pitch_um)
+    pitch = p * DBU_UM
+    n_rows = len(rows)
+    # disks: one cell per row, placed as a GDS array along x
+    for row in rows:
+        d = disk(
+            top_diameter_um=row.top_diameter_um,
+            foot_diameter_um=row.foot_diameter_um,
+            dwell_ms=row.dwell_ms,
+            power_uW=row.power_uW,
+            energy_uJ=row.energy_uJ,
+            peak_dose_mJ_per_cm2=row.peak_dose_mJ_per_cm2,
+            disk_id=f"r{row.row:02d}",
+            circle_points=settings.circle_points,
+        )
+        c.kdb_cell.insert(kdb.CellInstArray(
+            d.cell_index(), kdb.Trans(0, -row.row * p), kdb.Vector(p, 0), kdb.Vector(0, 0),
+            repeats, 1,
+        ))
+    # exposure records, in write order
+    exposure_shapes = c.kdb_cell.shapes(_layer_index(c, EXPOSURE))
+    points = exposure_points(rows, repeats, pitch_um)
+    for pt in points:
+        exposure_shapes.insert(kdb.Text(exposure_record(pt), kdb.Trans(pt.x_nm, pt.y_nm)))
+    # labels
+    g = label_geometry(rows, settings)
+    r_max, gap, h = g["r_max_um"], g["gap_um"], g["height_um"]
+    if settings.labels.show:
+        adv = text_advance_um(h)
+        if settings.labels.per_disk:
+            # "r03" ends at the disk's centre line, "c05" starts there: one array per glyph
+            base = -r_max - gap - h
+            for row in rows:
+                part = f"r{row.row:02d}"
+                place_text(c, part, -len(part) * adv + (adv - text_width_um("r", h)) / 2,
+                           base - row.row * pitch, h, repeat=(repeats, pitch, 0.0))
+            for col in range(repeats):
+                part = f"c{col:02d}"
+                x0 = col * pitch + (adv - text_width_um("c", h)) / 2
+                place_text(c, part, x0, base, h, repeat=(n_rows, 0.0, -pitch))
+        # row labels (id, dwell, energy) left of column 0; column headers above row 0
+        x_right = -max(r_max, 4 * adv) - h
+        for row in rows:
+            place_text(c, _row_label(row), x_right, -row.row * pitch - h / 2, h, justify="right")
+        for col in range(repeats):
+            place_text(c, f"c{col:02d}", col * pitch, r_max + gap, h, justify="center")
+        power = rows[0].power_uW
+        title_text = _ascii(f"{title} P={power:.4g}uW pitch={pitch:.6g}um".strip())
+        place_text(c, title_text, x_right - text_width_um(_row_label(rows[0]), h),
+                   r_max + gap + 2.0 * h, h)
+    # marks at the corners of everything drawn so far, arrow by the top left cross
+    box = c.dbbox()
+    marks = settings.marks
+    if marks.show:
+        off = marks.gap_um + marks.size_um / 2.0
+        cross = alignment_cross(size_um=marks.size_um, line_width_um=marks.line_width_um)
+        corners = [(box.left - off, box.top + off), (box.right + off, box.top + off),
+                   (box.left - off, box.bottom - off), (box.right + off, box.bottom - off)]
+        for x, y in corners:
+            c.add_ref(cross).move((x, y))
+        arrow = orientation_arrow(length_um=marks.size_um, line_width_um=marks.line_width_um)
+        c.add_ref(arrow).move((box.left - off + marks.size_um / 2.0 + marks.gap_um,
+                               box.top + off))
+        box = c.dbbox()
+    m = settings.chip_margin_um
+    frame_w = marks.line_width_um
+    outline = chip_outline(
+        width_um=round((box.width() + 2 * m + 2 * frame_w) / DBU_UM) * DBU_UM,
+        height_um=round((box.height() + 2 * m + 2 * frame_w) / DBU_UM) * DBU_UM,
+        line_width_um=frame_w,
+    )
+    c.add_ref(outline).move((box.left - m - frame_w, box.bottom - m - frame_w))
+    chip = c.dbbox()
+    info = {
+        "n_rows": n_rows,
+        "n_cols": repeats,
+        "n_points": len(points),
+        "pitch_um": pitch,
+        "power_uW": rows[0].power_uW,
+        "chip_bbox_um": [chip.left, chip.bottom, chip.right, chip.top],
+        "title": title,
+    }
+    for k, v in info.items():
+        c.info[k] = v
+    return c
