@@ -1,0 +1,66 @@
+"""``paradisk layout SPEC -o DIR``: the write pattern of a spec for the lithography laser.
+
+Writes layout.gds (and layout.oas with --oas), job.csv and job.json (exposure points in stage
+coordinates, serpentine write order; job.json also holds the spec and its hash) and
+preview.png, then prints the stage travel and the estimated writing time. Bad input (overlapping
+disks, a dose that writes nothing, an array larger than the stage travel) stops before any file
+is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from paradisk.errors import UserInputError
+from paradisk.spec import DesignSpec, load_spec
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("layout", help="write the GDS layout, stage job and preview of a spec",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
+    p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
+    p.add_argument("--oas", action="store_true", help="also write layout.oas (OASIS)")
+    p.set_defaults(func=run)
+    return p
+
+
+def write_spec_layout(spec: DesignSpec, out_dir: Path, oas: bool = False) -> tuple[Any, dict]:
+    """Build and write the layout files of ``spec`` into ``out_dir``.
+
+    Returns (layouts.LayoutResult, paths by name). Layout problems become UserInputError.
+    """
+    import layouts
+
+    try:
+        result = layouts.build_layout(spec.process, spec.array, spec.layout, title=spec.name)
+    except layouts.LayoutError as exc:
+        raise UserInputError(str(exc)) from None
+    paths = layouts.write_outputs(
+        result, out_dir, spec_dict=spec.model_dump(mode="json"), spec_hash=spec.spec_hash(),
+        oas=oas,
+    )
+    return result, paths
+
+
+def summary_text(result: Any) -> str:
+    """Two lines: how many points, stage travel, writing time and its parts."""
+    s = result.summary
+    return (
+        f"{s.n_points} exposure points ({len(result.rows)} rows x {result.array.repeats}), "
+        f"serpentine order; stage travel {s.travel_um / 1000:.4g} mm\n"
+        f"estimated writing time {s.total_s:.4g} s ({s.total_s / 60:.3g} min): dwell "
+        f"{s.dwell_s:.4g} s + moves {s.move_s:.4g} s at {s.speed_um_per_s:g} um/s + settling "
+        f"{s.settle_s:.4g} s ({s.settle_ms:g} ms per move)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    result, paths = write_spec_layout(spec, args.out, oas=args.oas)
+    for path in paths.values():
+        print(f"wrote {path}")
+    print(summary_text(result))
+    return 0
