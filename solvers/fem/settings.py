@@ -1,6 +1,13 @@
-"""Settings of the finite-element eigen solver (see solvers.fem)."""
+"""Settings of the finite-element eigen solver (see solvers.fem).
+
+Lengths relative to the target vacuum wavelength lambda0 are in "wavelengths"; element sizes
+relative to the local wavelength lambda0 / n. Defaults were chosen with
+benchmarks/bench_fem_convergence.py (wavelength error < 1e-6 against Mie theory on spheres).
+"""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,3 +18,48 @@ class FemSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     order: int = Field(4, ge=1, le=8, description="polynomial order of the elements")
+    h_medium: float = Field(
+        0.5, gt=0.02, le=2.0,
+        description="largest element size in each medium, in local wavelengths lambda0/n",
+    )
+    h_rim: float = Field(
+        0.25, gt=0.01, le=2.0,
+        description="element size along the body's outline, in local wavelengths lambda0/n",
+    )
+    h_film: float = Field(
+        1.5, gt=0.2, le=10.0,
+        description="element size in the coating film, in film thicknesses",
+    )
+    margin_wavelengths: float = Field(
+        1.0, ge=0.2, le=10.0,
+        description="physical air/substrate margin around the body before the PML, in lambda0",
+    )
+    pml_wavelengths: float = Field(
+        1.0, ge=0.2, le=10.0, description="thickness of the perfectly matched layers, in lambda0"
+    )
+    pml_attenuation: float = Field(
+        12.0, ge=1.0, le=100.0,
+        description="one-way amplitude attenuation of a normally incident wave across the PML, "
+        "nepers",
+    )
+    truncate: bool = Field(
+        True, description="mesh only the rim region where the mode lives (high m)"
+    )
+    truncation_decay: float = Field(
+        18.0, ge=5.0, le=100.0,
+        description="WKB decay of the field (nepers) from the caustic m/(k n) to the inner cut",
+    )
+    metal_cut_decay_lengths: float = Field(
+        3.0, ge=1.0, le=50.0,
+        description="end the domain at the bottom of a metal layer at least this many field "
+        "decay lengths lambda0/(2 pi kappa) thick (perfect conductor below)",
+    )
+    nev: int = Field(6, ge=1, le=50, description="eigenvalues sought per shift")
+    inverse: Literal["sparsecholesky", "umfpack"] = Field(
+        "sparsecholesky", description="sparse direct solver of NGSolve for shift-invert"
+    )
+    dispersion_rel_tol: float = Field(
+        1e-4, gt=0.0, le=0.1,
+        description="re-solve with the permittivities at the mode's own wavelength when the "
+        "first-order dispersion correction moves the wavelength by more than this (relative)",
+    )

@@ -1,0 +1,250 @@
+"""From an eigenvector to a mode record: fields, energies, polarization and mode orders.
+
+- Energies (film fraction, absorption Q, mode volume) use the one definition of
+  solvers.energy, integrated exactly element by element over the physical domain (PML
+  excluded) with dV = 2 pi r dr dz.
+- Q = Re(k0) / (2 |Im(k0)|); Q_absorption from the absorbed power in lossy materials,
+  Q_radiation from 1/Q = 1/Q_radiation + 1/Q_absorption.
+- Polarization (solvers.modes convention): at every field sample the in-plane field
+  (E_r, E_z) is split into the component normal to the body's outline (nearest outline point)
+  and the tangential one; "TM" when the normal part carries most of the in-plane energy.
+- Orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM) is
+  read along the line through the field maximum at constant z (radial order = number of
+  lobes) and at constant r (axial order = lobes - 1); lobes weaker than 10 % of the maximum are
+  ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ngsolve import VOL, CoefficientFunction, Integrate, Norm, x
+from scipy.spatial import cKDTree
+
+from geometry.bodies import Body
+from solvers.energy import absorption_q, energy_weight, film_fraction
+from solvers.fem.formulation import Discretisation
+from solvers.fem.mesh import Domain
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Field of a mode on a regular (r, z) grid (um), phase-normalised, for plotting.
+
+    Arrays have shape (len(z_um), len(r_um)); E components are complex, arbitrary scale
+    (max |E| = 1).
+    """
+
+    r_um: np.ndarray
+    z_um: np.ndarray
+    E_r: np.ndarray
+    E_phi: np.ndarray
+    E_z: np.ndarray
+    eps: np.ndarray
+
+    @property
+    def intensity(self) -> np.ndarray:
+        """|E|^2 on the grid."""
+        return np.abs(self.E_r) ** 2 + np.abs(self.E_phi) ** 2 + np.abs(self.E_z) ** 2
+
+
+@dataclass(frozen=True)
+class ModeAnalysis:
+    """Everything derived from one eigenpair."""
+
+    k0: complex  # 1/um
+    Q: float
+    Q_absorption: float
+    Q_radiation: float
+    film_fraction: float
+    body_fraction: float  # electric energy fraction in body + film
+    physical_fraction: float  # fraction of the (non-conjugated) field norm outside the PML
+    polarization: str
+    normal_fraction: float
+    radial_order: int
+    axial_order: int
+    mode_volume_um3: float
+    peak_r_um: float
+    peak_z_um: float
+    region_norms: dict[str, complex]  # integral of the mass density per region (x^T B_i x)
+    field: FieldMap
+
+
+def _field_cfs(gf) -> tuple[CoefficientFunction, CoefficientFunction, CoefficientFunction]:
+    v, u = gf.components
+    e_r = v[0]
+    e_z = v[1]
+    e_phi = -1j * u / x
+    return e_r, e_phi, e_z
+
+
+def _outline_normals(body: Body) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the body's outline (excluding the axis) and their outward unit normals."""
+    poly = body.polygon(512)
+    pts = np.asarray(poly.exterior.coords)[:-1]
+    if poly.exterior.is_ccw is False:
+        pts = pts[::-1]
+    # densify
+    dense = []
+    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
+        seg = np.linspace(0.0, 1.0, 8, endpoint=False)[:, None]
+        dense.append(a + seg * (b - a))
+    d = np.concatenate(dense)
+    tang = np.roll(d, -1, axis=0) - np.roll(d, 1, axis=0)
+    tang /= np.maximum(np.linalg.norm(tang, axis=1, keepdims=True), 1e-300)
+    normal = np.column_stack([tang[:, 1], -tang[:, 0]])  # outward for counter-clockwise
+    keep = d[:, 0] > 1e-9 * max(1.0, float(np.max(d[:, 0])))
+    return d[keep], normal[keep]
+
+
+def _lobes(values: np.ndarray, threshold: float = 0.1) -> int:
+    """Number of sign-alternating lobes of ``values`` whose peak exceeds threshold * max."""
+    vmax = float(np.max(np.abs(values)))
+    if vmax == 0.0:
+        return 0
+    sig = np.abs(values) >= threshold * vmax
+    signs = np.sign(values[sig])
+    if signs.size == 0:
+        return 0
+    return int(1 + np.count_nonzero(np.diff(signs) != 0))
+
+
+def analyse(
+    disc: Discretisation,
+    domain: Domain,
+    body: Body,
+    vec: np.ndarray,
+    k0_squared: complex,
+    eps: dict[str, complex],
+    grid_points: int = 161,
+) -> ModeAnalysis:
+    """Post-process one eigenpair of ``disc`` (permittivities ``eps`` by region)."""
+    mesh = domain.mesh
+    gf = disc.gridfunction(vec)
+    e_r, e_phi, e_z = _field_cfs(gf)
+    st = disc.stretch
+    phys = st.physical
+    k0 = complex(np.sqrt(k0_squared))
+    if k0.real < 0:
+        k0 = -k0
+    q_total = k0.real / (2.0 * abs(k0.imag)) if k0.imag != 0.0 else math.inf
+
+    # element-wise integrals over the physical domain
+    evec = CoefficientFunction((e_r, e_phi, e_z))
+    e2 = Norm(evec) ** 2
+    el_int = np.asarray(Integrate(e2 * 2.0 * math.pi * x * phys, mesh, element_wise=True)).real
+    names = mesh.GetMaterials()
+    el_region = np.array([names[el.index] for el in mesh.Elements(VOL)])
+    el_eps = np.array([eps[r] for r in el_region])
+    in_film = np.isin(el_region, list(domain.film_regions))
+    in_body = in_film | (el_region == "body")
+    ff = film_fraction(el_eps, el_int, np.ones_like(el_int), in_film)
+    bf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_body)
+    q_abs = absorption_q(el_eps, el_int, np.ones_like(el_int))
+    inv_rad = 1.0 / q_total - (0.0 if math.isinf(q_abs) else 1.0 / q_abs)
+    q_rad = math.inf if inv_rad <= 0.0 else 1.0 / inv_rad
+
+    # per-region x^T B_i x (non-conjugated), for dispersion perturbation
+    v, u = gf.components
+    cr = st.s_z / st.s_r
+    cz = st.s_r / st.s_z
+    dens = st.r_t * (cr * v[0] * v[0] + cz * v[1] * v[1]) + st.s_r * st.s_z * u * u / st.r_t
+    el_dens = np.asarray(Integrate(dens, mesh, element_wise=True))
+    region_norms = {r: complex(np.sum(el_dens[el_region == r])) for r in domain.materials}
+    tot_norm = np.abs(el_dens).sum()
+    phys_dens = np.asarray(Integrate(dens * phys, mesh, element_wise=True))
+    physical_fraction = float(np.abs(phys_dens).sum() / tot_norm) if tot_norm > 0 else 0.0
+
+    fmap, fmap_scale = sample_field(domain, body, gf, eps, grid_points)
+    w = energy_weight(fmap.eps) * fmap.intensity
+    iz, ir = np.unravel_index(int(np.argmax(w)), w.shape)
+    peak_w = float(w[iz, ir])
+    # mode volume: integral of w_E over the physical domain / peak of w_E (same scale)
+    scale = float(np.sum(energy_weight(el_eps) * el_int))
+    mode_volume = scale / (peak_w * fmap_scale) if peak_w > 0 else math.nan
+
+    pol, nfrac, e_dom = _polarization(body, fmap)
+    radial = _lobes(e_dom[iz, : ir + 1 + _outside_cols(fmap, body, iz)])
+    axial = _lobes(e_dom[:, ir]) - 1
+    return ModeAnalysis(
+        k0=k0,
+        Q=q_total,
+        Q_absorption=q_abs,
+        Q_radiation=q_rad,
+        film_fraction=ff,
+        body_fraction=bf,
+        physical_fraction=physical_fraction,
+        polarization=pol,
+        normal_fraction=nfrac,
+        radial_order=max(radial, 1),
+        axial_order=max(axial, 0),
+        mode_volume_um3=mode_volume,
+        peak_r_um=float(fmap.r_um[ir]),
+        peak_z_um=float(fmap.z_um[iz]),
+        region_norms=region_norms,
+        field=fmap,
+    )
+
+
+def _outside_cols(fmap: FieldMap, body: Body, iz: int) -> int:
+    """Number of grid columns right of the peak up to the body's outline plus a little."""
+    r = fmap.r_um
+    return int(np.count_nonzero(r <= body.rim_radius_um + 0.05 * (r[-1] - r[0])))
+
+
+def sample_field(
+    domain: Domain, body: Body, gf, eps: dict[str, complex], n: int
+) -> tuple[FieldMap, float]:
+    """Sample the mode on an n x n grid over the physical region; returns the normalised map
+    and the raw peak |E|^2 it was divided by."""
+    mesh = domain.mesh
+    e_r, e_phi, e_z = _field_cfs(gf)
+    r0 = domain.r_in_um if domain.r_in_um > 0 else 0.0
+    r1 = domain.r_phys_um
+    z0, z1 = domain.z_lo_phys_um, domain.z_hi_phys_um
+    # avoid the axis itself (E_phi = u / r)
+    rr = np.linspace(r0 + 1e-6 * (r1 - r0), r1 - 1e-9 * (r1 - r0), n)
+    zz = np.linspace(z0 + 1e-9 * (z1 - z0), z1 - 1e-9 * (z1 - z0), n)
+    rg, zg = np.meshgrid(rr, zz)
+    pts = mesh(rg.ravel(), zg.ravel())
+    er = np.asarray(e_r(pts)).reshape(rg.shape)
+    ez = np.asarray(e_z(pts)).reshape(rg.shape)
+    ep = np.asarray(e_phi(pts)).reshape(rg.shape)
+    eps_cf = mesh.MaterialCF({k: complex(v) for k, v in eps.items()}, default=1.0)
+    eg = np.asarray(eps_cf(pts)).reshape(rg.shape)
+    inten = np.abs(er) ** 2 + np.abs(ep) ** 2 + np.abs(ez) ** 2
+    i = int(np.argmax(inten))
+    big = [er.ravel()[i], ep.ravel()[i], ez.ravel()[i]]
+    ref = big[int(np.argmax(np.abs(big)))]
+    phase = ref / abs(ref) if abs(ref) > 0 else 1.0
+    norm = math.sqrt(float(inten.ravel()[i])) or 1.0
+    fmap = FieldMap(
+        r_um=rr, z_um=zz, E_r=er / (phase * norm), E_phi=ep / (phase * norm),
+        E_z=ez / (phase * norm), eps=eg,
+    )
+    return fmap, norm**2
+
+
+def _polarization(body: Body, fmap: FieldMap) -> tuple[str, float, np.ndarray]:
+    """Polarization family, normal-energy fraction and the dominant in-plane component."""
+    pts, normals = _outline_normals(body)
+    rg, zg = np.meshgrid(fmap.r_um, fmap.z_um)
+    q = np.column_stack([rg.ravel(), zg.ravel()])
+    _, idx = cKDTree(pts).query(q)
+    nr = normals[idx, 0].reshape(rg.shape)
+    nz = normals[idx, 1].reshape(rg.shape)
+    e_n = fmap.E_r * nr + fmap.E_z * nz
+    e_t = -fmap.E_r * nz + fmap.E_z * nr
+    w = rg  # volume element ~ r
+    en = float(np.sum(np.abs(e_n) ** 2 * w))
+    et = float(np.sum(np.abs(e_t) ** 2 * w))
+    frac = en / (en + et) if en + et > 0 else 0.0
+    pol = "TM" if frac > 0.5 else "TE"
+    dom = e_n if pol == "TM" else e_t
+    # phase-normalise the dominant component at its own maximum
+    i = int(np.argmax(np.abs(dom)))
+    ref = dom.ravel()[i]
+    dom_real = np.real(dom * (abs(ref) / ref)) if abs(ref) > 0 else np.real(dom)
+    return pol, frac, dom_real

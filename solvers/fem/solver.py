@@ -1,0 +1,289 @@
+"""Mode search: one azimuthal number near a target, or a whole spectral window (m scan).
+
+Scan strategy (m=None): the Airy asymptotics (solvers.fem.estimate) give the m range whose
+fundamental-axial modes can fall in the window; one mesh serves the whole range (element sizes
+for the shortest wavelength, inner cut for the smallest m). For each m, in increasing order,
+the shift is placed at the predicted wavelengths of the requested families; predictions start
+from the estimate and are corrected by the ratio found/estimated of the previous m, so after
+the first m they are within a fraction of a free spectral range. Permittivities are evaluated
+at the shift wavelength; the residual material dispersion between the shift and the mode is
+corrected by first-order perturbation theory (exact to second order in the permittivity change),
+and the mode is re-solved with the permittivities at its own wavelength when the change exceeds
+FemSettings.dispersion_rel_tol.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from geometry.bodies import Body
+from solvers.fem.analysis import ModeAnalysis, analyse
+from solvers.fem.estimate import m_range, wgm_wavelength_nm
+from solvers.fem.formulation import Discretisation, k0_of_wavelength_nm, wavelength_nm_of_k0
+from solvers.fem.mesh import Domain, build_domain, region_permittivities
+from solvers.fem.settings import FemSettings
+from solvers.modes import ModeRecord
+
+# a physical mode keeps at least this fraction of its electric energy in the body and film
+# (PML and box modes keep almost none): assumption, checked on spheres and disks
+MIN_BODY_FRACTION = 0.3
+
+
+@dataclass
+class _Problem:
+    body: Body
+    domain: Domain
+    disc: Discretisation
+    settings: FemSettings
+
+
+def _validate(
+    body: Body, window_nm: tuple[float, float] | None, polarizations: Sequence[str],
+    max_radial_order: int, max_axial_order: int, m: int | None,
+) -> None:
+    if m is not None and (not isinstance(m, int | np.integer) or m < 1):
+        raise ValueError(f"m = {m!r}: must be an integer >= 1 (whispering-gallery modes)")
+    if window_nm is not None:
+        lo, hi = window_nm
+        if not (200.0 <= lo < hi <= 3000.0):
+            raise ValueError(f"window_nm = ({lo}, {hi}): need 200 <= lo < hi <= 3000 nm")
+    for p in polarizations:
+        if p not in ("TE", "TM"):
+            raise ValueError(f"polarizations: {p!r} is not 'TE' or 'TM'")
+    if not 1 <= max_radial_order <= 10:
+        raise ValueError(f"max_radial_order = {max_radial_order}: must be 1..10")
+    if not 0 <= max_axial_order <= 10:
+        raise ValueError(f"max_axial_order = {max_axial_order}: must be 0..10")
+    if not hasattr(body, "index"):
+        raise TypeError(f"body: {type(body).__name__} has no material index")
+
+
+def _corrected_k0(
+    k0: complex, norms: dict[str, complex], domain: Domain, lam_eval_nm: float
+) -> complex:
+    """k0 with the permittivities re-evaluated at the mode's own wavelength, by first-order
+    perturbation of the complex symmetric pencil: delta(k0^2) = -k0^2 x^T dB x / x^T B x."""
+    eps0 = region_permittivities(domain, lam_eval_nm)
+    denom = sum(eps0[r] * norms[r] for r in norms)
+    k = k0
+    for _ in range(20):
+        lam = wavelength_nm_of_k0(k)
+        eps1 = region_permittivities(domain, lam)
+        num = sum((eps1[r] - eps0[r]) * norms[r] for r in norms)
+        k_new = complex(np.sqrt(k0 * k0 * (1.0 - num / denom)))
+        if abs(k_new - k) < 1e-14 * abs(k):
+            return k_new
+        k = k_new
+    return k
+
+
+def _solve_at(
+    prob: _Problem, m: int, lam_shift_nm: float, nev: int,
+    window: tuple[float, float] | None = None,
+) -> list[tuple[ModeAnalysis, float]]:
+    """Eigenpairs of azimuthal number m nearest lam_shift_nm; (analysis, eval wavelength).
+    Eigenvalues whose wavelength is more than 1 % outside ``window`` are not analysed."""
+    eps = region_permittivities(prob.domain, lam_shift_nm)
+    k2, vecs = prob.disc.solve(
+        m, eps, k0_of_wavelength_nm(lam_shift_nm), nev, prob.settings.inverse
+    )
+    out = []
+    for i, kk in enumerate(k2):
+        k0 = complex(np.sqrt(kk))
+        if k0.real <= 0.0:
+            continue
+        lam = wavelength_nm_of_k0(k0)
+        if window is not None and not 0.99 * window[0] <= lam <= 1.01 * window[1]:
+            continue
+        out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps),
+                    lam_shift_nm))
+    return out
+
+
+def _record(
+    prob: _Problem, m: int, an: ModeAnalysis, lam_eval_nm: float
+) -> tuple[ModeRecord, float]:
+    """Mode record with the dispersion correction; returns (record, relative correction)."""
+    k0 = _corrected_k0(an.k0, an.region_norms, prob.domain, lam_eval_nm)
+    lam = wavelength_nm_of_k0(k0)
+    moved = abs(k0 - an.k0) / abs(an.k0)
+    q = k0.real / (2.0 * abs(k0.imag)) if k0.imag != 0 else math.inf
+    q_abs = an.Q_absorption
+    inv_rad = 1.0 / q - (0.0 if math.isinf(q_abs) else 1.0 / q_abs)
+    rim = prob.body.rim_radius_um
+    rec = ModeRecord(
+        m=int(m),
+        wavelength_nm=lam,
+        Q=q,
+        polarization=an.polarization,  # type: ignore[arg-type]
+        radial_order=an.radial_order,
+        axial_order=an.axial_order,
+        film_fraction=an.film_fraction,
+        effective_index=m / (k0.real * rim),
+        solver="fem",
+        Q_radiation=math.inf if inv_rad <= 0 else 1.0 / inv_rad,
+        Q_absorption=q_abs,
+        mode_volume_um3=an.mode_volume_um3,
+        extra={
+            "ndof": prob.disc.ndof,
+            "normal_fraction": an.normal_fraction,
+            "body_fraction": an.body_fraction,
+            "r_in_um": prob.domain.r_in_um,
+            "peak_r_um": an.peak_r_um,
+            "peak_z_um": an.peak_z_um,
+            "permittivity_wavelength_nm": lam_eval_nm,
+        },
+        field_rz=an.field,
+    )
+    return rec, moved
+
+
+def _keep(
+    an: ModeAnalysis, pols: Sequence[str], max_radial: int, max_axial: int
+) -> bool:
+    return (
+        an.body_fraction >= MIN_BODY_FRACTION
+        and an.polarization in pols
+        and an.radial_order <= max_radial
+        and an.axial_order <= max_axial
+        and an.k0.imag <= 0.0
+    )
+
+
+def _modes_for_m(
+    prob: _Problem, m: int, lam_shift_nm: float, nev: int, pols: Sequence[str],
+    max_radial: int, max_axial: int, window: tuple[float, float] | None,
+) -> list[ModeRecord]:
+    found: list[ModeRecord] = []
+    for an, lam_eval in _solve_at(prob, m, lam_shift_nm, nev, window):
+        if not _keep(an, pols, max_radial, max_axial):
+            continue
+        rec, moved = _record(prob, m, an, lam_eval)
+        if moved > prob.settings.dispersion_rel_tol:
+            # re-solve with the permittivities at the mode's own wavelength
+            again = [
+                (a2, le) for a2, le in _solve_at(prob, m, rec.wavelength_nm, 2)
+                if _keep(a2, pols, max_radial, max_axial)
+                and a2.polarization == an.polarization
+                and a2.radial_order == an.radial_order
+                and a2.axial_order == an.axial_order
+            ]
+            if again:
+                rec, _ = _record(prob, m, *again[0])
+        if window is not None and not window[0] <= rec.wavelength_nm <= window[1]:
+            continue
+        found.append(rec)
+    return _dedupe(found)
+
+
+def _dedupe(recs: list[ModeRecord]) -> list[ModeRecord]:
+    out: list[ModeRecord] = []
+    for r in sorted(recs, key=lambda r: r.wavelength_nm):
+        if out and out[-1].m == r.m and abs(out[-1].wavelength_nm - r.wavelength_nm) < 1e-7 * (
+            r.wavelength_nm
+        ):
+            continue
+        out.append(r)
+    return out
+
+
+def find_modes(
+    body: Body,
+    m: int | None = None,
+    window_nm: tuple[float, float] | None = (610.0, 680.0),
+    polarizations: Sequence[str] = ("TE", "TM"),
+    settings: FemSettings | None = None,
+    max_radial_order: int = 1,
+    max_axial_order: int = 0,
+    target_nm: float | None = None,
+    nev: int | None = None,
+) -> list[ModeRecord]:
+    """Whispering-gallery modes of ``body`` by axisymmetric finite elements.
+
+    - ``m`` given: the ``nev`` modes of that azimuthal number nearest ``target_nm`` (default:
+      the window centre, or the analytic estimate of the fundamental TE mode when
+      ``window_nm`` is None), kept when inside ``window_nm`` (if given).
+    - ``m=None``: every mode of the requested families (polarizations, radial order <=
+      max_radial_order, axial order <= max_axial_order) inside ``window_nm``, scanning m.
+
+    Returns ModeRecords sorted by wavelength (nm); Q includes radiation (PML) and absorption.
+    """
+    settings = settings or FemSettings()
+    pols = tuple(polarizations)
+    _validate(body, window_nm, pols, max_radial_order, max_axial_order, m)
+    n_env = body.surroundings.environment_index
+    rim = body.rim_radius_um
+    nev_eff = nev or settings.nev
+    if m is not None:
+        if target_nm is None:
+            target_nm = (
+                0.5 * (window_nm[0] + window_nm[1]) if window_nm is not None
+                else wgm_wavelength_nm(m, rim, body.index, n_env, "TE")
+            )
+        lam_mesh = min(target_nm, window_nm[0]) if window_nm is not None else target_nm
+        domain = build_domain(body, lam_mesh, settings, m_min=m)
+        prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
+        return _modes_for_m(
+            prob, m, target_nm, nev_eff, pols, max_radial_order, max_axial_order, window_nm
+        )
+    if window_nm is None:
+        raise ValueError("window_nm: required when m is None (the scan needs a window)")
+    return scan_window(
+        body, window_nm, pols, settings, max_radial_order, max_axial_order, nev_eff
+    )
+
+
+def scan_window(
+    body: Body,
+    window_nm: tuple[float, float],
+    polarizations: Sequence[str],
+    settings: FemSettings,
+    max_radial_order: int,
+    max_axial_order: int,
+    nev: int,
+) -> list[ModeRecord]:
+    """All requested modes inside ``window_nm`` over the estimated m range (see module doc)."""
+    n_env = body.surroundings.environment_index
+    rim = body.rim_radius_um
+    lo, hi = window_nm
+    ms = m_range(window_nm, rim, body.index, n_env, polarizations, max_radial_order)
+    if not ms:
+        return []
+    domain = build_domain(body, lo, settings, m_min=ms[0])
+    prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
+    families = [(p, q) for p in polarizations for q in range(1, max_radial_order + 1)]
+    ratio = {f: 1.0 for f in families}  # found / estimated wavelength, per family
+    found: list[ModeRecord] = []
+    for m in ms:
+        pred = {
+            f: ratio[f] * wgm_wavelength_nm(m, rim, body.index, n_env, f[0], f[1], 0.5 * (lo + hi))
+            for f in families
+        }
+        targets = sorted(v for v in pred.values() if lo * 0.99 <= v <= hi * 1.01)
+        if not targets:
+            continue
+        # one shift per cluster of predicted wavelengths closer than 2 % (one factorisation)
+        clusters: list[list[float]] = [[targets[0]]]
+        for t in targets[1:]:
+            if t - clusters[-1][0] < 0.02 * t:
+                clusters[-1].append(t)
+            else:
+                clusters.append([t])
+        for cl in clusters:
+            shift = 0.5 * (cl[0] + cl[-1])
+            recs = _modes_for_m(
+                prob, m, shift, max(nev, 2 * len(cl) + 2), polarizations,
+                max_radial_order, max_axial_order, None,
+            )
+            for r in recs:
+                f = (r.polarization, r.radial_order)
+                if f in pred and r.axial_order == 0:
+                    ratio[f] = r.wavelength_nm / (pred[f] / ratio[f])
+                if lo <= r.wavelength_nm <= hi:
+                    found.append(r)
+    return _dedupe(sorted(found, key=lambda r: r.wavelength_nm))
+
