@@ -1,0 +1,190 @@
+"""The GDS: round trip to the job, byte-identical output, no timestamps, cells and their info."""
+
+from __future__ import annotations
+
+import csv
+import math
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import layouts
+from layouts import LayoutSettings, StageFrame, WriteArray
+from layouts.layers import DISK_FOOT, DISK_TOP, EXPOSURE, LABEL, MARK
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def module_process():
+    from geometry import Absorber, ExposureProcess
+
+    return ExposureProcess(
+        film_thickness_um=5.0, waist_um=10.0, threshold_dose_mJ_per_cm2=2150.0, power_uW=500.0,
+        resin_absorption_per_um=0.01,
+        absorber=Absorber(concentration_mg_per_mL=20.0, absorptivity_405_mL_per_mg_per_cm=5.0),
+    )
+
+
+STAGE = StageFrame(origin_um=(1234.5678, -987.6543), flip_x=True, units="mm")
+ARRAY = WriteArray(target_top_diameters_um=(12.0, 18.0, 24.0), repeats=5, pitch_um=61.25)
+
+
+@pytest.fixture(scope="module")
+def written(module_process, tmp_path_factory):
+    settings = LayoutSettings(stage=STAGE)
+    result = layouts.build_layout(module_process, ARRAY, settings, title="roundtrip")
+    out = tmp_path_factory.mktemp("layout")
+    paths = layouts.write_outputs(result, out, spec_dict={"name": "t"}, spec_hash="f" * 64,
+                                  oas=True)
+    return result, paths
+
+
+def test_round_trip_gds_equals_job_csv(written):
+    result, paths = written
+    back = layouts.read_exposure_points(paths["gds"])
+    with open(paths["csv"]) as f:
+        lines = list(csv.DictReader(f))
+    assert len(back) == len(lines) == 15
+    xs, ys = STAGE.to_stage(np.array([p.x_um for p in back]), np.array([p.y_um for p in back]))
+    for p, line, x, y in zip(back, lines, xs, ys, strict=True):
+        assert (p.order, p.id, p.row, p.col) == (int(line["order"]), line["id"],
+                                                 int(line["row"]), int(line["col"]))
+        assert abs(x - float(line["x_mm"])) * 1e6 <= 1.0  # 1 nm
+        assert abs(y - float(line["y_mm"])) * 1e6 <= 1.0
+        for field in ("dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
+                      "top_diameter_um", "foot_diameter_um"):
+            assert getattr(p, field) == float(line[field])
+    assert back == result.points
+
+
+def test_round_trip_oasis(written):
+    result, paths = written
+    assert layouts.read_exposure_points(paths["oas"]) == result.points
+
+
+def test_exposure_records_sit_on_the_disk_markers(written):
+    """The record of each point lies where its disk is drawn (centre of the DISK_TOP polygon)."""
+    from kfactory import kdb
+
+    result, paths = written
+    layout = kdb.Layout()
+    layout.read(str(paths["gds"]))
+    top = layout.top_cells()[0]
+    region = kdb.Region(top.begin_shapes_rec(layout.find_layer(*DISK_TOP)))
+    centres = {(round(p.bbox().center().x), round(p.bbox().center().y)): p for p in region.each()}
+    assert len(centres) == 15
+    for pt in result.points:
+        poly = centres[(pt.x_nm, pt.y_nm)]
+        r_um = poly.bbox().width() * layout.dbu / 2.0
+        assert r_um == pytest.approx(pt.top_diameter_um / 2.0, rel=1e-3)
+
+
+def test_same_input_gives_identical_bytes(written, module_process, tmp_path):
+    result, paths = written
+    again = layouts.build_layout(module_process, ARRAY, LayoutSettings(stage=STAGE),
+                                 title="roundtrip")
+    new = layouts.write_outputs(again, tmp_path, spec_dict={"name": "t"}, spec_hash="f" * 64,
+                                oas=True)
+    for key in ("gds", "oas", "csv", "json", "png"):
+        assert Path(new[key]).read_bytes() == Path(paths[key]).read_bytes(), key
+
+
+def test_identical_bytes_from_a_fresh_process(written, tmp_path):
+    """A new interpreter (empty gdsfactory caches) writes the same GDS, CSV and JSON."""
+    _, paths = written
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from geometry import Absorber, ExposureProcess
+import layouts
+p = ExposureProcess(film_thickness_um=5.0, waist_um=10.0, threshold_dose_mJ_per_cm2=2150.0,
+    power_uW=500.0, resin_absorption_per_um=0.01,
+    absorber=Absorber(concentration_mg_per_mL=20.0, absorptivity_405_mL_per_mg_per_cm=5.0))
+a = layouts.WriteArray(target_top_diameters_um=(12.0, 18.0, 24.0), repeats=5, pitch_um=61.25)
+s = layouts.LayoutSettings(stage=layouts.StageFrame(origin_um=(1234.5678, -987.6543),
+                                                    flip_x=True, units="mm"))
+r = layouts.build_layout(p, a, s, title="roundtrip")
+layouts.write_outputs(r, {str(tmp_path)!r}, spec_dict={{"name": "t"}}, spec_hash="f" * 64,
+                      preview=False)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
+                   env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    for name, key in (("layout.gds", "gds"), ("job.csv", "csv"), ("job.json", "json")):
+        assert (tmp_path / name).read_bytes() == Path(paths[key]).read_bytes(), name
+
+
+def test_gds_has_no_timestamps(written):
+    data = Path(written[1]["gds"]).read_bytes()
+    i, dated = 0, 0
+    while i < len(data):
+        n, rtype = struct.unpack(">HH", data[i:i + 4])
+        if rtype in (0x0102, 0x0502):  # BGNLIB, BGNSTR: 12 date words
+            assert data[i + 4:i + 28] == bytes(24)
+            dated += 1
+        if rtype == 0x0400:  # ENDLIB
+            break
+        i += n
+    assert dated >= 2
+
+
+def test_disk_cell_info_and_layers(module_process):
+    from layouts.cells import activate_generic_pdk, disk
+
+    activate_generic_pdk()
+    c = disk(top_diameter_um=20.0, foot_diameter_um=12.0, dwell_ms=15.0, power_uW=500.0,
+             energy_uJ=7.5, peak_dose_mJ_per_cm2=4774.6, disk_id="r01c02", circle_points=256)
+    assert c.info["disk_id"] == "r01c02"
+    assert c.info["dwell_ms"] == 15.0 and c.info["power_uW"] == 500.0
+    assert c.info["energy_uJ"] == 7.5 and c.info["peak_dose_mJ_per_cm2"] == 4774.6
+    assert c.info["top_diameter_um"] == 20.0 and c.info["foot_diameter_um"] == 12.0
+    assert c.settings["top_diameter_um"] == 20.0
+    polys = c.get_polygons(by="tuple")
+    top_area = sum(p.area() for p in polys[DISK_TOP]) * 1e-6
+    foot_area = sum(p.area() for p in polys[DISK_FOOT]) * 1e-6
+    assert top_area == pytest.approx(math.pi * 10.0**2, rel=1e-3)
+    assert foot_area == pytest.approx(math.pi * 6.0**2, rel=1e-3)
+    assert EXPOSURE in polys
+    with pytest.raises(ValueError, match="foot_diameter_um"):
+        disk(top_diameter_um=10.0, foot_diameter_um=12.0)
+    with pytest.raises(ValueError, match="top_diameter_um"):
+        disk(top_diameter_um=0.0, foot_diameter_um=0.0)
+
+
+def test_matrix_rows_carry_their_settings(written):
+    result, _ = written
+    c = result.component
+    assert c.info["n_rows"] == 3 and c.info["n_cols"] == 5 and c.info["n_points"] == 15
+    assert c.info["pitch_um"] == pytest.approx(61.25)
+    disks = {}
+    for inst in c.insts:
+        info = inst.cell.info
+        if "disk_id" in info:
+            disks[info["disk_id"]] = info
+    assert sorted(disks) == ["r00", "r01", "r02"]
+    for row in result.rows:
+        info = disks[f"r{row.row:02d}"]
+        assert info["dwell_ms"] == row.dwell_ms
+        assert info["top_diameter_um"] == row.top_diameter_um
+        assert info["foot_diameter_um"] == row.foot_diameter_um
+
+
+def test_labels_marks_and_outline_present(written):
+    result, _ = written
+    c = result.component
+    polys = c.get_polygons(by="tuple")
+    assert LABEL in polys and MARK in polys
+    # labels: 15 ids of 6 glyphs, row labels and headers: at least 100 glyph polygons
+    assert len(polys[LABEL]) > 100
+    x0, y0, x1, y1 = result.chip_bbox_um
+    for p in result.points:
+        assert x0 < p.x_um < x1 and y0 < p.y_um < y1
+
+
+def test_preview_is_a_png(written):
+    data = Path(written[1]["png"]).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
