@@ -85,7 +85,7 @@ def test_exposure_records_sit_on_the_disk_markers(written):
 
 
 def test_same_input_gives_identical_bytes(written, module_process, tmp_path):
-    result, paths = written
+    _result, paths = written
     again = layouts.build_layout(module_process, ARRAY, LayoutSettings(stage=STAGE),
                                  title="roundtrip")
     new = layouts.write_outputs(again, tmp_path, spec_dict={"name": "t"}, spec_hash="f" * 64,

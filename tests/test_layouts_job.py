@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 
@@ -34,7 +35,7 @@ def test_serpentine_visits_every_disk_once_and_alternates():
         cols = [c for rr, c in order if rr == r]
         assert cols == (sorted(cols) if r % 2 == 0 else sorted(cols, reverse=True))
     # rows are written one after the other, the row change is a single step in y
-    for (r0, c0), (r1, c1) in zip(order, order[1:], strict=False):
+    for (r0, c0), (r1, c1) in itertools.pairwise(order):
         assert (r1 == r0 and abs(c1 - c0) == 1) or (r1 == r0 + 1 and c1 == c0)
 
 

@@ -66,7 +66,7 @@ def test_stage_mm_units_and_inverse():
     x, y = np.array([0.0, 250.0]), np.array([0.0, -750.0])
     xs, ys = stage.to_stage(x, y)
     assert np.allclose(xs, [1.5, 1.25]) and np.allclose(ys, [-2.5, -3.25])
-    xu, yu = stage.to_stage_um(x, y)
+    xu, _yu = stage.to_stage_um(x, y)
     assert np.allclose(xu, [1500.0, 1250.0])
     xb, yb = stage.from_stage(xs, ys)
     assert np.allclose(xb, x) and np.allclose(yb, y)
