@@ -1,0 +1,171 @@
+"""``paradisk predict SPEC --modes FILE.csv``: lasing threshold and lasing mode of every disk.
+
+The mode table (columns m, wavelength_nm, Q, film_fraction, effective_index; optional disk_id,
+polarization, mode_volume_um3) is hand-made, measured or written by a solver. With a disk_id
+column each disk uses its own rows (disks without rows are reported as having no modes); without
+it the table applies to every disk of the spec. The nanocrystal film and the pump come from the
+spec. Per disk: threshold N (mean photons absorbed per nanocrystal), pump fluence and average
+power at threshold, the lasing (lowest-threshold) mode, its shift from the emission peak, and K.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from paradisk.errors import UserInputError
+from paradisk.files import atomic_write_with
+from paradisk.spec import load_spec
+from paradisk.tables import text_table
+
+SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
+         "shift_from_emission_peak_nm", "threshold_N", "threshold_fluence_uJ_per_cm2",
+         "threshold_power_uW", "lasing_Q", "lasing_film_fraction", "K")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("predict", help="threshold and lasing mode per disk from a mode table",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
+    p.add_argument("--modes", type=Path, required=True, metavar="FILE.csv",
+                   help="mode table CSV (m, wavelength_nm, Q, film_fraction, effective_index)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--plot", type=Path, metavar="DIR",
+                   help="write the gain figures (paper Fig. 1c-d, 4a-d, 6d) and a summary")
+    p.set_defaults(func=run)
+    return p
+
+
+def _f(x: Any) -> float | None:
+    """JSON-friendly float: None for nan (no value); inf kept as a float."""
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
+    """One result row per disk of ``spec`` (a DesignSpec) for a ``gain.modetable.ModeTable``."""
+    from gain.threshold import lasing_mode_index, mode_thresholds
+
+    film, pump = spec.nanocrystals, spec.pump
+    material = film.resolved_material
+    disks = spec.disks()
+    ids = [d.id for d in disks]
+    if table.has_disk_ids:
+        unknown = sorted(set(table.disk_ids()) - set(ids))
+        if unknown:
+            raise UserInputError(
+                f"--modes: disk_id {unknown[:5]} not in the spec's disks "
+                f"({ids[0]} .. {ids[-1]}, {len(ids)} disks)"
+            )
+    pad = table.padded(ids)
+    th = mode_thresholds(material, film.concentration_per_cm3, pad["wavelength_nm"], pad["Q"],
+                         pad["film_fraction"], pad["effective_index"])
+    idx, best = lasing_mode_index(th.N_threshold)
+    try:
+        fluence = pump.fluence_uJ_per_cm2_from_N(np.where(np.isfinite(best), best, np.nan),
+                                                 material)
+    except ValueError as exc:
+        raise UserInputError(f"pump/nanocrystals: {exc}") from None
+    power = pump.average_power_uW_from_fluence(fluence)
+    rows = []
+    for i, d in enumerate(disks):
+        n_modes = int(np.sum(pad["row"][i] >= 0))
+        row: dict[str, Any] = {
+            "id": d.id, "row": d.row, "col": d.col,
+            "top_diameter_um": d.profile.top_diameter_um, "n_modes": n_modes,
+            "lasing_m": None, "lasing_polarization": None, "lasing_wavelength_nm": None,
+            "shift_from_emission_peak_nm": None, "threshold_N": None,
+            "threshold_fluence_uJ_per_cm2": None, "threshold_power_uW": None,
+            "lasing_Q": None, "lasing_film_fraction": None, "K": None,
+            "lases": False,
+        }
+        j = int(idx[i])
+        if j >= 0:
+            r = int(pad["row"][i, j])
+            lam = float(table.wavelength_nm[r])
+            row.update({
+                "lasing_m": int(table.m[r]),
+                "lasing_polarization": table.polarization[r] if table.polarization else None,
+                "lasing_wavelength_nm": lam,
+                "shift_from_emission_peak_nm": lam - material.emission_peak_nm,
+                "threshold_N": float(best[i]),
+                "threshold_fluence_uJ_per_cm2": _f(fluence[i]),
+                "threshold_power_uW": _f(power[i]),
+                "lasing_Q": float(table.Q[r]),
+                "lasing_film_fraction": float(table.film_fraction[r]),
+                "K": float(th.K[i, j]),
+                "lases": True,
+            })
+        rows.append(row)
+    return rows
+
+
+def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    """Gain figures of the spec's material, Fig. 6d for the best disk, and a lasing summary."""
+    from gain import plots
+    from gain.dynamics import CavityModes
+
+    material = spec.nanocrystals.resolved_material
+    figures = {
+        "fig4a_gain_spectra.png": lambda: plots.fig4a_figure(material),
+        "fig4b_gain_vs_N.png": lambda: plots.fig4b_figure(material),
+        "fig4cd_threshold_vs_K.png": lambda: plots.fig4cd_figure(material),
+        "fig1c_ase_threshold.png": lambda: plots.fig1c_figure(material, pump=spec.pump),
+        "fig1d_cmin.png": lambda: plots.fig1d_figure(material),
+        "lasing_summary.png": lambda: plots.lasing_summary_figure(rows),
+    }
+    lasing = [r for r in rows if r["lases"]]
+    if lasing:
+        best = min(lasing, key=lambda r: r["threshold_N"])
+        sub = table.for_disk(best["id"])
+        ok = sub.resolved
+        lam = sub.wavelength_nm[ok]
+        # the competing modes: within +-25 nm of the lasing mode (keeps the ODE small)
+        near = np.abs(lam - best["lasing_wavelength_nm"]) <= 25.0
+        vol = sub.mode_volume_um3[ok][near] if sub.mode_volume_um3 is not None else None
+        modes = CavityModes.build(lam[near], sub.Q[ok][near], sub.film_fraction[ok][near],
+                                  sub.effective_index[ok][near], m=sub.m[ok][near],
+                                  mode_volume_um3=vol)
+        figures["fig6d_spectra_vs_pump.png"] = lambda: plots.fig6d_figure(
+            material, modes, spec.nanocrystals.concentration_per_cm3,
+            pulse_duration_ns=spec.pump.pulse_duration_ns)
+    paths = []
+    for name, make in figures.items():
+        fig = make()
+        paths.append(atomic_write_with(out_dir / name, lambda tmp, f=fig: f.savefig(
+            tmp, dpi=150, format="png", metadata={"Software": None})))
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    from gain.modetable import ModeTable, ModeTableError
+
+    spec = load_spec(args.spec)
+    try:
+        table = ModeTable.from_csv(args.modes)
+    except ModeTableError as exc:
+        raise UserInputError(f"--modes: {exc}") from None
+    rows = predict_rows(spec, table)
+    material = spec.nanocrystals.resolved_material
+    if args.json:
+        print(json.dumps({
+            "spec": spec.name, "spec_hash": spec.spec_hash(), "modes_file": str(args.modes),
+            "material": material.name, "emission_peak_nm": material.emission_peak_nm,
+            "concentration_per_cm3": spec.nanocrystals.concentration_per_cm3,
+            "disks": rows,
+        }, indent=2))
+    else:
+        print(f"{spec.name}: {sum(r['lases'] for r in rows)} of {len(rows)} disks lase "
+              f"({material.name}, emission peak {material.emission_peak_nm:g} nm; "
+              f"threshold N = mean photons absorbed per nanocrystal)")
+        print(text_table(rows, SHOWN))
+    if args.plot:
+        paths = write_plots(spec, table, rows, args.plot)
+        if not args.json:
+            print(f"wrote {len(paths)} figures to {args.plot}")
+    return 0
