@@ -134,7 +134,7 @@ class ModeTable:
         has_disk = all(r.get("disk_id") not in (None, "") for r in rows) and "disk_id" in rows[0]
         if "disk_id" in rows[0] and not has_disk:
             raise ModeTableError("column 'disk_id' is present but empty in some rows")
-        has_pol = "polarization" in rows[0]
+        has_pol = any("polarization" in r for r in rows)
         has_vol = "mode_volume_um3" in rows[0] and all(
             r.get("mode_volume_um3") not in (None, "") for r in rows
         )
@@ -166,7 +166,7 @@ class ModeTable:
                     raise ModeTableError(f"row {i}: mode_volume_um3 = {vv} must be > 0")
                 vol.append(vv)
             if has_pol:
-                pv = str(r["polarization"]).strip()
+                pv = str(r.get("polarization") or "").strip()
                 if pv not in ("TE", "TM", ""):
                     raise ModeTableError(f"row {i}: polarization = {pv!r} must be TE or TM")
                 pols.append(pv)

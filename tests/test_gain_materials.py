@@ -1,0 +1,126 @@
+"""Nanocrystal materials, presets, film and pump conversions: values, units and validation."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from gain import PRESETS, NanocrystalFilm, NanocrystalMaterial, PumpSettings, get_preset
+
+
+def test_presets_exist_and_lookup_is_case_insensitive() -> None:
+    assert set(PRESETS) == {"QS3", "QD", "NPL"}
+    assert get_preset("qs3") is PRESETS["QS3"]
+    with pytest.raises(ValueError, match=r"valid presets: \['NPL', 'QD', 'QS3'\]"):
+        get_preset("QS9")
+
+
+def test_paper_ordering_of_cross_sections_and_quantum_yields() -> None:
+    # paper p. 8: QDs have lower band-edge sigma_0 than QS and NPL
+    assert PRESETS["QD"].sigma0_peak_cm2 < PRESETS["QS3"].sigma0_peak_cm2
+    assert PRESETS["QD"].sigma0_peak_cm2 < PRESETS["NPL"].sigma0_peak_cm2
+    for m in PRESETS.values():
+        assert 0.45 <= m.qy_x <= 0.60  # paper p. 2
+        assert 0.17 <= m.qy_xx <= 0.29
+        assert m.stokes_shift_meV > 0 and m.xx_splitting_meV > 0  # XX blue of X (paper p. 3)
+    assert PRESETS["NPL"].independent_sites > 1 and PRESETS["QS3"].independent_sites == 1
+
+
+def test_sigma0_peaks_at_absorption_maximum_blue_of_emission() -> None:
+    m = get_preset("QS3")
+    lam = np.linspace(560, 700, 14001)
+    s = m.sigma0_cm2(lam)
+    assert lam[np.argmax(s)] == pytest.approx(m.absorption_peak_nm, abs=0.02)
+    assert s.max() == pytest.approx(m.sigma0_peak_cm2, rel=1e-6)
+    # Stokes shift in energy: 1239.84/lambda_abs - 1239.84/lambda_em = D_S
+    d = 1239.84198 / m.absorption_peak_nm - 1239.84198 / m.emission_peak_nm
+    assert d * 1e3 == pytest.approx(m.stokes_shift_meV, rel=1e-9)
+    # FWHM in energy
+    half = lam[s >= 0.5 * s.max()]
+    fwhm = (1239.84198 / half.min() - 1239.84198 / half.max()) * 1e3
+    assert fwhm == pytest.approx(m.linewidth_fwhm_meV, rel=0.01)
+
+
+def test_sigma_high_is_a_step_above_the_band_edge() -> None:
+    m = get_preset("QS3")
+    e_on = m.absorption_peak_eV + m.high_onset_meV * 1e-3
+    assert m.sigma_high_at_energy(e_on) == pytest.approx(0.5 * m.sigma_high_ratio
+                                                         * m.sigma0_peak_cm2)
+    assert m.sigma_high_at_energy(e_on + 0.5) == pytest.approx(m.sigma_high_ratio
+                                                               * m.sigma0_peak_cm2, rel=1e-6)
+    assert m.sigma_high_cm2(m.emission_peak_nm + 30) < 1e-6 * m.sigma0_peak_cm2
+
+
+def test_material_validation_names_fields() -> None:
+    base = get_preset("QS3").model_dump()
+    with pytest.raises(ValidationError, match="sigma0_peak_cm2"):
+        NanocrystalMaterial(**{**base, "sigma0_peak_cm2": -1.0})
+    with pytest.raises(ValidationError, match="qy_x"):
+        NanocrystalMaterial(**{**base, "qy_x": 1.5})
+    with pytest.raises(ValidationError, match="tau_xx_ns"):
+        NanocrystalMaterial(**{**base, "tau_xx_ns": 100.0})
+    with pytest.raises(ValidationError, match="extra"):
+        NanocrystalMaterial(**{**base, "colour": "red"})
+    with pytest.raises(ValidationError, match="does not exist"):
+        NanocrystalMaterial(**{**base, "absorption_spectrum_file": "/nonexistent.csv"})
+
+
+def test_measured_spectrum_file_replaces_gaussian(tmp_path: Path) -> None:
+    f = tmp_path / "abs.csv"
+    lam = np.linspace(560, 700, 141)
+    e = 1239.84198 / lam
+    rel = np.exp(-0.5 * ((e - 2.0) / 0.03) ** 2)
+    f.write_text("# measured\nwavelength_nm,relative\n"
+                 + "".join(f"{a},{b}\n" for a, b in zip(lam, rel, strict=True)))
+    m = get_preset("QS3").model_copy(update={"absorption_spectrum_file": f})
+    m = NanocrystalMaterial.model_validate(m.model_dump())
+    # relative values are scaled so that the measured maximum is sigma0_peak_cm2
+    assert m.sigma0_cm2(lam).max() == pytest.approx(m.sigma0_peak_cm2, rel=1e-9)
+    assert lam[np.argmax(m.sigma0_cm2(lam))] == pytest.approx(1239.84198 / 2.0, abs=1.0)
+    assert m.sigma0_reference_cm2 == m.sigma0_peak_cm2
+    assert m.sigma0_at_energy(3.0) == 0.0  # outside the measured range
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lambda,absorbance\n600,1\n")
+    with pytest.raises(ValidationError, match="wavelength_nm"):
+        NanocrystalMaterial(**{**get_preset("QS3").model_dump(), "absorption_spectrum_file": bad})
+
+
+def test_film_defaults_validation_and_material_override() -> None:
+    f = NanocrystalFilm()
+    assert f.resolved_material.name == "QS3"
+    assert f.sigma0_C_per_cm == pytest.approx(f.concentration_per_cm3
+                                              * PRESETS["QS3"].sigma0_peak_cm2)
+    custom = PRESETS["QD"].model_copy(update={"name": "mine"})
+    assert NanocrystalFilm(material=custom).resolved_material.name == "mine"
+    for field, value in (("concentration_per_cm3", 1e25), ("thickness_nm", 0.1),
+                         ("refractive_index", 4.0), ("preset", "CdTe")):
+        with pytest.raises(ValidationError, match=field):
+            NanocrystalFilm(**{field: value})
+    with pytest.raises(ValidationError, match="extra"):
+        NanocrystalFilm(conc=1.0)
+    dumped = NanocrystalFilm(material=custom).model_dump(mode="json")
+    assert NanocrystalFilm.model_validate(dumped) == NanocrystalFilm(material=custom)
+
+
+def test_pump_conversions() -> None:
+    p = PumpSettings()
+    # PHYSICS.md: 1 uJ/cm^2 at 532 nm is 2.68e12 photons/cm^2
+    assert p.photons_per_cm2_per_uJ_per_cm2 == pytest.approx(2.678e12, rel=1e-3)
+    m = get_preset("QS3")
+    f = p.fluence_uJ_per_cm2_from_N(1.0, m)
+    assert f == pytest.approx(1.0 / (m.sigma_pump_cm2 * 2.678e12), rel=1e-3)
+    assert p.N_from_fluence(f, m) == pytest.approx(1.0)
+    # flat-top 50 um spot at 20 kHz: P = F A f
+    area = math.pi * (50e-4) ** 2 / 4
+    assert p.average_power_uW_from_fluence(10.0) == pytest.approx(10.0 * area * 2e4)
+    assert p.N_from_average_power_uW(p.average_power_uW_from_N(0.7, m), m) == pytest.approx(0.7)
+    g = PumpSettings(spot_profile="gaussian")
+    assert g.spot_area_cm2 == pytest.approx(p.spot_area_cm2 / 2)
+    with pytest.raises(ValueError, match="532"):
+        PumpSettings(wavelength_nm=400.0).fluence_uJ_per_cm2_from_N(1.0, m)
+    with pytest.raises(ValidationError, match="repetition_rate_Hz"):
+        PumpSettings(repetition_rate_Hz=0.0)
