@@ -168,7 +168,7 @@ def simulate_pulse(
 
     def rhs(t: float, y: NDArray) -> NDArray:
         nx, nxx = y[0], y[1]
-        lq = y[2 : 2 + K]
+        lq = np.maximum(y[2 : 2 + K], -600.0)  # q -> 0 only when a mode has no film overlap
         q = np.exp(lq)
         n0 = 1.0 - nx - nxx
         p = pump(t)
@@ -179,7 +179,7 @@ def simulate_pulse(
         dnxx = p * nx - gxx * nxx + stim_xx
         gain = -A0[col] * n0 + (EX[col] - AX[col]) * nx + EXX[col] * nxx - H[col]
         spont = EX[col] * nx + EXX[col] * nxx
-        dlq = vgc[col] * (gain + spont / q) - kappa[col]
+        dlq = vgc[col] * (gain + spont * np.exp(-lq)) - kappa[col]
         demit = kappa[col] * q
         return np.vstack([dnx, dnxx, dlq, demit])
 

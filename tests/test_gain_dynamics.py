@@ -1,0 +1,84 @@
+"""Rate equations above threshold (paper Fig. 6c,d; PHYSICS.md s. 6)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gain import get_preset
+from gain.dynamics import CavityModes, emission_spectra, light_in_light_out, simulate_pulse
+from gain.plots import example_disk_modes
+from gain.spectra import poisson_populations
+from gain.threshold import lasing_mode_index, mode_thresholds
+
+C = 2.0e17
+
+
+def test_pulse_without_decay_or_cavity_gives_poisson_populations() -> None:
+    # pumping 0 -> X -> XX at one rate reproduces Eq. 5's Poisson populations when nothing
+    # decays during the pulse (lifetimes made very long) and no mode overlaps the film
+    m = get_preset("QS3").model_copy(update={"tau_x_ns": 1e4, "tau_xx_ns": 1e4})
+    modes = CavityModes.build([640.0], [2e4], [0.0], [1.47], m=[140])
+    for N in (0.3, 1.0, 3.0):
+        r = simulate_pulse(m, C, modes, N, pulse_duration_ns=1.0, tail_ns=0.0, rtol=1e-8)
+        _, nx, nxx = poisson_populations(N)
+        assert r.nX[-1] == pytest.approx(nx, rel=2e-3)
+        assert r.nXX[-1] == pytest.approx(nxx, rel=2e-3)
+        assert r.emitted_photons[0] < 1e-6
+
+
+def _disk() -> tuple:
+    m = get_preset("QS3")
+    modes, _ = example_disk_modes(m, radius_um=10.0, Q=3e4, film_fraction=0.1)
+    th = mode_thresholds(m, C, modes.wavelength_nm, modes.Q, modes.film_fraction,
+                         modes.effective_index).N_threshold
+    idx, best = lasing_mode_index(th)
+    return m, modes, int(idx), float(best), th
+
+
+def test_light_in_light_out_has_a_threshold_kink_near_static_threshold() -> None:
+    m, modes, i, n_th, _ = _disk()
+    out, _ = light_in_light_out(m, C, modes, n_th * np.array([0.25, 0.5, 2.0, 4.0]))
+    lasing = out[:, i]
+    below = lasing[1] / lasing[0]
+    above = lasing[3] / lasing[2]
+    # below threshold output grows ~ with the pump (sublinear to linear); crossing threshold
+    # multiplies it by far more than the 4x pump ratio
+    assert below < 3.0
+    assert lasing[2] / lasing[1] > 20.0
+    assert above > 1.5
+
+
+def test_first_lasing_mode_stays_dominant_up_to_ten_times_threshold() -> None:
+    m, modes, i, n_th, th = _disk()
+    assert np.ptp(modes.Q) == 0  # similar (here equal) Q, as in the paper's argument
+    assert np.sum(np.isfinite(th)) >= 3  # several modes could lase: a real competition
+    out, _ = light_in_light_out(m, C, modes, n_th * np.array([1.5, 3.0, 6.0, 10.0]))
+    assert np.all(np.argmax(out, axis=1) == i)
+    # modes whose threshold is clearly higher stay well below it (gain clamping); only a mode
+    # with a near-identical threshold may come close
+    far = th > 1.15 * n_th
+    assert far.sum() >= 3
+    assert np.all(out[:, i] > 3.0 * out[:, far].max(axis=1))
+
+
+def test_emitted_photons_bounded_by_absorbed_photons() -> None:
+    m, modes, _, n_th, _ = _disk()
+    N = 5 * n_th
+    r = simulate_pulse(m, C, modes, N)
+    emitters = C * (modes.film_fraction * modes.mode_volume_um3 * 1e-12).max()
+    assert r.emitted_photons.sum() < N * emitters
+    spec = emission_spectra(m, modes, [r], np.linspace(600, 670, 2000))
+    assert spec.shape == (1, 2000) and np.all(spec >= 0)
+
+
+def test_dynamics_validation() -> None:
+    with pytest.raises(ValueError, match="Q"):
+        CavityModes.build([640.0], [math.inf], [0.1], [1.47], m=[140])
+    with pytest.raises(ValueError, match="mode_volume_um3 or m"):
+        CavityModes.build([640.0], [2e4], [0.1], [1.47])
+    modes = CavityModes.build([640.0], [2e4], [0.1], [1.47], mode_volume_um3=[20.0])
+    with pytest.raises(ValueError, match="N"):
+        simulate_pulse(get_preset("QS3"), C, modes, -1.0)
