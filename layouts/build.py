@@ -9,7 +9,7 @@ import gdsfactory as gf
 from geometry.exposure import ExposureProcess
 from layouts.array import WriteArray
 from layouts.cells import activate_generic_pdk, dose_matrix
-from layouts.job import ExposurePoint, JobSummary, exposure_points, summarize
+from layouts.job import DBU_UM, ExposurePoint, JobSummary, exposure_points, pitch_nm, summarize
 from layouts.rows import DiskRow
 from layouts.settings import LayoutSettings
 from layouts.validate import validate_layout
@@ -27,6 +27,11 @@ class LayoutResult:
     settings: LayoutSettings
     process: ExposureProcess
     array: WriteArray
+
+    @property
+    def pitch_um(self) -> float:
+        """Centre-to-centre spacing as drawn (the array pitch on the 1 nm grid), um."""
+        return pitch_nm(self.array.pitch_um) * DBU_UM
 
     @property
     def chip_bbox_um(self) -> tuple[float, float, float, float]:

@@ -1,8 +1,11 @@
 """GDS/OASIS output with deterministic bytes, and reading the exposure points back.
 
 Determinism: KLayout writes the GDS header with the current time unless told not to; the save
-options here switch timestamps off (``gds2_write_timestamps = False``), and every cell name and
-meta-data value comes from the inputs, so the same inputs give byte-identical files.
+options here switch timestamps off (``gds2_write_timestamps = False``). KLayout also writes
+cells, layers and meta data in the order they were created in gdsfactory's shared layout, which
+depends on what else the process built before (cached cells come first). So the component is
+first copied into a fresh layout in a canonical order (cells, layers, meta data by name,
+instances sorted): the same inputs then give byte-identical files in any process.
 
 Round trip: each exposure point carries a text record on the EXPOSURE layer at its position
 (layouts.cells.exposure_record); ``read_exposure_points`` collects them through the hierarchy.
@@ -32,16 +35,73 @@ def deterministic_save_options() -> kdb.SaveLayoutOptions:
     return opts
 
 
+def _sorted_meta(items) -> list[kdb.LayoutMetaInfo]:
+    return sorted(items, key=lambda m: m.name)
+
+
+def canonical_layout(component: gf.Component) -> kdb.Layout:
+    """A copy of ``component`` and everything it calls in a new layout, built in a canonical
+    order: cells by name, layers by (layer, datatype), instances sorted, meta data by key.
+
+    Cell names must be unique within the hierarchy (they are: gdsfactory names cells by their
+    arguments). gdsfactory's meta data (settings, info) is refreshed first and copied along.
+    """
+    kcl = component.kcl
+    src = kcl.layout
+    top = component.kdb_cell
+    cells = [src.cell(ci) for ci in top.called_cells()] + [top]
+    names = [c.name for c in cells]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"cell names are not unique in {component.name}: {dup[:5]}")
+    # gdsfactory keeps settings/info in Python; write them into KLayout's meta info
+    kcl.set_meta_data()
+    for c in cells:
+        kcl[c.cell_index()].set_meta_data()
+
+    new = kdb.Layout()
+    new.dbu = src.dbu
+    used = {li for li in src.layer_indexes() if any(not c.shapes(li).is_empty() for c in cells)}
+    layer_map = {}
+    for li in sorted(used, key=lambda i: (src.get_info(i).layer, src.get_info(i).datatype,
+                                           src.get_info(i).name)):
+        layer_map[li] = new.layer(src.get_info(li))
+    by_name = sorted(cells, key=lambda c: c.name)
+    cell_map = {c.cell_index(): new.add_cell(c.name) for c in by_name}
+    for c in by_name:
+        nc = new.cell(cell_map[c.cell_index()])
+        for li, nli in layer_map.items():
+            shapes = c.shapes(li)
+            if not shapes.is_empty():
+                nc.shapes(nli).insert(shapes)
+        insts = []
+        for inst in c.each_inst():
+            arr = inst.cell_inst.dup()
+            arr.cell_index = cell_map[arr.cell_index]
+            insts.append((src.cell(inst.cell_index).name, str(arr), arr))
+        for _, _, arr in sorted(insts, key=lambda t: (t[0], t[1])):
+            nc.insert(arr)
+        for mi in _sorted_meta(c.each_meta_info()):
+            nc.add_meta_info(mi)
+    for mi in _sorted_meta(src.each_meta_info()):
+        new.add_meta_info(mi)
+    return new
+
+
 def write_layout(component: gf.Component, path: str | os.PathLike[str]) -> Path:
     """Write ``component`` to ``path`` (.gds or .oas by extension) atomically, without
-    timestamps, with gdsfactory's meta data (cell settings and info)."""
+    timestamps and in a canonical order, with gdsfactory's meta data (cell settings and info)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".gds", ".oas"):
         raise ValueError(f"layout path {path}: the extension must be .gds or .oas")
-    return write_atomic_with(
-        path,
-        lambda tmp: component.write_gds(gdspath=tmp, save_options=deterministic_save_options()),
-    )
+    layout = canonical_layout(component)
+
+    def writer(tmp: str) -> None:
+        opts = deterministic_save_options()
+        opts.set_format_from_filename(tmp)
+        layout.write(tmp, opts)
+
+    return write_atomic_with(path, writer)
 
 
 def parse_exposure_record(text: str, x_nm: int, y_nm: int) -> ExposurePoint:

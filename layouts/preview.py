@@ -1,8 +1,9 @@
 """A PNG preview of the write pattern for people without KLayout (matplotlib, Agg backend).
 
-Drawn from the layout's data, not by flattening the GDS: expected top footprints (light),
-foot footprints (dark), the serpentine path of the stage (for up to 2,500 points), row labels
-when they stay legible, the marks and the chip outline. Lengths in um (GDS frame).
+Drawn from the layout's data, not by flattening the whole GDS: expected top footprints (light),
+foot footprints (dark), the serpentine path of the stage (for up to 2,500 points), the GDS
+labels when they are legible at the image's scale (else one matplotlib label per row when those
+fit), the marks and the chip outline. Lengths in um (GDS frame).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from matplotlib.collections import EllipseCollection, PolyCollection
 from layouts.build import LayoutResult
 from layouts.files import write_atomic_bytes
 from layouts.layers import CHIP, LABEL, MARK
+from layouts.rows import DiskRow
 
 _MAX_PATH_POINTS = 2500
 _MAX_LABELLED_ROWS = 40
 _MAX_GDS_LABEL_POINTS = 400
+_MIN_TEXT_PX = 8.0  # smallest legible text height in the PNG, pixels
 
 
 def _layer_polygons(result: LayoutResult, layer: tuple[int, int]) -> list[np.ndarray]:
@@ -37,6 +40,13 @@ def _layer_polygons(result: LayoutResult, layer: tuple[int, int]) -> list[np.nda
         pts = [(p.x * c.kcl.dbu, p.y * c.kcl.dbu) for p in poly.to_simple_polygon().each_point()]
         polys.append(np.array(pts))
     return polys
+
+
+def _row_text(row: DiskRow) -> str:
+    target = (f", target {row.target_top_diameter_um:.3g} um"
+              if row.target_top_diameter_um is not None else "")
+    return (f"r{row.row:02d}: {row.dwell_ms:.4g} ms, {row.energy_uJ:.4g} uJ -> "
+            f"top {row.top_diameter_um:.3g} um{target}")
 
 
 def preview_png_bytes(result: LayoutResult, dpi: int = 150) -> bytes:
@@ -62,17 +72,20 @@ def preview_png_bytes(result: LayoutResult, dpi: int = 150) -> bytes:
         ax.plot(x[:1], y[:1], "o", color="#e6550d", ms=4)
     ax.add_collection(PolyCollection(_layer_polygons(result, MARK), facecolors="#636363"))
     ax.add_collection(PolyCollection(_layer_polygons(result, CHIP), facecolors="#bdbdbd"))
-    if len(pts) <= _MAX_GDS_LABEL_POINTS:
+    px_per_um = width_in * dpi / max(x1 - x0, 1e-9)
+    labels = result.settings.labels
+    if (labels.show and len(pts) <= _MAX_GDS_LABEL_POINTS
+            and labels.text_height_um * px_per_um >= _MIN_TEXT_PX):
         ax.add_collection(PolyCollection(_layer_polygons(result, LABEL), facecolors="black"))
-    elif len(result.rows) <= _MAX_LABELLED_ROWS:
-        r_max = max(r.top_diameter_um for r in result.rows) / 2.0
-        for row in result.rows:
-            target = (f", target {row.target_top_diameter_um:.3g} um"
-                      if row.target_top_diameter_um is not None else "")
-            ax.text(-r_max - 0.5 * result.array.pitch_um, -row.row * result.array.pitch_um,
-                    f"r{row.row:02d}: {row.dwell_ms:.4g} ms, {row.energy_uJ:.4g} uJ -> "
-                    f"top {row.top_diameter_um:.3g} um{target}",
-                    ha="right", va="center", fontsize=6)
+    elif (len(result.rows) <= _MAX_LABELLED_ROWS
+          and result.array.pitch_um * px_per_um >= 1.5 * _MIN_TEXT_PX):
+        # one line per row on a secondary y axis at the right, outside the drawing
+        right = ax.secondary_yaxis("right")
+        right.set_yticks(
+            [-row.row * result.pitch_um for row in result.rows],
+            labels=[_row_text(row) for row in result.rows],
+            fontsize=6,
+        )
     s = result.summary
     ax.set_title(
         f"{len(result.rows)} x {result.array.repeats} disks, pitch {result.array.pitch_um:g} um, "
@@ -81,8 +94,7 @@ def preview_png_bytes(result: LayoutResult, dpi: int = 150) -> bytes:
         fontsize=8,
     )
     pad = 0.02 * max(x1 - x0, y1 - y0)
-    left = min(x0, float(x.min()) - 0.5 * result.array.pitch_um * 12)
-    ax.set_xlim(left - pad, x1 + pad)
+    ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
     ax.set_aspect("equal")
     ax.set_xlabel("x (um, GDS frame; origin = disk r00c00)")

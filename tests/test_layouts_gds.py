@@ -95,7 +95,8 @@ def test_same_input_gives_identical_bytes(written, module_process, tmp_path):
 
 
 def test_identical_bytes_from_a_fresh_process(written, tmp_path):
-    """A new interpreter (empty gdsfactory caches) writes the same GDS, CSV and JSON."""
+    """A new interpreter that first builds another layout (so gdsfactory's shared layout holds
+    cells in another order) writes the same GDS, CSV and JSON."""
     _, paths = written
     code = f"""
 import sys
@@ -105,6 +106,8 @@ import layouts
 p = ExposureProcess(film_thickness_um=5.0, waist_um=10.0, threshold_dose_mJ_per_cm2=2150.0,
     power_uW=500.0, resin_absorption_per_um=0.01,
     absorber=Absorber(concentration_mg_per_mL=20.0, absorptivity_405_mL_per_mg_per_cm=5.0))
+other = layouts.WriteArray(target_top_diameters_um=(24.0, 14.0), repeats=2, pitch_um=70.0)
+layouts.build_layout(p, other, layouts.LayoutSettings(), title="first 9876")
 a = layouts.WriteArray(target_top_diameters_um=(12.0, 18.0, 24.0), repeats=5, pitch_um=61.25)
 s = layouts.LayoutSettings(stage=layouts.StageFrame(origin_um=(1234.5678, -987.6543),
                                                     flip_x=True, units="mm"))
@@ -153,6 +156,26 @@ def test_disk_cell_info_and_layers(module_process):
         disk(top_diameter_um=10.0, foot_diameter_um=12.0)
     with pytest.raises(ValueError, match="top_diameter_um"):
         disk(top_diameter_um=0.0, foot_diameter_um=0.0)
+
+
+def test_gds_cells_carry_their_info(written):
+    """gdsfactory's settings and info are in the file (KLayout meta info) for each disk cell."""
+    from kfactory import kdb
+
+    result, paths = written
+    layout = kdb.Layout()
+    layout.read(str(paths["gds"]))
+    infos = {}
+    for cell in layout.each_cell():
+        info = cell.meta_info_value("kfactory:info")
+        if info and "disk_id" in info:
+            infos[info["disk_id"]] = info
+    assert sorted(infos) == ["r00", "r01", "r02"]
+    for row in result.rows:
+        info = infos[f"r{row.row:02d}"]
+        assert info["dwell_ms"] == pytest.approx(row.dwell_ms, rel=1e-12)
+        assert info["top_diameter_um"] == pytest.approx(row.top_diameter_um, rel=1e-12)
+        assert info["peak_dose_mJ_per_cm2"] == pytest.approx(row.peak_dose_mJ_per_cm2, rel=1e-12)
 
 
 def test_matrix_rows_carry_their_settings(written):
