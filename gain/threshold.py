@@ -94,34 +94,40 @@ def threshold_for_required_gain(
     f_lo = f(lo)
     f_hi = f(hi)
     found = (f_hi >= 0) & np.isfinite(f_hi)
-    at_lo = found & (f_lo >= 0)  # only when the loss is <= 0: threshold at the piece start
-    lo = np.where(found, lo, 0.0)
-    hi = np.where(found, hi, 0.0)
-    # bisection to a bracket of ~1e-4 of its initial width, then safeguarded Newton
-    for _ in range(14):
-        mid = 0.5 * (lo + hi)
-        up = f(mid) >= 0
-        hi = np.where(up, mid, hi)
-        lo = np.where(up, lo, mid)
-    n = 0.5 * (lo + hi)
-    for _ in range(8):
+    at_lo = found & (f_lo >= 0)  # gain already above the loss at the piece start
+    result = np.where(at_lo, lo, np.inf)
+    # refine only the modes with a root inside their bracket (1-D working copies)
+    sel = np.flatnonzero(found & ~at_lo)
+    al = alpha.ravel()[sel]
+    be = beta.ravel()[sel]
+    co = const.ravel()[sel]
+    lo_s = lo.ravel()[sel].copy()
+    hi_s = hi.ravel()[sel].copy()
+    # a few bisection steps, then Newton safeguarded by the bracket (f is monotonic on it)
+    for _ in range(6):
+        mid = 0.5 * (lo_s + hi_s)
+        up = co + np.exp(-mid) * (al + be * mid) >= 0
+        np.copyto(hi_s, mid, where=up)
+        np.copyto(lo_s, mid, where=~up)
+    n = 0.5 * (lo_s + hi_s)
+    for _ in range(30):
         en = np.exp(-n)
-        fn = const + en * (alpha + beta * n)
-        dfn = en * (beta - alpha - beta * n)
+        t = al + be * n
+        fn = co + en * t
         up = fn >= 0
-        hi = np.where(up, n, hi)
-        lo = np.where(up, lo, n)
+        np.copyto(hi_s, n, where=up)
+        np.copyto(lo_s, n, where=~up)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = fn / dfn
-        n_new = n - np.where(np.isfinite(step), step, 0.0)
-        bad = (n_new < lo) | (n_new > hi)
-        n_new = np.where(bad, 0.5 * (lo + hi), n_new)
-        done = np.all(np.abs(n_new - n) <= rtol * np.maximum(np.abs(n), 1e-12))
+            n_new = n - fn / (en * (be - t))
+        bad = ~((n_new >= lo_s) & (n_new <= hi_s))
+        n_new[bad] = 0.5 * (lo_s[bad] + hi_s[bad])
+        done = np.all(np.abs(n_new - n) <= rtol * np.maximum(n, 1e-12))
         n = n_new
         if done:
             break
-    n = np.where(at_lo, lo, n)
-    out = np.where(found, n * coeffs.sites, np.inf)
+    flat = result.reshape(-1)
+    flat[sel] = n
+    out = flat.reshape(result.shape) * coeffs.sites
     nan = np.isnan(req) | np.isnan(a) | np.isnan(b) | np.isnan(c) | np.isnan(h)
     return np.where(nan, np.nan, out)
 
