@@ -228,5 +228,13 @@ def job_json_obj(
 
 
 def job_json_text(obj: dict[str, Any]) -> str:
-    """Deterministic JSON text (sorted keys, 1-space indent, newline at the end)."""
-    return json.dumps(obj, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    """Deterministic JSON text: sorted keys, indented, one line per exposure point (the points
+    come last), a newline at the end."""
+    head = {k: v for k, v in obj.items() if k != "points"}
+    text = json.dumps(head, indent=1, sort_keys=True, allow_nan=False)
+    points = obj.get("points")
+    if points is None:
+        return text + "\n"
+    lines = ",\n  ".join(json.dumps(p, sort_keys=True, allow_nan=False) for p in points)
+    body = f'"points": [\n  {lines}\n ]' if points else '"points": []'
+    return text[:-2] + f",\n {body}\n}}\n"
