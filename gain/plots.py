@@ -117,11 +117,11 @@ def fig1b_figure(material: NanocrystalMaterial, concentration_per_cm3: float | N
                  pump: PumpSettings | None = None, geometry: AseGeometry | None = None) -> Figure:
     """Detected intensity versus pump fluence for a solution (Eq. 1, paper Fig. 1b).
 
-    Default concentration: 3 C_min.
+    Default concentration: 10 C_min.
     """
     geo = geometry or AseGeometry()
     pump = pump or PumpSettings(wavelength_nm=material.pump_wavelength_nm)
-    c = concentration_per_cm3 or 3.0 * minimum_concentration_per_cm3(material, geo)
+    c = concentration_per_cm3 or 10.0 * minimum_concentration_per_cm3(material, geo)
     N = np.logspace(-1.5, 1.7, 300) * material.independent_sites
     fig, (ax,) = _figure()
     ax.plot(pump.fluence_uJ_per_cm2_from_N(N, material), ase_intensity(material, c, N, geo))

@@ -7,7 +7,10 @@ its modal gain reaches its lineic loss:
     <=>  g(lambda, N) / (C sigma_0) >= 1 / (Gamma K),    K = lambda Q C sigma_0 / (2 pi n)
 
 (paper p. 6; K is the paper's figure of merit, Gamma K the one that sets the threshold of a
-coated disk whose mode lies only partly in the film). n is the mode's effective index.
+coated disk whose mode lies only partly in the film). n is the mode's effective index by
+default, as the mode tables provide it. Note: an energy balance with Gamma defined as the
+fraction of electric energy in the film (gain rate c Gamma g / n_film against decay omega/Q)
+gives n = the film's refractive index instead; ``mode_thresholds(..., loss_index=...)`` takes it.
 
 Threshold search. g at a fixed wavelength is not monotonic in N (the X-0 term rises then falls,
 paper Fig. 4b). With Poisson populations the normalised gain is
@@ -150,8 +153,13 @@ def mode_thresholds(
     film_fraction: ArrayLike,
     effective_index: ArrayLike,
     N_max: float = DEFAULT_N_MAX,
+    loss_index: ArrayLike | None = None,
 ) -> ModeThresholds:
-    """Threshold N of every mode; inputs broadcast (e.g. shape (disks, modes)). NaN = no mode."""
+    """Threshold N of every mode; inputs broadcast (e.g. shape (disks, modes)). NaN = no mode.
+
+    ``loss_index`` replaces the effective index as the n of the loss and of K (for instance the
+    film index, see the module docstring).
+    """
     if not (concentration_per_cm3 > 0 and math.isfinite(concentration_per_cm3)):
         raise ValueError(f"concentration_per_cm3 must be > 0, got {concentration_per_cm3}")
     lam, q, gam, n = np.broadcast_arrays(
@@ -162,6 +170,10 @@ def mode_thresholds(
             raise ValueError(f"{name} must be > 0")
     if np.any((gam < 0) | (gam > 1)):
         raise ValueError("film_fraction must be within [0, 1]")
+    if loss_index is not None:
+        n = np.broadcast_to(np.asarray(loss_index, dtype=float), lam.shape)
+        if np.any(~(n > 0)):
+            raise ValueError("loss_index must be > 0")
     sigma0 = material.sigma0_reference_cm2
     K = figure_of_merit_K(lam, q, concentration_per_cm3, sigma0, n)
     with np.errstate(divide="ignore"):

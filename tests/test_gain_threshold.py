@@ -75,6 +75,14 @@ def test_threshold_falls_and_lasing_moves_red_as_K_grows() -> None:
     assert nth[0] > 1.0
 
 
+def test_loss_index_override_scales_K() -> None:
+    m = get_preset("QS3")
+    a = mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, 1.47)
+    b = mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, 1.47, loss_index=1.8)
+    assert float(b.K) == pytest.approx(float(a.K) * 1.47 / 1.8)
+    assert float(b.N_threshold) > float(a.N_threshold)
+
+
 def test_lasing_mode_is_lowest_threshold_and_padding_ignored() -> None:
     nth = np.array([[3.0, 0.7, np.nan, 1.2], [np.inf, np.inf, np.nan, np.nan]])
     idx, best = lasing_mode_index(nth)
