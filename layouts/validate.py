@@ -61,17 +61,26 @@ def check_pitch(array: WriteArray, rows: tuple[DiskRow, ...], settings: LayoutSe
 
 
 def check_labels(array: WriteArray, rows: tuple[DiskRow, ...], settings: LayoutSettings) -> None:
-    """Raise LayoutError when per-disk id labels do not fit between the disks."""
+    """Raise LayoutError when row labels overlap or per-disk id labels do not fit between the
+    disks."""
     labels = settings.labels
-    if not (labels.show and labels.per_disk):
+    if not labels.show:
         return
     h = labels.text_height_um
+    pitch = pitch_nm(array.pitch_um) * DBU_UM
+    if pitch < h + settings.margin_um:
+        raise LayoutError(
+            f"layout.labels.text_height_um = {h:g} um: row labels {pitch:g} um apart overlap; "
+            f"the text height must be <= array.pitch_um - layout.margin_um = "
+            f"{pitch - settings.margin_um:g} um (or layout.labels.show = false)"
+        )
+    if not labels.per_disk:
+        return
     longest = disk_id(len(rows) - 1, array.repeats - 1)
     width = text_width_um(longest, h)
     d_max = max(r.top_diameter_um for r in rows)
     need_x = width + settings.margin_um
     need_y = d_max + settings.margin_um + h
-    pitch = pitch_nm(array.pitch_um) * DBU_UM
     if pitch < need_x or pitch < need_y:
         h_fit = min(
             h * (pitch - settings.margin_um) / width,

@@ -211,3 +211,9 @@ def test_labels_marks_and_outline_present(written):
 def test_preview_is_a_png(written):
     data = Path(written[1]["png"]).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_layout_path_must_be_gds_or_oas(written, tmp_path):
+    with pytest.raises(ValueError, match=r"\.gds or \.oas"):
+        layouts.write_layout(written[0].component, tmp_path / "layout.svg")
+    assert not any(tmp_path.iterdir())

@@ -104,3 +104,12 @@ def test_flip_decides_whether_rows_fit_the_travel(process):
         validate_layout(process, array, down)
     up = NO_LABELS.model_copy(update={"stage": StageFrame(travel_um=travel, flip_y=True)})
     assert validate_layout(process, array, up)
+
+
+def test_row_labels_taller_than_the_pitch(process):
+    array = WriteArray(target_top_diameters_um=(20.0,), repeats=2, pitch_um=40.0)
+    tall = LayoutSettings(labels=LabelSettings(per_disk=False, text_height_um=38.0))
+    with pytest.raises(LayoutError, match=r"text_height_um = 38 um: row labels.*<= .*35 um"):
+        validate_layout(process, array, tall)
+    hidden = LayoutSettings(labels=LabelSettings(show=False, text_height_um=38.0))
+    assert validate_layout(process, array, hidden)
