@@ -25,6 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from paradisk.cache import Cache
+from paradisk.errors import UserInputError
 from paradisk.executors import map_tasks
 from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
@@ -205,7 +206,10 @@ def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
 def _write_layout(spec: DesignSpec, out: Path) -> dict[str, Path]:
     import layouts
 
-    result = layouts.build_layout(spec.process, spec.array, spec.layout)
+    try:
+        result = layouts.build_layout(spec.process, spec.array, spec.layout, title=spec.name)
+    except layouts.LayoutError as exc:
+        raise UserInputError(f"layout: {exc}") from None
     written = layouts.write_outputs(result, out, spec_dict=spec.model_dump(mode="json"),
                                     spec_hash=spec.spec_hash())
     if isinstance(written, dict):

@@ -150,18 +150,43 @@ def lasing_field_figure(result: RunResult) -> Figure | None:
 
 
 def gain_figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
-    """Paper-style figures of the nanocrystal preset from gain.plots, when that module exists."""
-    try:
-        from gain import plots
-    except ImportError:
-        return {}
-    film = result.spec.nanocrystals
-    makers: dict[str, Callable[[], Figure | None]] = {}
-    for name in dir(plots):
-        if name.startswith("fig") and name.endswith("_figure"):
-            fn = getattr(plots, name)
-            makers[name.removesuffix("_figure")] = (lambda fn=fn: fn(film.resolved_material))
+    """Paper-style gain figures of the nanocrystal preset (gain.plots): Fig. 4a, 4b, 4c-d,
+    1c, 1d, and Fig. 6d (spectra versus pump) for the disk with the lowest threshold."""
+    from gain import plots
+
+    spec = result.spec
+    material = spec.nanocrystals.resolved_material
+    makers: dict[str, Callable[[], Figure | None]] = {
+        "fig4a_gain_spectra": lambda: plots.fig4a_figure(material),
+        "fig4b_gain_vs_N": lambda: plots.fig4b_figure(material),
+        "fig4cd_threshold_vs_K": lambda: plots.fig4cd_figure(material),
+        "fig1c_ase_threshold": lambda: plots.fig1c_figure(material, pump=spec.pump),
+        "fig1d_cmin": lambda: plots.fig1d_figure(material),
+        "fig6d_spectra_vs_pump": lambda: _fig6d(result),
+    }
     return makers
+
+
+def _fig6d(result: RunResult) -> Figure | None:
+    from gain import plots
+    from gain.dynamics import CavityModes
+
+    lasing = {k: v for k, v in result.lasing.items() if v}
+    if not lasing:
+        return None
+    rid = min(lasing, key=lambda k: lasing[k]["threshold_N"])
+    las = lasing[rid]
+    # the competing modes: resolved ones within 25 nm of the lasing mode (keeps the ODE small)
+    modes = [m for m in result.modes[rid] if m["Q"] is not None and math.isfinite(m["Q"])
+             and m["Q"] > 0 and abs(m["wavelength_nm"] - las["wavelength_nm"]) <= 25.0]
+    cavity = CavityModes.build(
+        [m["wavelength_nm"] for m in modes], [m["Q"] for m in modes],
+        [m["film_fraction"] for m in modes], [m["effective_index"] for m in modes],
+        m=[m["m"] for m in modes])
+    spec = result.spec
+    return plots.fig6d_figure(spec.nanocrystals.resolved_material, cavity,
+                              spec.nanocrystals.concentration_per_cm3,
+                              pulse_duration_ns=spec.pump.pulse_duration_ns)
 
 
 def write_figures(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[str, str]]:
