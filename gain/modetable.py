@@ -98,7 +98,14 @@ class ModeTable:
         Keys: wavelength_nm, Q, film_fraction, effective_index, m, row (index into this table,
         -1 in padding). Without a disk_id column every disk gets the whole table.
         """
-        groups = [np.flatnonzero(self._disk_mask(d)) for d in disk_ids]
+        if self.disk_id is None:
+            everything = np.arange(len(self))
+            groups = [everything for _ in disk_ids]
+        else:
+            by_disk: dict[str, list[int]] = {}
+            for i, d in enumerate(self.disk_id):
+                by_disk.setdefault(d, []).append(i)
+            groups = [np.array(by_disk.get(d, []), dtype=np.int64) for d in disk_ids]
         width = max((g.size for g in groups), default=0)
         out = {k: np.full((len(disk_ids), width), np.nan) for k in
                ("wavelength_nm", "Q", "film_fraction", "effective_index", "m")}
@@ -112,11 +119,6 @@ class ModeTable:
             rows[i, : g.size] = g
         out["row"] = rows
         return out
-
-    def _disk_mask(self, disk_id: str) -> NDArray[np.bool_]:
-        if self.disk_id is None:
-            return np.ones(len(self), dtype=bool)
-        return np.array([d == disk_id for d in self.disk_id], dtype=bool)
 
     # ------------------------------------------------------------------------------------------
     @classmethod
