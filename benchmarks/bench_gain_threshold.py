@@ -40,7 +40,7 @@ def main() -> None:
         best_coeff = min(best_coeff, time.perf_counter() - t0)
         t0 = time.perf_counter()
         th = mode_thresholds(mat, film.concentration_per_cm3, lam, Q, gam, n)
-        idx, nth = lasing_mode_index(th.N_threshold)
+        _, nth = lasing_mode_index(th.N_threshold)
         best_total = min(best_total, time.perf_counter() - t0)
     lasing = np.isfinite(nth)
     print(f"{args.disks} disks x {args.modes} modes = {lam.size:,} modes, preset {mat.name}")
