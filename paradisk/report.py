@@ -58,7 +58,8 @@ def design_map_figure(result: RunResult) -> Figure:
     fluence = df["threshold_fluence_uJ_per_cm2"].to_numpy(float)
     lam = df["lasing_wavelength_nm"].to_numpy(float)
     ax1.plot(dwell, fluence, "o-")
-    ax1.set_yscale("log")
+    if np.any(np.isfinite(fluence) & (fluence > 0)):
+        ax1.set_yscale("log")
     ax1.set_ylabel("threshold fluence (uJ/cm$^2$)")
     for d, f, dia in zip(dwell, fluence, df["top_diameter_um"], strict=True):
         if math.isfinite(f):

@@ -26,7 +26,7 @@ def small_spec_data(diameters=(9.0, 12.0)) -> dict:
     data["name"] = "small"
     data["array"]["target_top_diameters_um"] = list(diameters)
     data["array"]["repeats"] = 2
-    data["array"]["pitch_um"] = 40.0
+    data["array"]["pitch_um"] = 60.0
     data["solver"] = {"method": "fem", "window_nm": [632.0, 652.0], "polarizations": ["TE"],
                       "fem": {"order": 3}}
     return data
