@@ -219,7 +219,7 @@ def _modes_for_m(
                     d["field"] = fm
                     d["analysis"] = analyse_field(
                         fm, scene.extra["body_polygon"], scene.extra["coating_polygon"],
-                        film_eps)
+                        film_eps, scene.rim_r, scene.rim_z)
                 found.append((pol, r, d))
         else:
             found += [(pol, r, dict(details)) for r in res1]

@@ -1,10 +1,12 @@
 """The (r, z) field of a Meep mode from its DFT arrays: polarization, orders, energies.
 
-Same rules as the FEM solver (solvers.fem.analysis), so the two solvers classify alike:
+Rules close to the FEM solver's (solvers.fem.analysis), so the two solvers classify alike:
 
-- polarization: the in-plane field (E_r, E_z) at every sample is split into the part normal to
-  the body's outline (nearest outline point) and the tangential part, weighted by r; "TM" when
-  the normal part carries most of the in-plane energy (solvers/modes.py convention);
+- polarization (solvers/modes.py convention): the in-plane field (E_r, E_z) is split into the
+  part along the outward normal of the wall at the rim and the part along the wall, weighted
+  by r; "TM" when the normal part carries most of the in-plane energy. (The FEM solver uses
+  the nearest outline point of each sample instead; on a thin flat disk that counts a TE
+  mode's E_z as normal to the top face, so Meep uses the single rim normal);
 - orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM)
   along the line through the energy maximum at constant z (radial order = number of lobes,
   lobes weaker than 10 % ignored) and at constant r (axial order = lobes - 1);
@@ -79,17 +81,6 @@ def _lobes(values: np.ndarray, threshold: float = 0.1) -> int:
     return int(1 + np.count_nonzero(np.diff(signs) != 0)) if signs.size else 0
 
 
-def _outline_normals(outline: shapely.Polygon) -> tuple[np.ndarray, np.ndarray]:
-    """Dense points on the outline (r > 0 part) with outward unit normals."""
-    ring = shapely.geometry.polygon.orient(outline, 1.0).exterior
-    pts = np.asarray(ring.segmentize(ring.length / 2000.0).coords)
-    tang = np.roll(pts, -1, axis=0) - np.roll(pts, 1, axis=0)
-    tang /= np.maximum(np.linalg.norm(tang, axis=1, keepdims=True), 1e-300)
-    normal = np.column_stack([tang[:, 1], -tang[:, 0]])
-    keep = pts[:, 0] > 1e-9
-    return pts[keep], normal[keep]
-
-
 def _area_fraction(geom: shapely.Geometry, r: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Fraction of each grid pixel (centres r, z; uniform spacing) covered by ``geom``."""
     out = np.zeros((z.size, r.size))
@@ -108,19 +99,34 @@ def _area_fraction(geom: shapely.Geometry, r: np.ndarray, z: np.ndarray) -> np.n
     return out
 
 
+def rim_normal(body_polygon: shapely.Polygon, rim_r: float, rim_z: float) -> tuple[float, float]:
+    """Outward unit normal (n_r, n_z) of the body's wall at the rim.
+
+    Taken at the outline point nearest to (rim_r, rim_z - 1 % of the body height): the wall
+    just below the rim (a disk's rim is the corner of its top face and its wall; a sphere's is
+    its equator)."""
+    _, zmin, _, zmax = body_polygon.bounds
+    probe = shapely.Point(rim_r, rim_z - 0.01 * (zmax - zmin))
+    ring = body_polygon.exterior
+    s = ring.project(probe)
+    d = 1e-4 * ring.length
+    a, b = ring.interpolate(s - d), ring.interpolate(s + d)
+    t = np.array([b.x - a.x, b.y - a.y])
+    t /= np.linalg.norm(t) or 1.0
+    n = np.array([t[1], -t[0]])
+    c = np.array(body_polygon.centroid.coords[0])
+    if np.dot(n, np.array([rim_r, rim_z]) - c) < 0:
+        n = -n
+    return float(n[0]), float(n[1])
+
+
 def analyse_field(fmap: MeepFieldMap, body_polygon: shapely.Polygon,
-                  coating: shapely.Geometry, film_eps: float | None) -> FieldAnalysis:
+                  coating: shapely.Geometry, film_eps: float | None,
+                  rim_r: float, rim_z: float) -> FieldAnalysis:
     """Polarization, orders and grid energies of one mode (see the module docstring)."""
-    rg, zg = np.meshgrid(fmap.r_um, fmap.z_um)
+    rg, _ = np.meshgrid(fmap.r_um, fmap.z_um)
     outline = body_polygon.union(coating) if not coating.is_empty else body_polygon
-    pts, normals = _outline_normals(body_polygon)
-    q = np.column_stack([rg.ravel(), zg.ravel()])
-    idx = np.empty(q.shape[0], dtype=int)
-    for s in range(0, q.shape[0], 2048):
-        d2 = ((q[s:s + 2048, None, :] - pts[None, :, :]) ** 2).sum(axis=2)
-        idx[s:s + 2048] = np.argmin(d2, axis=1)
-    nr = normals[idx, 0].reshape(rg.shape)
-    nz = normals[idx, 1].reshape(rg.shape)
+    nr, nz = rim_normal(body_polygon, rim_r, rim_z)
     e_n = fmap.E_r * nr + fmap.E_z * nz
     e_t = -fmap.E_r * nz + fmap.E_z * nr
     en = float(np.sum(np.abs(e_n) ** 2 * rg))

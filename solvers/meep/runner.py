@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.meep.worker import EXIT_BAD_JOB, EXIT_DIVERGED
+from solvers.meep.protocol import EXIT_BAD_JOB, EXIT_DIVERGED
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 _ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +158,8 @@ def _run_once(
     finally:
         log.close()
     reader.join(timeout=5.0)
+    if proc.stderr is not None:
+        proc.stderr.close()
     if code not in (0,) and (tmp / "meep.log").exists():
         messages.extend((tmp / "meep.log").read_text(errors="replace").splitlines()[-5:])
     messages.append(f"(worker files in {tmp}, {time.monotonic() - t0:.1f} s)")

@@ -111,28 +111,51 @@ def zeroed_zone_um(m: int, resolution: float) -> float:
     return abs(m) / resolution
 
 
-def check_axis_zone(body: Any, m: int, resolution: float, settings: MeepSettings,
-                    window_nm: tuple[float, float]) -> None:
-    """Raise GeometryResolutionError when Meep 1.25's zeroed near-axis zone (|m| pixels wide)
-    reaches the part of the body where the mode lives.
+def safe_inner_radius_um(body: Any, m: int, window_nm: tuple[float, float]) -> float:
+    """Radius inside which a WGM of azimuthal number m has (almost) no field, um.
 
-    A WGM of azimuthal number m has no field inside its inner caustic r_c = m / (n k0) (n the
-    body index at the long end of the window): the zone is harmless while it stays inside
-    0.9 r_c; beyond, the fields Meep computes are wrong. Not checked with
-    ``accurate_fields_near_cylorigin=True`` (no zeroing) or a cell that excludes the axis.
+    The field vanishes inside the inner caustic r_c = |m| / (n k0) (n the body index, k0 at the
+    long end of the window) as an Airy tail of length l = r_c (2 / m^2)^(1/3); two tail lengths
+    in, its amplitude is down to ~15 % and its energy to ~2 %. Returns r_c - 2 l (>= 0).
     """
-    if settings.accurate_fields_near_cylorigin or settings.exclude_axis or m == 0:
-        return
-    zone = zeroed_zone_um(m, resolution)
     n = math.sqrt(max(complex(permittivity(body.index, window_nm[1])).real, 1.0))
     k0 = 2.0 * math.pi / (window_nm[1] * 1e-3)
     caustic = abs(m) / (n * k0)
-    if zone > 0.9 * caustic:
+    tail = caustic * (2.0 / max(m * m, 1)) ** (1.0 / 3.0)
+    return max(caustic - 2.0 * tail, 0.0)
+
+
+def check_axis_zone(body: Any, m: int, resolution: float, settings: MeepSettings,
+                    window_nm: tuple[float, float]) -> None:
+    """Raise GeometryResolutionError when the grid near the axis cannot carry the mode.
+
+    - With ``accurate_fields_near_cylorigin=False`` (the default: stable at large m) Meep 1.25
+      zeroes the fields within |m| pixels of the axis; that zone must stay inside
+      ``safe_inner_radius_um`` (at low resolution it can swallow the mode).
+    - With ``exclude_axis`` the cell starts at r0 = axis_cut_fraction * rim radius (a hard
+      wall): r0 must stay inside ``safe_inner_radius_um`` too.
+    """
+    if m == 0:
+        return
+    safe = safe_inner_radius_um(body, m, window_nm)
+    if settings.exclude_axis:
+        r0 = settings.axis_cut_fraction * body.rim_radius_um
+        if r0 > safe:
+            raise GeometryResolutionError(
+                f"exclude_axis: the cell would start at r0 = {r0:.3g} um, beyond the radius "
+                f"where the m = {m} mode still has field ({safe:.3g} um): lower "
+                f"axis_cut_fraction below {safe / body.rim_radius_um:.3g}"
+            )
+        return
+    if settings.accurate_fields_near_cylorigin:
+        return
+    zone = zeroed_zone_um(m, resolution)
+    if zone > safe:
         raise GeometryResolutionError(
             f"Meep 1.25 zeroes the fields within |m| = {abs(m)} pixels of the axis "
-            f"({zone:.3g} um at resolution {resolution:.4g}/um), which reaches the mode's "
-            f"inner caustic ({caustic:.3g} um): raise the resolution above "
-            f"{abs(m) / (0.9 * caustic):.4g}/um or set accurate_fields_near_cylorigin / "
+            f"({zone:.3g} um at resolution {resolution:.4g}/um), which reaches the field of the "
+            f"mode (nonzero beyond {safe:.3g} um): raise the resolution above "
+            f"{abs(m) / max(safe, 1e-9):.4g}/um, or set accurate_fields_near_cylorigin or "
             "exclude_axis in MeepSettings"
         )
 

@@ -34,8 +34,7 @@ from typing import Any
 
 import numpy as np
 
-EXIT_DIVERGED = 3
-EXIT_BAD_JOB = 2
+from solvers.meep.protocol import EXIT_BAD_JOB, EXIT_DIVERGED
 
 
 class DivergedError(RuntimeError):
@@ -232,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(job, out_dir)
     except DivergedError as exc:
+        print(json.dumps({"error": f"diverged: {exc}"}), file=sys.stderr, flush=True)
+        return EXIT_DIVERGED
+    except RuntimeError as exc:
+        if "NaN or Inf" not in str(exc):  # Meep's own check in fields::step
+            raise
         print(json.dumps({"error": f"diverged: {exc}"}), file=sys.stderr, flush=True)
         return EXIT_DIVERGED
     return 0
