@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from ngsolve import VOL, CoefficientFunction, Integrate, Norm, x
+from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, x
 from scipy.spatial import cKDTree
 
 from geometry.bodies import Body
@@ -60,6 +60,8 @@ class ModeAnalysis:
     Q_radiation: float
     film_fraction: float
     body_fraction: float  # electric energy fraction in body + film
+    metal_fraction: float  # electric energy fraction in materials with Re(eps) < 0
+    peak_region: str  # mesh region holding the maximum of the electric energy density
     physical_fraction: float  # fraction of the (non-conjugated) field norm outside the PML
     polarization: str
     normal_fraction: float
@@ -118,7 +120,7 @@ def analyse(
     vec: np.ndarray,
     k0_squared: complex,
     eps: dict[str, complex],
-    grid_points: int = 161,
+    grid_points: int = 121,
 ) -> ModeAnalysis:
     """Post-process one eigenpair of ``disc`` (permittivities ``eps`` by region)."""
     mesh = domain.mesh
@@ -142,6 +144,8 @@ def analyse(
     in_body = in_film | (el_region == "body")
     ff = film_fraction(el_eps, el_int, np.ones_like(el_int), in_film)
     bf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_body)
+    in_metal = np.real(el_eps) < 0.0
+    mf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_metal) if in_metal.any() else 0.0
     q_abs = absorption_q(el_eps, el_int, np.ones_like(el_int))
     inv_rad = 1.0 / q_total - (0.0 if math.isinf(q_abs) else 1.0 / q_abs)
     q_rad = math.inf if inv_rad <= 0.0 else 1.0 / inv_rad
@@ -160,6 +164,7 @@ def analyse(
     fmap, fmap_scale = sample_field(domain, body, gf, eps, grid_points)
     w = energy_weight(fmap.eps) * fmap.intensity
     iz, ir = np.unravel_index(int(np.argmax(w)), w.shape)
+    peak_region = _region_at(mesh, float(fmap.r_um[ir]), float(fmap.z_um[iz]))
     peak_w = float(w[iz, ir])
     # mode volume: integral of w_E over the physical domain / peak of w_E (same scale)
     scale = float(np.sum(energy_weight(el_eps) * el_int))
@@ -175,6 +180,8 @@ def analyse(
         Q_radiation=q_rad,
         film_fraction=ff,
         body_fraction=bf,
+        metal_fraction=mf,
+        peak_region=peak_region,
         physical_fraction=physical_fraction,
         polarization=pol,
         normal_fraction=nfrac,
@@ -186,6 +193,12 @@ def analyse(
         region_norms=region_norms,
         field=fmap,
     )
+
+
+def _region_at(mesh, r: float, z: float) -> str:
+    """Name of the mesh region containing the point (r, z)."""
+    mp = mesh(r, z)
+    return str(mesh[ElementId(VOL, mp.nr)].mat) if mp.nr >= 0 else ""
 
 
 def _outside_cols(fmap: FieldMap, body: Body, iz: int) -> int:
@@ -231,10 +244,16 @@ def _polarization(body: Body, fmap: FieldMap) -> tuple[str, float, np.ndarray]:
     """Polarization family, normal-energy fraction and the dominant in-plane component."""
     pts, normals = _outline_normals(body)
     rg, zg = np.meshgrid(fmap.r_um, fmap.z_um)
-    q = np.column_stack([rg.ravel(), zg.ravel()])
+    inten = fmap.intensity
+    sel = inten.ravel() > 1e-4 * float(inten.max())
+    q = np.column_stack([rg.ravel()[sel], zg.ravel()[sel]])
     _, idx = cKDTree(pts).query(q)
-    nr = normals[idx, 0].reshape(rg.shape)
-    nz = normals[idx, 1].reshape(rg.shape)
+    nr_flat = np.zeros(rg.size)
+    nz_flat = np.zeros(rg.size)
+    nr_flat[sel] = normals[idx, 0]
+    nz_flat[sel] = normals[idx, 1]
+    nr = nr_flat.reshape(rg.shape)
+    nz = nz_flat.reshape(rg.shape)
     e_n = fmap.E_r * nr + fmap.E_z * nz
     e_t = -fmap.E_r * nz + fmap.E_z * nr
     w = rg  # volume element ~ r

@@ -105,36 +105,29 @@ class Discretisation:
         cr = st.s_z / st.s_r
         cz = st.s_r / st.s_z
         rt = st.r_t
-        self.a0 = BilinearForm(self.fes, symmetric=True)
-        self.a0 += (cr * grad(u)[0] * grad(ut)[0] + cz * grad(u)[1] * grad(ut)[1]) / rt * dx
-        self.a0 += curl(v) * curl(vt) * rt / (st.s_r * st.s_z) * dx
-        self.a1 = BilinearForm(self.fes, symmetric=True)
-        self.a1 += (
+        mass = (rt * (cr * v[0] * vt[0] + cz * v[1] * vt[1]) + st.s_r * st.s_z * u * ut / rt)
+        stiff0 = (cr * grad(u)[0] * grad(ut)[0] + cz * grad(u)[1] * grad(ut)[1]) / rt
+        stiff0 = stiff0 + curl(v) * curl(vt) * rt / (st.s_r * st.s_z)
+        stiff1 = (
             cr * (v[0] * grad(ut)[0] + grad(u)[0] * vt[0])
             + cz * (v[1] * grad(ut)[1] + grad(u)[1] * vt[1])
-        ) / rt * dx
-        self.a2 = BilinearForm(self.fes, symmetric=True)
-        self.a2 += (cr * v[0] * vt[0] + cz * v[1] * vt[1]) / rt * dx
-        mass = (rt * (cr * v[0] * vt[0] + cz * v[1] * vt[1]) + st.s_r * st.s_z * u * ut / rt)
+        ) / rt
+        stiff2 = (cr * v[0] * vt[0] + cz * v[1] * vt[1]) / rt
         self.eps_params = {region: ParameterC(1.0) for region in domain.materials}
         self.eps_cf = mesh.MaterialCF(self.eps_params, default=1.0)
         self.b = BilinearForm(self.fes, symmetric=True)
-        self.b += self.eps_cf * mass * dx
+        self.b += (self.eps_cf * mass) * dx
         self._eps_assembled: dict[str, complex] | None = None
-        for form in (self.a0, self.a1, self.a2):
+        # A(m) = A0 + m A1 + m^2 A2: assembled once, combined per m as sparse value vectors
+        self.a_parts = []
+        for integrand in (stiff0, stiff1, stiff2):
+            form = BilinearForm(self.fes, symmetric=True)
+            form += integrand * dx
             form.Assemble()
+            self.a_parts.append(form)
         self.free = self.fes.FreeDofs()
         self.ndof = self.fes.ndof
-        self._a = self.a0.mat.CreateMatrix()
         self._free_np = np.array([self.free[i] for i in range(self.ndof)], dtype=bool)
-
-    def stiffness(self, m: int):
-        """A(m) = A0 + m A1 + m^2 A2 (an NGSolve sparse matrix, reused)."""
-        self._a.AsVector().data = (
-            self.a0.mat.AsVector() + float(m) * self.a1.mat.AsVector()
-            + float(m * m) * self.a2.mat.AsVector()
-        )
-        return self._a
 
     def mass(self, eps: dict[str, complex]):
         """B(eps) with the region permittivities ``eps`` (re-assembled only when they change)."""
@@ -151,11 +144,14 @@ class Discretisation:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Eigenpairs (k0^2, vectors as columns) of A(m) x = k0^2 B(eps) x nearest k0_target^2,
         k0 in 1/um."""
-        a = self.stiffness(m)
         b = self.mass(eps)
         shift = complex(k0_target**2)
-        op = a.CreateMatrix()
-        op.AsVector().data = a.AsVector() - shift * b.AsVector()
+        a0, a1, a2 = (f.mat for f in self.a_parts)
+        op = a0.CreateMatrix()
+        op.AsVector().data = (
+            a0.AsVector() + float(m) * a1.AsVector() + float(m * m) * a2.AsVector()
+            - shift * b.AsVector()
+        )
         inv = op.Inverse(self.free, inverse=inverse)
         tmp_in = b.CreateColVector()
         tmp_mid = b.CreateColVector()
@@ -173,8 +169,8 @@ class Discretisation:
         rng = np.random.default_rng(12345)
         v0 = np.where(free, rng.standard_normal(n) + 0j, 0.0)
         nev_eff = min(nev, int(free.sum()) - 2)
-        mu, vecs = spla.eigs(lin, k=nev_eff, which="LM", v0=v0, ncv=max(2 * nev_eff + 1, 20),
-                             tol=1e-12)
+        mu, vecs = spla.eigs(lin, k=nev_eff, which="LM", v0=v0, ncv=max(2 * nev_eff + 2, 12),
+                             tol=1e-11)
         lam = shift + 1.0 / mu
         order = np.argsort(np.abs(lam - shift))
         return lam[order], vecs[:, order]

@@ -117,9 +117,11 @@ def build_domain(
     wavelength_nm: float,
     settings: FemSettings,
     m_min: int | None = None,
+    m_max: int | None = None,
 ) -> Domain:
     """Mesh ``body`` with its surroundings for modes near ``wavelength_nm``; ``m_min`` (the
-    smallest azimuthal number to be solved on this mesh) sets the inner cut when truncating."""
+    smallest azimuthal number to be solved on this mesh) sets the inner cut when truncating,
+    ``m_max`` (default m_min) the outer caustic before which the radial PML does not start."""
     lam = wavelength_nm * 1e-3
     sur = body.surroundings
     n_env = sur.environment_index
@@ -137,6 +139,11 @@ def build_domain(
     margin = settings.margin_wavelengths * lam
     d_pml = settings.pml_wavelengths * lam
     r_phys = bmax_r + t_film + margin
+    m_out = m_max if m_max is not None else m_min
+    if m_out is not None:
+        caustic = m_out / (2.0 * math.pi / lam * n_env)
+        r_cap = bmax_r + t_film + settings.caustic_max_wavelengths * lam
+        r_phys = max(r_phys, min(settings.caustic_fraction * caustic, r_cap))
     z_hi = bmax_z + t_film + margin
     has_sub = bool(sur.substrate) or sur.substrate_halfspace is not None
 
@@ -198,7 +205,8 @@ def build_domain(
         lay = _box(r_in, r_box, zb, zt) - solid
         lay.faces.name = name
         thick = zt - zb
-        h = min(size(mat, settings.h_medium), thick, 2.0 * _decay_length_um(mat, wavelength_nm))
+        decay = settings.metal_h_decay_lengths * _decay_length_um(mat, wavelength_nm)
+        h = min(size(mat, settings.h_medium), thick, decay)
         lay.faces.maxh = h
         materials[name] = mat
         shapes.append(lay)
@@ -227,7 +235,7 @@ def build_domain(
         ):
             edge.name = "outer"
     geo = OCCGeometry(glued, dim=2)
-    ngmesh = geo.GenerateMesh(maxh=size(n_env, settings.h_medium), grading=0.3)
+    ngmesh = geo.GenerateMesh(maxh=size(n_env, settings.h_medium), grading=settings.grading)
     mesh = Mesh(ngmesh)
     mesh.Curve(settings.order)
 

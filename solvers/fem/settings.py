@@ -19,20 +19,38 @@ class FemSettings(BaseModel):
 
     order: int = Field(4, ge=1, le=8, description="polynomial order of the elements")
     h_medium: float = Field(
-        0.5, gt=0.02, le=2.0,
+        0.7, gt=0.02, le=2.0,
         description="largest element size in each medium, in local wavelengths lambda0/n",
     )
     h_rim: float = Field(
-        0.25, gt=0.01, le=2.0,
+        0.5, gt=0.01, le=2.0,
         description="element size along the body's outline, in local wavelengths lambda0/n",
     )
     h_film: float = Field(
-        1.5, gt=0.2, le=10.0,
+        4.0, gt=0.2, le=10.0,
         description="element size in the coating film, in film thicknesses",
+    )
+    grading: float = Field(
+        0.5, gt=0.05, le=0.9,
+        description="Netgen mesh grading: how fast elements grow away from small features",
     )
     margin_wavelengths: float = Field(
         1.0, ge=0.2, le=10.0,
         description="physical air/substrate margin around the body before the PML, in lambda0",
+    )
+    caustic_fraction: float = Field(
+        1.0, ge=0.0, le=3.0,
+        description="the radial PML starts no closer than this fraction of the outer caustic "
+        "m / (k0 n_env), beyond which the whispering-gallery field radiates (0: ignore)",
+    )
+    caustic_max_wavelengths: float = Field(
+        3.0, ge=0.5, le=20.0,
+        description="but the radial PML starts at most this many lambda0 beyond the rim "
+        "(high-m modes: the radiation Q is then astronomically large and only loosely bounded)",
+    )
+    metal_h_decay_lengths: float = Field(
+        4.0, ge=0.5, le=20.0,
+        description="element size in metals, in field decay lengths lambda0/(2 pi kappa)",
     )
     pml_wavelengths: float = Field(
         1.0, ge=0.2, le=10.0, description="thickness of the perfectly matched layers, in lambda0"
@@ -57,6 +75,12 @@ class FemSettings(BaseModel):
     nev: int = Field(6, ge=1, le=50, description="eigenvalues sought per shift")
     inverse: Literal["sparsecholesky", "umfpack"] = Field(
         "sparsecholesky", description="sparse direct solver of NGSolve for shift-invert"
+    )
+    eps_update_nm: float = Field(
+        5.0, gt=0.0, le=100.0,
+        description="in a scan, re-evaluate the permittivities (re-assemble the mass matrix) when "
+        "the shift moves more than this from where they were evaluated, nm; the remainder is "
+        "corrected by perturbation theory",
     )
     dispersion_rel_tol: float = Field(
         1e-4, gt=0.0, le=0.1,

@@ -31,6 +31,9 @@ from solvers.modes import ModeRecord
 # a physical mode keeps at least this fraction of its electric energy in the body and film
 # (PML and box modes keep almost none): assumption, checked on spheres and disks
 MIN_BODY_FRACTION = 0.3
+# surface plasmons on the metal under the disk keep a large part of their energy in the metal
+# (a WGM with 5 % there would have Q_abs of order 100): assumption
+MAX_METAL_FRACTION = 0.05
 
 
 @dataclass
@@ -83,11 +86,12 @@ def _corrected_k0(
 
 def _solve_at(
     prob: _Problem, m: int, lam_shift_nm: float, nev: int,
-    window: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None, eps_nm: float | None = None,
 ) -> list[tuple[ModeAnalysis, float]]:
     """Eigenpairs of azimuthal number m nearest lam_shift_nm; (analysis, eval wavelength).
     Eigenvalues whose wavelength is more than 1 % outside ``window`` are not analysed."""
-    eps = region_permittivities(prob.domain, lam_shift_nm)
+    lam_eps = lam_shift_nm if eps_nm is None else eps_nm
+    eps = region_permittivities(prob.domain, lam_eps)
     k2, vecs = prob.disc.solve(
         m, eps, k0_of_wavelength_nm(lam_shift_nm), nev, prob.settings.inverse
     )
@@ -99,8 +103,7 @@ def _solve_at(
         lam = wavelength_nm_of_k0(k0)
         if window is not None and not 0.99 * window[0] <= lam <= 1.01 * window[1]:
             continue
-        out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps),
-                    lam_shift_nm))
+        out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps), lam_eps))
     return out
 
 
@@ -147,6 +150,8 @@ def _keep(
 ) -> bool:
     return (
         an.body_fraction >= MIN_BODY_FRACTION
+        and an.metal_fraction <= MAX_METAL_FRACTION
+        and an.peak_region in ("body", "film")
         and an.polarization in pols
         and an.radial_order <= max_radial
         and an.axial_order <= max_axial
@@ -157,26 +162,41 @@ def _keep(
 def _modes_for_m(
     prob: _Problem, m: int, lam_shift_nm: float, nev: int, pols: Sequence[str],
     max_radial: int, max_axial: int, window: tuple[float, float] | None,
+    eps_nm: float | None = None,
 ) -> list[ModeRecord]:
+    """Modes of azimuthal number m near lam_shift_nm (permittivities at eps_nm, default the
+    shift), with dispersion handled: modes whose
+    first-order correction is too large are re-solved together with the permittivities at
+    their mean wavelength (one more factorisation)."""
     found: list[ModeRecord] = []
-    for an, lam_eval in _solve_at(prob, m, lam_shift_nm, nev, window):
+    redo: list[tuple[ModeAnalysis, ModeRecord]] = []
+    for an, lam_eval in _solve_at(prob, m, lam_shift_nm, nev, window, eps_nm):
         if not _keep(an, pols, max_radial, max_axial):
             continue
         rec, moved = _record(prob, m, an, lam_eval)
         if moved > prob.settings.dispersion_rel_tol:
-            # re-solve with the permittivities at the mode's own wavelength
-            again = [
-                (a2, le) for a2, le in _solve_at(prob, m, rec.wavelength_nm, 2)
-                if _keep(a2, pols, max_radial, max_axial)
-                and a2.polarization == an.polarization
-                and a2.radial_order == an.radial_order
-                and a2.axial_order == an.axial_order
+            redo.append((an, rec))
+        else:
+            found.append(rec)
+    if redo:
+        lam_new = float(np.mean([r.wavelength_nm for _, r in redo]))
+        again = [
+            (a2, le) for a2, le in _solve_at(prob, m, lam_new, len(redo) + 2, window)
+            if _keep(a2, pols, max_radial, max_axial)
+        ]
+        for an, rec in redo:
+            match = [
+                (a2, le) for a2, le in again
+                if (a2.polarization, a2.radial_order, a2.axial_order)
+                == (an.polarization, an.radial_order, an.axial_order)
             ]
-            if again:
-                rec, _ = _record(prob, m, *again[0])
-        if window is not None and not window[0] <= rec.wavelength_nm <= window[1]:
-            continue
-        found.append(rec)
+            if match:
+                rec, _ = _record(prob, m, *min(
+                    match, key=lambda p: abs(wavelength_nm_of_k0(p[0].k0) - rec.wavelength_nm)
+                ))
+            found.append(rec)
+    if window is not None:
+        found = [r for r in found if window[0] <= r.wavelength_nm <= window[1]]
     return _dedupe(found)
 
 
@@ -253,10 +273,11 @@ def scan_window(
     ms = m_range(window_nm, rim, body.index, n_env, polarizations, max_radial_order)
     if not ms:
         return []
-    domain = build_domain(body, lo, settings, m_min=ms[0])
+    domain = build_domain(body, lo, settings, m_min=ms[0], m_max=ms[-1])
     prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
     families = [(p, q) for p in polarizations for q in range(1, max_radial_order + 1)]
     ratio = {f: 1.0 for f in families}  # found / estimated wavelength, per family
+    eps_at = 0.5 * (lo + hi)  # wavelength the permittivities are evaluated at, nm
     found: list[ModeRecord] = []
     for m in ms:
         pred = {
@@ -275,9 +296,11 @@ def scan_window(
                 clusters.append([t])
         for cl in clusters:
             shift = 0.5 * (cl[0] + cl[-1])
+            if abs(shift - eps_at) > settings.eps_update_nm:
+                eps_at = shift
             recs = _modes_for_m(
                 prob, m, shift, max(nev, 2 * len(cl) + 2), polarizations,
-                max_radial_order, max_axial_order, None,
+                max_radial_order, max_axial_order, None, eps_at,
             )
             for r in recs:
                 f = (r.polarization, r.radial_order)
