@@ -17,6 +17,8 @@ def write_atomic_with(path: str | os.PathLike[str], writer: Callable[[str], Any]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    # mkstemp makes the file private (0600); give it the mode a plain open() would
+    os.chmod(tmp, 0o666 & ~_current_umask())
     try:
         writer(tmp)
         with open(tmp, "rb+") as f:
@@ -31,3 +33,9 @@ def write_atomic_with(path: str | os.PathLike[str], writer: Callable[[str], Any]
 def write_atomic_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
     return write_atomic_with(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -43,6 +43,8 @@ def atomic_write_with(
         dir=path.parent,
     )
     os.close(fd)
+    # mkstemp makes the file private (0600); give it the mode a plain open() would
+    os.chmod(tmp, 0o666 & ~_current_umask())
     try:
         writer(tmp)
         with open(tmp, "rb+") as f:
@@ -52,3 +54,9 @@ def atomic_write_with(
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
