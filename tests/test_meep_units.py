@@ -1,0 +1,196 @@
+"""solvers.meep pieces that need no Meep run: dispersion fits, the spurious-hit rule, settings,
+the near-axis checks and the scene."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from geometry.bodies import Coating, Cylinder, Layer, Sphere, Surroundings
+from solvers.materials import permittivity
+from solvers.meep import ringdown_time
+from solvers.meep.dispersion import DispersionFitError, DispersiveMedium, fit_material
+from solvers.meep.hits import HitRule, resolve_q, select_resonances
+from solvers.meep.scene import (
+    GeometryResolutionError,
+    auto_resolution,
+    build_scene,
+    check_axis_zone,
+    safe_inner_radius_um,
+)
+from solvers.meep.settings import RESOLUTION_SCALE_ENV, MeepSettings, resolution_scale
+
+WINDOW = (610.0, 680.0)
+
+
+# --- dispersion fits -------------------------------------------------------------------------
+
+def test_gold_fit_follows_johnson_christy_over_the_band():
+    fit = fit_material("Au", WINDOW, n_lorentz=2)
+    wl = np.linspace(*WINDOW, 36)
+    target = permittivity("Au", wl)
+    got = fit.permittivity(wl)
+    assert np.max(np.abs(got - target) / np.abs(target)) < 0.01
+    assert np.max(np.abs(got.imag - target.imag) / target.imag) < 0.06
+    # at 630 nm: J&C -11.55 + 1.28i (PHYSICS.md), unlike Meep 1.25's Au_JC_visible (-5.8 + 8.7i)
+    e630 = fit.permittivity(630.0)
+    assert e630.real == pytest.approx(-11.55, abs=0.1)
+    assert e630.imag == pytest.approx(1.28, abs=0.06)
+
+
+def test_fits_are_passive_and_keep_eps_inf_at_least_one():
+    """Meep runs only passive media stably: every sigma, gamma >= 0, eps_inf >= 1."""
+    for mat in ("Au", "Ti", "SU8", "glass"):
+        fit = fit_material(mat, WINDOW)
+        assert fit.eps_inf >= 1.0
+        for p in fit.poles:
+            assert p.sigma >= 0.0 and p.gamma >= 0.0 and p.frequency > 0.0
+        # Im eps >= 0 far outside the band too (no gain anywhere)
+        wl = np.linspace(300.0, 3000.0, 200)
+        assert np.all(np.asarray(fit.permittivity(wl)).imag >= -1e-12)
+
+
+def test_transparent_fit_is_lossless_and_accurate():
+    fit = fit_material("SU8", WINDOW)
+    wl = np.linspace(*WINDOW, 20)
+    got = fit.permittivity(wl)
+    assert np.max(np.abs(got.real - permittivity("SU8", wl).real)) < 1e-5
+    assert np.max(np.abs(got.imag)) < 1e-12
+
+
+def test_fit_error_beyond_tolerance_raises_naming_the_material():
+    with pytest.raises(DispersionFitError, match="'Au'"):
+        fit_material("Au", (450.0, 900.0), n_lorentz=1, tolerance=1e-4)
+
+
+def test_number_is_a_constant_medium_and_json_round_trip():
+    m = fit_material(1.8, WINDOW)
+    assert m.poles == () and m.eps_inf == pytest.approx(3.24)
+    au = fit_material("Au", WINDOW)
+    back = DispersiveMedium.from_json(au.to_json())
+    assert back.permittivity(640.0) == pytest.approx(au.permittivity(640.0))
+
+
+# --- spurious-hit rule -----------------------------------------------------------------------
+
+def _hit(freq, Q=1e4, amp=1.0, err=1e-10):
+    return {"freq": freq, "Q": Q, "amp": amp, "err": err}
+
+
+def test_rule_keeps_modes_seen_at_two_probes_and_drops_spurious_hits():
+    f = 1.55
+    probes = [
+        [_hit(f), _hit(1.40), _hit(1.60, err=0.05), _hit(1.57, Q=5.0), _hit(1.58, amp=1e-5)],
+        [_hit(f * (1 + 2e-7), amp=0.5), _hit(1.61, amp=1e-5)],
+        [_hit(1.52)],  # seen at one probe only
+    ]
+    out = select_resonances(probes, 1.45, 1.65)
+    assert [round(r.freq, 6) for r in out] == [round(f, 6)]
+    assert out[0].n_probes == 2
+    assert out[0].freq_error == pytest.approx(f * 1e-7, rel=1e-3)
+
+
+def test_single_probe_needs_no_second_sighting():
+    out = select_resonances([[_hit(1.5)]], 1.4, 1.6, HitRule(min_probes=2))
+    assert len(out) == 1
+
+
+def test_unresolved_q_is_inf_or_nan_not_a_number():
+    assert math.isinf(resolve_q(3e10)) and math.isinf(resolve_q(-2e10))
+    assert math.isnan(resolve_q(-5e4))
+    assert resolve_q(1234.5) == 1234.5
+    out = select_resonances([[_hit(1.5, Q=-4e10)], [_hit(1.5, Q=2e10)]], 1.4, 1.6)
+    assert len(out) == 1 and math.isinf(out[0].Q) and math.isnan(out[0].Q_error)
+
+
+# --- settings, resolution, ring-down -----------------------------------------------------------
+
+def test_settings_validate_ranges_with_field_names():
+    with pytest.raises(ValidationError, match="courant"):
+        MeepSettings(courant=0.8)
+    with pytest.raises(ValidationError, match="max_ringdown_periods"):
+        MeepSettings(min_ringdown_periods=500.0, max_ringdown_periods=100.0)
+    with pytest.raises(ValidationError, match="resolution"):
+        MeepSettings(resolution=-3)
+
+
+def test_resolution_scale_env(monkeypatch):
+    body = Sphere(radius_um=2.0, index=2.0)
+    monkeypatch.delenv(RESOLUTION_SCALE_ENV, raising=False)
+    full = auto_resolution(body, WINDOW, MeepSettings())
+    # 32 pixels per 610 nm / 2
+    assert full == pytest.approx(32 * 2.0 / 0.61)
+    monkeypatch.setenv(RESOLUTION_SCALE_ENV, "0.5")
+    assert resolution_scale() == 0.5
+    assert auto_resolution(body, WINDOW, MeepSettings()) == pytest.approx(full / 2)
+    assert auto_resolution(body, WINDOW, MeepSettings(resolution=40)) == pytest.approx(20)
+    monkeypatch.setenv(RESOLUTION_SCALE_ENV, "zero")
+    with pytest.raises(ValueError, match=RESOLUTION_SCALE_ENV):
+        resolution_scale()
+
+
+def test_ringdown_follows_q_target_within_bounds():
+    s = MeepSettings(q_target=1e5)
+    f = 1.0 / 0.68
+    assert ringdown_time(s, f) == pytest.approx(1e5 / (2 * math.pi * 50) / f)
+    assert ringdown_time(MeepSettings(q_target=100), f) == pytest.approx(150 / f)
+    assert ringdown_time(MeepSettings(q_target=1e9), f) == pytest.approx(600 / f)
+
+
+# --- Meep 1.25's near-axis zone ----------------------------------------------------------------
+
+def test_zeroed_axis_zone_that_reaches_the_mode_raises():
+    """R = 5 um SU8 disk, m = 71 (issue 5): at resolution 20 the |m|-pixel zone is 3.55 um,
+    inside the field; at 80 it is 0.89 um, far inside the caustic (~4.5 um)."""
+    disk = Cylinder(radius_um=5.0, height_um=2.0, index=1.59)
+    assert 4.0 < safe_inner_radius_um(disk, 71, WINDOW) < 4.6
+    with pytest.raises(GeometryResolutionError, match="zeroes the fields"):
+        check_axis_zone(disk, 71, 15.0, MeepSettings(), WINDOW)
+    check_axis_zone(disk, 71, 80.0, MeepSettings(), WINDOW)
+    # no zeroing with the accurate option; a cell cut inside the tail is fine, beyond is not
+    check_axis_zone(disk, 71, 15.0, MeepSettings(accurate_fields_near_cylorigin=True), WINDOW)
+    check_axis_zone(disk, 71, 15.0, MeepSettings(exclude_axis=True, axis_cut_fraction=0.7),
+                    WINDOW)
+    with pytest.raises(GeometryResolutionError, match="axis_cut_fraction"):
+        check_axis_zone(disk, 71, 80.0,
+                        MeepSettings(exclude_axis=True, axis_cut_fraction=0.9), WINDOW)
+
+
+# --- scene -------------------------------------------------------------------------------------
+
+def test_scene_metal_stops_before_the_r_pml_and_glass_reaches_the_edge():
+    s = Surroundings(substrate=(Layer(material="Au", thickness_um=0.1),
+                                Layer(material="Ti", thickness_um=0.005)),
+                     substrate_halfspace="glass",
+                     coating=Coating(thickness_um=0.03, index=1.8))
+    disk = Cylinder(radius_um=3.0, height_um=2.0, index="SU8", surroundings=s)
+    scene = build_scene(disk, WINDOW, MeepSettings(), 40.0)
+    blocks = [o for o in scene.objects if o["type"] == "block"]
+    au, ti, glass = blocks[0], blocks[1], blocks[2]
+    pml_start = scene.r_max - scene.pml_um
+    assert au["r"][1] < pml_start and ti["r"][1] < pml_start
+    assert glass["r"][1] > scene.r_max
+    assert au["z"] == [-0.1, 0.0]
+    # the coating is painted before the body, and both are there
+    kinds = [o["material"] for o in scene.objects]
+    assert kinds.index(scene.film_material) < len(kinds) - 1
+    assert scene.materials["Au"].poles  # a Drude-Lorentz gold
+    # whole pixels
+    assert (scene.r_max - scene.r_min) * 40 == pytest.approx(round((scene.r_max - scene.r_min)
+                                                                   * 40))
+    # perturbation run: only the film permittivity changes
+    scene2 = build_scene(disk, WINDOW, MeepSettings(), 40.0, film_eps_factor=1.01)
+    assert scene2.materials[scene2.film_material].eps_inf == pytest.approx(3.24 * 1.01)
+    assert scene2.materials["SU8"].eps_inf == scene.materials["SU8"].eps_inf
+
+
+def test_z_mirror_only_for_symmetric_bodies():
+    with pytest.raises(ValueError, match="z_mirror"):
+        build_scene(Cylinder(radius_um=2, height_um=1, index=2.0,
+                             surroundings=Surroundings(substrate_halfspace="glass")),
+                    WINDOW, MeepSettings(z_mirror=True), 30.0)
+    sc = build_scene(Sphere(radius_um=1.0, index=2.0), WINDOW, MeepSettings(z_mirror=True), 30.0)
+    assert 0.5 * (sc.z_min + sc.z_max) == pytest.approx(1.0)
