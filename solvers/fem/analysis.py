@@ -5,13 +5,15 @@
   excluded) with dV = 2 pi r dr dz.
 - Q = Re(k0) / (2 |Im(k0)|); Q_absorption from the absorbed power in lossy materials,
   Q_radiation from 1/Q = 1/Q_radiation + 1/Q_absorption.
-- Polarization (solvers.modes convention): at every field sample the in-plane field
-  (E_r, E_z) is split into the component normal to the body's outline (nearest outline point)
-  and the tangential one; "TM" when the normal part carries most of the in-plane energy.
+- Polarization (solvers.modes convention): the in-plane field (E_r, E_z) is split into the
+  component along the outward normal of the body's outline at the point nearest the field
+  maximum and the tangential one; "TM" when the normal part carries most of the in-plane
+  energy (r-weighted over the field map).
 - Orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM) is
-  read along the line through the field maximum at constant z (radial order = number of
-  lobes) and at constant r (axial order = lobes - 1); lobes weaker than 10 % of the maximum are
-  ignored.
+  read along two lines through the field maximum: along that outline normal (radial order =
+  number of lobes) and along the tangent (axial order = lobes - 1); lobes weaker than 10 % of
+  the maximum are ignored. For a sphere these are r and z at the equator; for a sloped wall
+  they are across and along the wall, where the wedge modes' nodes lie.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, x
+from scipy.interpolate import RegularGridInterpolator
 from scipy.spatial import cKDTree
 
 from geometry.bodies import Body
@@ -101,7 +105,7 @@ def _outline_normals(body: Body) -> tuple[np.ndarray, np.ndarray]:
     return d[keep], normal[keep]
 
 
-def _lobes(values: np.ndarray, threshold: float = 0.1) -> int:
+def _lobes(values: np.ndarray, threshold: float = 0.2) -> int:
     """Number of sign-alternating lobes of ``values`` whose peak exceeds threshold * max."""
     vmax = float(np.max(np.abs(values)))
     if vmax == 0.0:
@@ -170,9 +174,9 @@ def analyse(
     scale = float(np.sum(energy_weight(el_eps) * el_int))
     mode_volume = scale / (peak_w * fmap_scale) if peak_w > 0 else math.nan
 
-    pol, nfrac, e_dom = _polarization(body, fmap)
-    radial = _lobes(e_dom[iz, : ir + 1 + _outside_cols(fmap, body, iz)])
-    axial = _lobes(e_dom[:, ir]) - 1
+    pr, pz = float(fmap.r_um[ir]), float(fmap.z_um[iz])
+    pol, nfrac, e_dom, normal = _polarization(body, fmap, pr, pz)
+    radial, axial = _orders(fmap, e_dom, pr, pz, normal, body)
     return ModeAnalysis(
         k0=k0,
         Q=q_total,
@@ -201,10 +205,28 @@ def _region_at(mesh, r: float, z: float) -> str:
     return str(mesh[ElementId(VOL, mp.nr)].mat) if mp.nr >= 0 else ""
 
 
-def _outside_cols(fmap: FieldMap, body: Body, iz: int) -> int:
-    """Number of grid columns right of the peak up to the body's outline plus a little."""
-    r = fmap.r_um
-    return int(np.count_nonzero(r <= body.rim_radius_um + 0.05 * (r[-1] - r[0])))
+def _orders(
+    fmap: FieldMap, e_dom: np.ndarray, pr: float, pz: float, normal: np.ndarray, body: Body
+) -> tuple[int, int]:
+    """(radial, axial) orders: lobes of the dominant component along the outline normal and
+    along the outline tangent through the field maximum (r and z for a sphere's equator or a
+    vertical wall; across and along the wall for a sloped one)."""
+    interp = RegularGridInterpolator(
+        (fmap.z_um, fmap.r_um), e_dom, bounds_error=False, fill_value=0.0
+    )
+    span = max(fmap.r_um[-1] - fmap.r_um[0], fmap.z_um[-1] - fmap.z_um[0])
+    s = np.linspace(-span, span, 1601)
+    n = np.asarray(normal, dtype=float)
+    t = np.array([-n[1], n[0]])
+    poly = body.polygon(256)
+    counts = []
+    for d in (n, t):
+        rr, zz = pr + s * d[0], pz + s * d[1]
+        vals = interp(np.column_stack([zz, rr]))
+        # only inside the body: thin films and corners carry sign flips that are not nodes
+        vals = np.where(shapely.contains_xy(poly, rr, zz), vals, 0.0)
+        counts.append(_lobes(vals))
+    return counts[0], counts[1] - 1
 
 
 def sample_field(
@@ -240,23 +262,21 @@ def sample_field(
     return fmap, norm**2
 
 
-def _polarization(body: Body, fmap: FieldMap) -> tuple[str, float, np.ndarray]:
-    """Polarization family, normal-energy fraction and the dominant in-plane component."""
+def _polarization(
+    body: Body, fmap: FieldMap, peak_r: float, peak_z: float
+) -> tuple[str, float, np.ndarray, np.ndarray]:
+    """Polarization family, normal-energy fraction, the dominant in-plane component and the
+    normal used.
+
+    One direction pair for the whole mode: the outward normal n of the body's outline at the
+    point nearest the field maximum, and the in-plane tangent t. E_n = E . n, E_t = E . t.
+    """
     pts, normals = _outline_normals(body)
-    rg, zg = np.meshgrid(fmap.r_um, fmap.z_um)
-    inten = fmap.intensity
-    sel = inten.ravel() > 1e-4 * float(inten.max())
-    q = np.column_stack([rg.ravel()[sel], zg.ravel()[sel]])
-    _, idx = cKDTree(pts).query(q)
-    nr_flat = np.zeros(rg.size)
-    nz_flat = np.zeros(rg.size)
-    nr_flat[sel] = normals[idx, 0]
-    nz_flat[sel] = normals[idx, 1]
-    nr = nr_flat.reshape(rg.shape)
-    nz = nz_flat.reshape(rg.shape)
+    _, i_near = cKDTree(pts).query([peak_r, peak_z])
+    nr, nz = normals[int(i_near)]
     e_n = fmap.E_r * nr + fmap.E_z * nz
     e_t = -fmap.E_r * nz + fmap.E_z * nr
-    w = rg  # volume element ~ r
+    w = np.meshgrid(fmap.r_um, fmap.z_um)[0]  # volume element ~ r
     en = float(np.sum(np.abs(e_n) ** 2 * w))
     et = float(np.sum(np.abs(e_t) ** 2 * w))
     frac = en / (en + et) if en + et > 0 else 0.0
@@ -266,4 +286,4 @@ def _polarization(body: Body, fmap: FieldMap) -> tuple[str, float, np.ndarray]:
     i = int(np.argmax(np.abs(dom)))
     ref = dom.ravel()[i]
     dom_real = np.real(dom * (abs(ref) / ref)) if abs(ref) > 0 else np.real(dom)
-    return pol, frac, dom_real
+    return pol, frac, dom_real, np.array([nr, nz])
