@@ -105,6 +105,7 @@ def make_job(
         "probe_component": comp,
         "harminv": {"fcen": fcen, "df": 1.3 * (f_hi - f_lo)},
         "ringdown_time": ringdown_time(settings, f_lo),
+        "progress_interval_s": 5.0,
     }
     if dft_freqs:
         res = scene.resolution

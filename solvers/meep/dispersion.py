@@ -19,6 +19,7 @@ makes light faster than c in the medium and breaks the Courant condition.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -106,6 +107,7 @@ def _eval(params: np.ndarray, f: np.ndarray, kinds: list[str]) -> np.ndarray:
     return eps
 
 
+@functools.lru_cache(maxsize=64)
 def fit_material(
     material: str | float,
     band_nm: tuple[float, float],
@@ -172,7 +174,7 @@ def fit_material(
     for attempt in range(4):
         start = x0 if attempt == 0 else x0 * (1.0 + 0.3 * np.sin(np.arange(x0.size) + attempt))
         start = np.clip(start, lower, np.where(np.isfinite(upper), upper, start))
-        sol = least_squares(residual, start, bounds=(lower, upper), x_scale="jac", max_nfev=4000)
+        sol = least_squares(residual, start, bounds=(lower, upper), x_scale="jac", max_nfev=600)
         if best is None or sol.cost < best.cost:
             best = sol
     params = best.x
