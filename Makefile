@@ -9,7 +9,7 @@ setup:
 	@./.ci/setup
 
 demo: setup
-	.venv/bin/paradisk profile $(SPEC) --plot $(OUT) --csv $(OUT)/profiles.csv
+	.venv/bin/paradisk run $(SPEC) -o $(OUT)
 
 test: setup
 	$(PY) -m pytest -q
