@@ -65,17 +65,23 @@ def mode_volume(eps: np.ndarray, e_abs2: np.ndarray, weights: np.ndarray) -> flo
 
 
 def absorption_q(
-    eps: np.ndarray, e_abs2: np.ndarray, weights: np.ndarray
+    eps: np.ndarray,
+    e_abs2: np.ndarray,
+    weights: np.ndarray,
+    h_abs2: np.ndarray | None = None,
 ) -> float:
-    """Absorption-limited Q = (stored energy) / (energy absorbed per radian):
+    """Absorption-limited Q = omega W / P_abs (math.inf when nothing absorbs):
 
-        Q_abs = integral(w_E) / integral(eps'' |E|^2)
+        W = (1/4) [ integral(w_E) + integral(|H|^2) ],  P_abs = (omega/2) integral(eps'' |E|^2)
+        Q_abs = [ integral(w_E) + integral(|H|^2) ] / (2 integral(eps'' |E|^2))
 
-    (stored energy 2 W_E at resonance, absorbed power (omega/2) integral eps'' |E|^2);
-    math.inf when nothing absorbs.
+    in units eps0 = mu0 = 1 (H = curl E / (i k0)). ``h_abs2`` are |H|^2 samples at the same
+    points; without them the magnetic energy is taken equal to the electric one
+    (equipartition at resonance), giving integral(w_E) / integral(eps'' |E|^2).
     """
     w = np.asarray(weights, dtype=float)
     e2 = np.asarray(e_abs2, dtype=float)
-    stored = float(np.sum(electric_energy_density(eps, e2) * w))
+    electric = float(np.sum(electric_energy_density(eps, e2) * w))
+    magnetic = electric if h_abs2 is None else float(np.sum(np.asarray(h_abs2) * w))
     lost = float(np.sum(np.clip(np.imag(np.asarray(eps)), 0.0, None) * e2 * w))
-    return float("inf") if lost <= 0.0 else stored / lost
+    return float("inf") if lost <= 0.0 else (electric + magnetic) / (2.0 * lost)

@@ -3,17 +3,18 @@
 - Energies (film fraction, absorption Q, mode volume) use the one definition of
   solvers.energy, integrated exactly element by element over the physical domain (PML
   excluded) with dV = 2 pi r dr dz.
-- Q = Re(k0) / (2 |Im(k0)|); Q_absorption from the absorbed power in lossy materials,
+- Q = Re(k0) / (2 |Im(k0)|); Q_absorption = omega W / P_abs from the absorbed power in lossy
+  materials and the stored electric + magnetic energy (H from curl E) in the physical domain,
   Q_radiation from 1/Q = 1/Q_radiation + 1/Q_absorption.
 - Polarization (solvers.modes convention): the in-plane field (E_r, E_z) is split into the
   component along the outward normal of the body's outline at the point nearest the field
   maximum and the tangential one; "TM" when the normal part carries most of the in-plane
   energy (r-weighted over the field map).
 - Orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM) is
-  read along two lines through the field maximum: along that outline normal (radial order =
-  number of lobes) and along the tangent (axial order = lobes - 1); lobes weaker than 10 % of
-  the maximum are ignored. For a sphere these are r and z at the equator; for a sloped wall
-  they are across and along the wall, where the wedge modes' nodes lie.
+  read along the outline normal through the field maximum (radial order = number of lobes,
+  inside the body) and along the curve parallel to the outline at the maximum's depth (axial
+  order = lobes - 1: the polar angle for a sphere, along the wall for a disk); lobes weaker
+  than 20 % of the maximum are ignored.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, x
+from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, curl, grad, x
 from scipy.interpolate import RegularGridInterpolator
 from scipy.spatial import cKDTree
 
@@ -124,9 +125,11 @@ def analyse(
     vec: np.ndarray,
     k0_squared: complex,
     eps: dict[str, complex],
+    m_az: int,
     grid_points: int = 121,
 ) -> ModeAnalysis:
-    """Post-process one eigenpair of ``disc`` (permittivities ``eps`` by region)."""
+    """Post-process one eigenpair of ``disc`` for azimuthal number ``m_az`` (permittivities
+    ``eps`` by region)."""
     mesh = domain.mesh
     gf = disc.gridfunction(vec)
     e_r, e_phi, e_z = _field_cfs(gf)
@@ -150,7 +153,15 @@ def analyse(
     bf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_body)
     in_metal = np.real(el_eps) < 0.0
     mf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_metal) if in_metal.any() else 0.0
-    q_abs = absorption_q(el_eps, el_int, np.ones_like(el_int))
+    # magnetic energy density |H|^2 = |curl E|^2 / |k0|^2 (physical domain, s = 1)
+    v_c, u_c = gf.components
+    g_r = grad(u_c)[0] + m_az * v_c[0]
+    g_z = grad(u_c)[1] + m_az * v_c[1]
+    curl2 = (Norm(g_r) ** 2 + Norm(g_z) ** 2) / (x * x) + Norm(curl(v_c)) ** 2
+    el_h = np.asarray(
+        Integrate(curl2 * 2.0 * math.pi * x * phys, mesh, element_wise=True)
+    ).real / abs(k0) ** 2
+    q_abs = absorption_q(el_eps, el_int, np.ones_like(el_int), el_h)
     inv_rad = 1.0 / q_total - (0.0 if math.isinf(q_abs) else 1.0 / q_abs)
     q_rad = math.inf if inv_rad <= 0.0 else 1.0 / inv_rad
 
@@ -208,25 +219,34 @@ def _region_at(mesh, r: float, z: float) -> str:
 def _orders(
     fmap: FieldMap, e_dom: np.ndarray, pr: float, pz: float, normal: np.ndarray, body: Body
 ) -> tuple[int, int]:
-    """(radial, axial) orders: lobes of the dominant component along the outline normal and
-    along the outline tangent through the field maximum (r and z for a sphere's equator or a
-    vertical wall; across and along the wall for a sloped one)."""
+    """(radial, axial) orders of the dominant component: lobes along the outline normal through
+    the field maximum (radial), and along the curve parallel to the outline at the maximum's
+    depth (axial: lobes - 1), inside the body only."""
     interp = RegularGridInterpolator(
         (fmap.z_um, fmap.r_um), e_dom, bounds_error=False, fill_value=0.0
     )
-    span = max(fmap.r_um[-1] - fmap.r_um[0], fmap.z_um[-1] - fmap.z_um[0])
-    s = np.linspace(-span, span, 1601)
-    n = np.asarray(normal, dtype=float)
-    t = np.array([-n[1], n[0]])
     poly = body.polygon(256)
-    counts = []
-    for d in (n, t):
-        rr, zz = pr + s * d[0], pz + s * d[1]
-        vals = interp(np.column_stack([zz, rr]))
-        # only inside the body: thin films and corners carry sign flips that are not nodes
-        vals = np.where(shapely.contains_xy(poly, rr, zz), vals, 0.0)
-        counts.append(_lobes(vals))
-    return counts[0], counts[1] - 1
+    span = max(fmap.r_um[-1] - fmap.r_um[0], fmap.z_um[-1] - fmap.z_um[0])
+    step = 0.25 * min(fmap.r_um[1] - fmap.r_um[0], fmap.z_um[1] - fmap.z_um[0])
+    s = np.arange(-span, span, step)
+    rr, zz = pr + s * normal[0], pz + s * normal[1]
+    vals = np.where(shapely.contains_xy(poly, rr, zz), interp(np.column_stack([zz, rr])), 0.0)
+    radial = _lobes(vals)
+    # parallel curve at the depth of the maximum
+    depth = float(poly.exterior.distance(shapely.Point(pr, pz)))
+    depth = max(depth, 2.0 * step)
+    inner = poly.buffer(-depth)
+    if inner.is_empty:
+        return radial, 0
+    if inner.geom_type == "MultiPolygon":
+        inner = max(inner.geoms, key=lambda g: g.area)
+    ring = inner.exterior
+    pts = [ring.interpolate(d) for d in np.arange(0.0, ring.length, step)]
+    cr = np.array([p.x for p in pts])
+    cz = np.array([p.y for p in pts])
+    cv = interp(np.column_stack([cz, cr]))
+    cv = np.roll(cv, -int(np.argmin(np.abs(cv))))  # start the closed loop at a quiet point
+    return radial, _lobes(cv) - 1
 
 
 def sample_field(

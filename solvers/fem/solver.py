@@ -103,7 +103,7 @@ def _solve_at(
         lam = wavelength_nm_of_k0(k0)
         if window is not None and not 0.99 * window[0] <= lam <= 1.01 * window[1]:
             continue
-        out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps), lam_eps))
+        out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps, m), lam_eps))
     return out
 
 
@@ -224,9 +224,9 @@ def find_modes(
 ) -> list[ModeRecord]:
     """Whispering-gallery modes of ``body`` by axisymmetric finite elements.
 
-    - ``m`` given: the ``nev`` modes of that azimuthal number nearest ``target_nm`` (default:
-      the window centre, or the analytic estimate of the fundamental TE mode when
-      ``window_nm`` is None), kept when inside ``window_nm`` (if given).
+    - ``m`` given: the modes of that azimuthal number among the ``nev`` nearest ``target_nm``
+      (default: between the analytic estimates of the requested families, clipped to the
+      window), kept when inside ``window_nm`` (if given).
     - ``m=None``: every mode of the requested families (polarizations, radial order <=
       max_radial_order, axial order <= max_axial_order) inside ``window_nm``, scanning m.
 
@@ -239,17 +239,25 @@ def find_modes(
     rim = body.rim_radius_um
     nev_eff = nev or settings.nev
     if m is not None:
-        if target_nm is None:
-            target_nm = (
-                0.5 * (window_nm[0] + window_nm[1]) if window_nm is not None
-                else wgm_wavelength_nm(m, rim, body.index, n_env, "TE")
-            )
-        lam_mesh = min(target_nm, window_nm[0]) if window_nm is not None else target_nm
+        if target_nm is not None:
+            targets = [target_nm]
+        else:
+            targets = sorted({
+                wgm_wavelength_nm(m, rim, body.index, n_env, p, q)
+                for p in pols for q in range(1, max_radial_order + 1)
+            })
+            if window_nm is not None:
+                targets = [min(max(t, window_nm[0]), window_nm[1]) for t in targets]
+        lam_mesh = min(targets + ([window_nm[0]] if window_nm is not None else []))
         domain = build_domain(body, lam_mesh, settings, m_min=m)
         prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
-        return _modes_for_m(
-            prob, m, target_nm, nev_eff, pols, max_radial_order, max_axial_order, window_nm
+        recs: list[ModeRecord] = []
+        shift = 0.5 * (targets[0] + targets[-1])
+        recs = _modes_for_m(
+            prob, m, shift, max(nev_eff, 2 * len(targets) + 2), pols, max_radial_order,
+            max_axial_order, window_nm,
         )
+        return _dedupe(recs)
     if window_nm is None:
         raise ValueError("window_nm: required when m is None (the scan needs a window)")
     return scan_window(
