@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from paradisk.cache import Cache
@@ -29,7 +30,7 @@ from paradisk.errors import UserInputError
 from paradisk.executors import map_tasks
 from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
-from paradisk.stages import lasing_stage, modes_stage
+from paradisk.stages import lasing_stage, meep_check_stage, modes_stage
 from paradisk.tables import csv_text
 
 RESULT_COLUMNS = (
@@ -54,6 +55,7 @@ class RunOptions:
     workers: int = 2  # local processes for the mode solves (this machine has 2 cores)
     scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
     solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
+    meep_check: int = 0  # re-solve the lasing mode of this many rows with Meep (a check)
     write_layout: bool = True
     report: bool = True
     progress: bool = False
@@ -78,6 +80,7 @@ class RunResult:
     lasing: dict[str, dict]
     stats: dict[str, Any]
     paths: dict[str, Path] = field(default_factory=dict)
+    meep_checks: list[dict] = field(default_factory=list)  # FEM vs Meep on sampled rows
 
 
 def run_spec(spec: DesignSpec | str | Path, **options: Any) -> pd.DataFrame:
@@ -160,16 +163,64 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
         progress("lasing", i + 1, len(rows), 0)
     stats["lasing_seconds"] = time.perf_counter() - t0
 
+    checks: list[dict] = []
+    if options.meep_check > 0 and method == "fem":
+        t0 = time.perf_counter()
+        checks = _meep_checks(rows, lasing, solver_json, cache_dir, options, progress)
+        stats["meep_check_seconds"] = time.perf_counter() - t0
+
     table = _results_table(plans, mode_tables, lasing, errors)
     stats["disks"] = len(plans)
     stats["rows"] = len(rows)
     stats["errors"] = len(errors)
     stats["total_seconds"] = time.perf_counter() - t_start
     result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
-                       paths=paths)
+                       paths=paths, meep_checks=checks)
     if options.out_dir is not None:
         _write_outputs(result, Path(options.out_dir), options)
     return result
+
+
+CHECK_COLUMNS = ("id", "m", "polarization", "fem_wavelength_nm", "meep_wavelength_nm",
+                 "relative_difference", "fem_Q", "meep_Q", "fem_film_fraction",
+                 "meep_film_fraction", "error")
+
+
+def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dict,
+                 cache_dir: Path | None, options: RunOptions, progress: _Progress) -> list[dict]:
+    """Meep re-solves of the lasing mode of ``options.meep_check`` rows spread over the array."""
+    lasing_rows = [p for p in rows if lasing.get(p.id)]
+    n = min(options.meep_check, len(lasing_rows))
+    if n == 0:
+        return []
+    picks = [lasing_rows[round(float(i))] for i in np.linspace(0, len(lasing_rows) - 1, n)]
+    tasks = [(p.body.model_dump(mode="json"), solver_json, lasing[p.id]["m"],
+              lasing[p.id]["polarization"], lasing[p.id]["wavelength_nm"],
+              str(cache_dir) if cache_dir else None, options.use_cache) for p in picks]
+    count = {"done": 0}
+
+    def done(_i: int, _r: dict) -> None:
+        count["done"] += 1
+        progress("meep check", count["done"], len(tasks), 0)
+
+    results = map_tasks(meep_check_stage, tasks, workers=options.workers,
+                        scheduler=options.scheduler, on_done=done)
+    out = []
+    for plan, res in zip(picks, results, strict=True):
+        las = lasing[plan.id]
+        meep = res.get("meep") or {}
+        lam = meep.get("wavelength_nm")
+        out.append({
+            "id": plan.id, "m": las["m"], "polarization": las["polarization"],
+            "fem_wavelength_nm": las["wavelength_nm"], "meep_wavelength_nm": lam,
+            "relative_difference": None if lam is None else
+            (lam - las["wavelength_nm"]) / las["wavelength_nm"],
+            "fem_Q": las["Q"], "meep_Q": meep.get("Q"),
+            "fem_film_fraction": las["film_fraction"],
+            "meep_film_fraction": meep.get("film_fraction"),
+            "error": res.get("error", "" if meep else "Meep found no mode near the FEM one"),
+        })
+    return out
 
 
 def _body_id(body_json: dict) -> str:
@@ -230,6 +281,9 @@ def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:
     for rid, table in result.modes.items():
         atomic_write_text(out / "modes" / f"{rid}.csv", csv_text(table, MODE_COLUMNS))
     result.paths["modes_dir"] = out / "modes"
+    if result.meep_checks:
+        result.paths["meep_check"] = atomic_write_text(
+            out / "meep_check.csv", csv_text(result.meep_checks, CHECK_COLUMNS))
     if options.report:
         from paradisk.report import write_report
 

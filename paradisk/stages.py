@@ -71,6 +71,50 @@ def modes_stage(
     return {**result, "cached": False, "seconds": time.perf_counter() - t0}
 
 
+MEEP_CHECK = "meep_check"
+
+
+def meep_check_stage(
+    body_json: dict, solver_json: dict, m: int, polarization: str, fem_wavelength_nm: float,
+    cache_root: str | None = None, use_cache: bool = True,
+) -> dict[str, Any]:
+    """Re-solve one FEM mode (azimuthal number ``m``) with Meep, as a check of the FEM answer.
+
+    Returns {"meep": ModeRecord dict of the Meep mode nearest ``fem_wavelength_nm`` or None,
+    "seconds": float} or {"error": "..."}; cached like the mode tables.
+    """
+    inputs = {"body": body_json, "solver": solver_json, "m": m, "polarization": polarization,
+              "near_nm": round(fem_wavelength_nm, 3)}
+    key = make_key(MEEP_CHECK, code_version("solvers", "geometry"), inputs)
+    cache = Cache(cache_root) if (cache_root and use_cache) else None
+    if cache is not None:
+        hit = cache.get(MEEP_CHECK, key)
+        if hit is not None:
+            return {**hit, "cached": True}
+    t0 = time.perf_counter()
+    try:
+        import solvers
+        from geometry import ParabolicDisk
+        from solvers.settings import SolverSettings
+
+        body = ParabolicDisk.model_validate(body_json)
+        settings = SolverSettings.model_validate(solver_json)
+        # a +-1 % window around the FEM mode: Harminv resolves it without neighbouring m
+        window = (0.99 * fem_wavelength_nm, 1.01 * fem_wavelength_nm)
+        records = solvers.find_modes(body, m=m, window_nm=window, solver="meep",
+                                     polarizations=(polarization,), settings=settings.meep,
+                                     max_radial_order=settings.max_radial_order,
+                                     progress=False)
+    except Exception as exc:  # reported in the check table, not fatal
+        return {"error": f"{type(exc).__name__}: {exc}", "seconds": time.perf_counter() - t0}
+    best = min(records, key=lambda r: abs(r.wavelength_nm - fem_wavelength_nm), default=None)
+    result = {"meep": _jsonable(best.to_dict()) if best is not None else None,
+              "seconds": time.perf_counter() - t0}
+    if cache is not None:
+        cache.put(MEEP_CHECK, key, result, inputs)
+    return {**result, "cached": False}
+
+
 def lasing_key(modes: list[dict], film_json: dict, pump_json: dict) -> tuple[str, dict]:
     """(cache key, key inputs) of the lasing prediction from one mode table."""
     table = [{k: m.get(k) for k in ("m", "wavelength_nm", "Q", "film_fraction",

@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
     p.add_argument("--solver", choices=("fem", "meep"), help="override the spec's solver")
+    p.add_argument("--meep-check", type=int, default=0, metavar="N",
+                   help="also solve the lasing mode of N rows with Meep and compare (slow)")
     p.add_argument("--workers", type=int, default=default_workers(),
                    help="local worker processes for the mode solves (default: cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -40,12 +42,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.meep_check < 0:
+        raise UserInputError(f"--meep-check = {args.meep_check}: must be >= 0")
     if args.workers < 1:
         raise UserInputError(f"--workers = {args.workers}: must be >= 1")
     spec = load_spec(args.spec)
     options = RunOptions(
         out_dir=args.out, cache_dir=args.cache, use_cache=not args.no_cache,
         workers=args.workers, scheduler=args.scheduler, solver=args.solver,
+        meep_check=args.meep_check,
         write_layout=not args.no_layout, report=not args.no_report, progress=not args.quiet,
     )
     result = run_pipeline(spec, options)
@@ -54,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
     s = result.stats
     print(f"\n{s['disks']} disks ({s['rows']} distinct), {s['modes_solved']} mode solves, "
           f"{s['modes_cached']} from cache, {s['errors']} errors, {s['total_seconds']:.1f} s")
+    if result.meep_checks:
+        print("\nMeep check of the lasing modes:")
+        print(text_table(result.meep_checks, ["id", "m", "polarization", "fem_wavelength_nm",
+                                              "meep_wavelength_nm", "relative_difference",
+                                              "fem_Q", "meep_Q", "error"]))
     if "report" in result.paths:
         print(f"report: {result.paths['report']}")
     return 1 if s["errors"] == s["rows"] else 0
