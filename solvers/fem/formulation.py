@@ -140,10 +140,12 @@ class Discretisation:
         return self.b.mat
 
     def solve(
-        self, m: int, eps: dict[str, complex], k0_target: float, nev: int, inverse: str
+        self, m: int, eps: dict[str, complex], k0_target: float, nev: int, inverse: str,
+        start: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Eigenpairs (k0^2, vectors as columns) of A(m) x = k0^2 B(eps) x nearest k0_target^2,
-        k0 in 1/um."""
+        k0 in 1/um. ``start`` (e.g. the sum of the modes found for m - 1, whose fields differ
+        little) starts the Arnoldi iteration; default a fixed random vector."""
         b = self.mass(eps)
         shift = complex(k0_target**2)
         a0, a1, a2 = (f.mat for f in self.a_parts)
@@ -168,9 +170,13 @@ class Discretisation:
         lin = spla.LinearOperator((n, n), matvec=matvec, dtype=complex)
         rng = np.random.default_rng(12345)
         v0 = np.where(free, rng.standard_normal(n) + 0j, 0.0)
+        if start is not None and np.linalg.norm(start) > 0.0:
+            # mostly the previous modes, a little noise so no wanted direction is missing
+            v0 = np.where(free, start / np.linalg.norm(start) + 1e-3 * v0 / np.linalg.norm(v0),
+                          0.0)
         nev_eff = min(nev, int(free.sum()) - 2)
-        mu, vecs = spla.eigs(lin, k=nev_eff, which="LM", v0=v0, ncv=max(2 * nev_eff + 2, 12),
-                             tol=1e-11)
+        mu, vecs = spla.eigs(lin, k=nev_eff, which="LM", v0=v0, ncv=max(2 * nev_eff + 1, 9),
+                             tol=1e-8)
         lam = shift + 1.0 / mu
         order = np.argsort(np.abs(lam - shift))
         return lam[order], vecs[:, order]

@@ -86,7 +86,7 @@ class FemSettings(BaseModel):
         "corrected by perturbation theory",
     )
     dispersion_rel_tol: float = Field(
-        1e-4, gt=0.0, le=0.1,
+        5e-4, gt=0.0, le=0.1,
         description="re-solve with the permittivities at the mode's own wavelength when the "
         "first-order dispersion correction moves the wavelength by more than this (relative)",
     )

@@ -42,6 +42,7 @@ class _Problem:
     domain: Domain
     disc: Discretisation
     settings: FemSettings
+    warm: np.ndarray | None = None  # sum of the last analysed eigenvectors (Arnoldi start)
 
 
 def _validate(
@@ -87,15 +88,18 @@ def _corrected_k0(
 def _solve_at(
     prob: _Problem, m: int, lam_shift_nm: float, nev: int,
     window: tuple[float, float] | None = None, eps_nm: float | None = None,
+    near: tuple[list[float], float] | None = None,
 ) -> list[tuple[ModeAnalysis, float]]:
     """Eigenpairs of azimuthal number m nearest lam_shift_nm; (analysis, eval wavelength).
-    Eigenvalues whose wavelength is more than 1 % outside ``window`` are not analysed."""
+    Eigenvalues whose wavelength is more than 1 % outside ``window``, or farther than
+    near[1] nm from every wavelength in near[0], are not analysed."""
     lam_eps = lam_shift_nm if eps_nm is None else eps_nm
     eps = region_permittivities(prob.domain, lam_eps)
     k2, vecs = prob.disc.solve(
-        m, eps, k0_of_wavelength_nm(lam_shift_nm), nev, prob.settings.inverse
+        m, eps, k0_of_wavelength_nm(lam_shift_nm), nev, prob.settings.inverse, prob.warm
     )
     out = []
+    warm = np.zeros(vecs.shape[0], dtype=complex)
     for i, kk in enumerate(k2):
         k0 = complex(np.sqrt(kk))
         if k0.real <= 0.0:
@@ -103,7 +107,11 @@ def _solve_at(
         lam = wavelength_nm_of_k0(k0)
         if window is not None and not 0.99 * window[0] <= lam <= 1.01 * window[1]:
             continue
+        if near is not None and min(abs(lam - t) for t in near[0]) > near[1]:
+            continue
         out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps, m), lam_eps))
+        warm += vecs[:, i] / np.linalg.norm(vecs[:, i])
+    prob.warm = warm if out else None
     return out
 
 
@@ -162,7 +170,7 @@ def _keep(
 def _modes_for_m(
     prob: _Problem, m: int, lam_shift_nm: float, nev: int, pols: Sequence[str],
     max_radial: int, max_axial: int, window: tuple[float, float] | None,
-    eps_nm: float | None = None,
+    eps_nm: float | None = None, near: tuple[list[float], float] | None = None,
 ) -> list[ModeRecord]:
     """Modes of azimuthal number m near lam_shift_nm (permittivities at eps_nm, default the
     shift), with dispersion handled: modes whose
@@ -170,7 +178,7 @@ def _modes_for_m(
     their mean wavelength (one more factorisation)."""
     found: list[ModeRecord] = []
     redo: list[tuple[ModeAnalysis, ModeRecord]] = []
-    for an, lam_eval in _solve_at(prob, m, lam_shift_nm, nev, window, eps_nm):
+    for an, lam_eval in _solve_at(prob, m, lam_shift_nm, nev, window, eps_nm, near):
         if not _keep(an, pols, max_radial, max_axial):
             continue
         rec, moved = _record(prob, m, an, lam_eval)
@@ -248,7 +256,9 @@ def find_modes(
             })
             if window_nm is not None:
                 targets = [min(max(t, window_nm[0]), window_nm[1]) for t in targets]
-        lam_mesh = min(targets + ([window_nm[0]] if window_nm is not None else []))
+        lam_mesh = 0.95 * min(targets)  # element sizes for modes down to 5 % bluer
+        if window_nm is not None:
+            lam_mesh = max(lam_mesh, window_nm[0])
         domain = build_domain(body, lam_mesh, settings, m_min=m)
         prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
         recs: list[ModeRecord] = []
@@ -285,6 +295,7 @@ def scan_window(
     prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
     families = [(p, q) for p in polarizations for q in range(1, max_radial_order + 1)]
     ratio = {f: 1.0 for f in families}  # found / estimated wavelength, per family
+    calibrated: set[tuple[str, int]] = set()
     eps_at = 0.5 * (lo + hi)  # wavelength the permittivities are evaluated at, nm
     found: list[ModeRecord] = []
     for m in ms:
@@ -302,18 +313,33 @@ def scan_window(
                 clusters[-1].append(t)
             else:
                 clusters.append([t])
+        fsr = 0.5 * (lo + hi) / m  # upper bound of the free spectral range, nm
         for cl in clusters:
             shift = 0.5 * (cl[0] + cl[-1])
             if abs(shift - eps_at) > settings.eps_update_nm:
                 eps_at = shift
-            recs = _modes_for_m(
-                prob, m, shift, max(nev, 2 * len(cl) + 2), polarizations,
-                max_radial_order, max_axial_order, None, eps_at,
-            )
+            fams = [f for f in families if pred[f] in cl]
+            recs: list[ModeRecord] = []
+            if all(f in calibrated for f in fams):
+                # predictions within a small fraction of a free spectral range (and the last
+                # modes as Arnoldi start): one eigenvalue per family plus one, and only those
+                # near a prediction are analysed
+                recs = _modes_for_m(
+                    prob, m, shift, len(cl) + 1, polarizations, max_radial_order,
+                    max_axial_order, None, eps_at, (cl, 0.3 * fsr),
+                )
+            got = {(r.polarization, r.radial_order) for r in recs if r.axial_order == 0}
+            if not all(f in got for f in fams):
+                prob.warm = None
+                recs = _modes_for_m(
+                    prob, m, shift, max(nev, 2 * len(cl) + 2), polarizations,
+                    max_radial_order, max_axial_order, None, eps_at,
+                )
             for r in recs:
                 f = (r.polarization, r.radial_order)
                 if f in pred and r.axial_order == 0:
                     ratio[f] = r.wavelength_nm / (pred[f] / ratio[f])
+                    calibrated.add(f)
                 if lo <= r.wavelength_nm <= hi:
                     found.append(r)
     return _dedupe(sorted(found, key=lambda r: r.wavelength_nm))

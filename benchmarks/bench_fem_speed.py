@@ -1,0 +1,64 @@
+"""Speed of the FEM solver on this machine (prints the measured numbers; not a test).
+
+1. Seconds per mode for a 20 um diameter parabolic SU8 disk at m near 150 (the example spec's
+   cavity: 5 um film, 30 nm n = 1.8 nanocrystal coating, 100 nm Au / 5 nm Ti on glass), with the
+   default FemSettings, and the accuracy at those settings against a much finer mesh.
+   Goal (issue 4): under 2 s per mode at 1e-6.
+2. Seconds for the whole 60 nm window (610-670 nm), TE and TM fundamental families, m scanned
+   automatically. Goal: under 30 s.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_fem_speed.py
+"""
+
+from __future__ import annotations
+
+import time
+
+from geometry.bodies import Coating, Layer, ParabolicDisk, Surroundings
+from geometry.profile import DiskProfile
+from solvers.fem import FemSettings, find_modes
+
+
+def disk() -> ParabolicDisk:
+    """20 um top diameter disk of the example spec (w0 = 10 um, alpha = 0.0676/um, z0 = 5 um)."""
+    profile = DiskProfile(
+        waist_um=10.0, alpha_per_um=0.0676, film_thickness_um=5.0, log_overdose=2.0
+    )
+    sur = Surroundings(
+        environment_index=1.0,
+        substrate=(Layer(material="Au", thickness_um=0.1), Layer(material="Ti", thickness_um=0.005)),
+        substrate_halfspace="glass",
+        coating=Coating(thickness_um=0.03, index=1.8),
+    )
+    return ParabolicDisk(profile=profile, surroundings=sur)
+
+
+def main() -> None:
+    body = disk()
+    m = 150
+    fine = FemSettings(order=5, h_medium=0.5, h_rim=0.25, h_film=1.5, grading=0.3)
+    ref = {(r.polarization, r.radial_order): r for r in find_modes(
+        body, m=m, window_nm=(600.0, 640.0), settings=fine)}
+    t0 = time.perf_counter()
+    recs = find_modes(body, m=m, window_nm=(600.0, 640.0))
+    dt = time.perf_counter() - t0
+    print(f"m = {m}: {len(recs)} fundamental modes in {dt:.2f} s "
+          f"= {dt / max(len(recs), 1):.2f} s per mode (mesh, assembly, solve, analysis)")
+    for r in recs:
+        f = ref.get((r.polarization, r.radial_order))
+        err = abs(r.wavelength_nm - f.wavelength_nm) / f.wavelength_nm if f else float("nan")
+        print(f"  {r.polarization} q={r.radial_order} l={r.axial_order} "
+              f"lambda = {r.wavelength_nm:.6f} nm  Q = {r.Q:.3g}  film = {r.film_fraction:.4f}  "
+              f"rel. error vs fine mesh = {err:.1e}  ndof = {r.extra['ndof']}")
+
+    t0 = time.perf_counter()
+    window = find_modes(body, m=None, window_nm=(610.0, 670.0), polarizations=("TE", "TM"))
+    dt = time.perf_counter() - t0
+    print(f"window 610-670 nm, TE+TM: {len(window)} modes in {dt:.1f} s "
+          f"({dt / max(len(window), 1):.2f} s per mode)")
+    for r in window:
+        print(f"  m={r.m} {r.polarization} lambda = {r.wavelength_nm:.4f} nm  Q = {r.Q:.3g}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""``paradisk modes SPEC``: whispering-gallery modes of every disk of a design spec.
+
+For each disk of the array (or the one named by ``--disk``) the modes of the requested families
+inside the spec's window (``solver.window_nm``) are computed with the chosen solver (default:
+``solver.method`` of the spec) and printed as a table: m, polarization, radial/axial order,
+wavelength (nm), Q (and its absorption/radiation split when known) and the film fraction.
+``--json`` prints the records as JSON instead; ``--plot DIR`` writes one PNG field map per mode
+(|E|^2 on the (r, z) plane with the disk outline), each written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from paradisk.errors import UserInputError
+from paradisk.files import atomic_write_with
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("modes", help="compute the whispering-gallery modes of the spec's disks",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
+    p.add_argument("--solver", choices=("fem", "meep"), default=None,
+                   help="mode solver (default: the spec's solver.method)")
+    p.add_argument("--disk", action="append", metavar="ID",
+                   help="only this disk id (e.g. r02c00); repeatable")
+    p.add_argument("--json", action="store_true", help="print JSON records")
+    p.add_argument("--plot", type=Path, metavar="DIR", help="write field maps (PNG) into DIR")
+    p.set_defaults(func=run)
+    return p
+
+
+def _fmt_q(q: float | None) -> str:
+    if q is None:
+        return "-"
+    if not math.isfinite(q):
+        return "inf"
+    return f"{q:.3g}"
+
+
+def _table(disk_id: str, recs: list[Any]) -> str:
+    lines = [f"disk {disk_id}: {len(recs)} mode(s)"]
+    head = (f"  {'m':>5} {'pol':>3} {'rad':>3} {'ax':>3} {'wavelength_nm':>14} {'Q':>9} "
+            f"{'Q_abs':>9} {'Q_rad':>9} {'film_fraction':>13}")
+    lines.append(head)
+    for r in recs:
+        lines.append(
+            f"  {r.m:>5d} {r.polarization:>3} {r.radial_order:>3d} {r.axial_order:>3d} "
+            f"{r.wavelength_nm:>14.4f} {_fmt_q(r.Q):>9} {_fmt_q(r.Q_absorption):>9} "
+            f"{_fmt_q(r.Q_radiation):>9} {r.film_fraction:>13.4f}"
+        )
+    return "\n".join(lines)
+
+
+def _plot_mode(path: Path, disk_id: str, body: Any, rec: Any) -> None:
+    """Field map |E|^2 of one mode with the body outline, written atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fmap = rec.field_rz
+    fig, ax = plt.subplots(figsize=(5.0, 4.0))
+    mesh = ax.pcolormesh(fmap.r_um, fmap.z_um, fmap.intensity, shading="auto", cmap="magma")
+    outline = np.asarray(body.polygon(256).exterior.coords)
+    ax.plot(outline[:, 0], outline[:, 1], color="cyan", lw=0.8)
+    ax.set_xlim(fmap.r_um[0], fmap.r_um[-1])
+    ax.set_ylim(fmap.z_um[0], fmap.z_um[-1])
+    ax.set_xlabel("r (um)")
+    ax.set_ylabel("z (um)")
+    ax.set_title(f"{disk_id} m={rec.m} {rec.polarization}{rec.radial_order},{rec.axial_order} "
+                 f"{rec.wavelength_nm:.2f} nm Q={_fmt_q(rec.Q)}", fontsize=9)
+    fig.colorbar(mesh, ax=ax, label="|E|^2 (normalised)")
+    fig.tight_layout()
+    try:
+        atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    finally:
+        plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> int:
+    from paradisk.spec import load_spec
+    from solvers import find_modes
+
+    if not args.spec.is_file():
+        raise UserInputError(f"spec file {args.spec} does not exist")
+    spec = load_spec(args.spec)
+    solver = args.solver or spec.solver.method
+    plans = spec.disks()
+    if args.disk:
+        known = {p.id for p in plans}
+        unknown = [d for d in args.disk if d not in known]
+        if unknown:
+            raise UserInputError(
+                f"--disk {', '.join(unknown)}: not in the spec's array (ids {min(known)} to "
+                f"{max(known)})"
+            )
+        plans = [p for p in plans if p.id in set(args.disk)]
+    settings = spec.solver.fem if solver == "fem" else spec.solver.meep
+    out: list[dict[str, Any]] = []
+    for plan in plans:
+        recs = find_modes(
+            plan.body,
+            window_nm=tuple(spec.solver.window_nm),
+            solver=solver,
+            polarizations=tuple(spec.solver.polarizations),
+            max_radial_order=spec.solver.max_radial_order,
+            settings=settings,
+        )
+        if args.json:
+            out.append({"disk": plan.id, "modes": [r.to_dict() for r in recs]})
+        else:
+            print(_table(plan.id, recs), flush=True)
+        if args.plot:
+            for r in recs:
+                if r.field_rz is None:
+                    continue
+                name = f"{plan.id}_m{r.m}_{r.polarization}{r.radial_order}{r.axial_order}.png"
+                _plot_mode(args.plot / name, plan.id, plan.body, r)
+    if args.json:
+        print(json.dumps(out, indent=2, default=str, allow_nan=True))
+    return 0

@@ -1,0 +1,138 @@
+"""FEM solver on disks: the parabolic-wall trend on gold, the window scan, input checks."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from pydantic import ValidationError
+
+from geometry.bodies import Coating, Cylinder, Layer, ParabolicDisk, Sphere, Surroundings
+from geometry.exposure import Absorber, ExposureProcess
+from geometry.inverse import energy_for_top_diameter
+from solvers import find_modes as find_modes_any
+from solvers.energy import absorption_q, film_fraction, mode_volume
+from solvers.fem import FemSettings, find_modes
+from solvers.fem.estimate import m_range, wgm_wavelength_nm
+
+GOLD_ON_GLASS = Surroundings(
+    environment_index=1.0,
+    substrate=(Layer(material="Au", thickness_um=0.1), Layer(material="Ti", thickness_um=0.005)),
+    substrate_halfspace="glass",
+    coating=Coating(thickness_um=0.03, index=1.8),
+)
+
+
+def thin_disk(concentration_mg_per_mL: float) -> ParabolicDisk:
+    """A 1 um thick, 10 um top diameter disk on gold written with this absorber concentration
+    (example-spec beam and threshold; the dose is solved for the top diameter)."""
+    process = ExposureProcess(
+        film_thickness_um=1.0,
+        absorber=Absorber(concentration_mg_per_mL=concentration_mg_per_mL,
+                          absorptivity_405_mL_per_mg_per_cm=5.0),
+        resin_absorption_per_um=0.01, waist_um=10.0, threshold_dose_mJ_per_cm2=2150.0,
+        power_uW=500.0,
+    )
+    profile = process.profile(energy_for_top_diameter(process, 10.0))
+    return ParabolicDisk(profile=profile, surroundings=GOLD_ON_GLASS)
+
+
+def tm_fundamental(body: ParabolicDisk, m: int = 70):
+    recs = find_modes(body, m=m, window_nm=(540.0, 680.0), polarizations=("TM",))
+    fund = [r for r in recs if r.radial_order == 1 and r.axial_order == 0]
+    assert fund, [(r.polarization, r.radial_order, r.axial_order, r.wavelength_nm) for r in recs]
+    return max(fund, key=lambda r: r.Q)
+
+
+def test_thin_disk_on_gold_q_rises_when_the_foot_narrows() -> None:
+    wide, narrow = thin_disk(0.0), thin_disk(120.0)
+    assert wide.profile.top_diameter_um == pytest.approx(narrow.profile.top_diameter_um)
+    assert wide.profile.foot_radius_um > narrow.profile.foot_radius_um + 2.0
+    q_wide, q_narrow = tm_fundamental(wide), tm_fundamental(narrow)
+    # vertical-ish walls: the rim sits on the gold and the mode is absorption-limited
+    assert q_wide.Q_absorption == pytest.approx(q_wide.Q, rel=0.05)
+    assert q_wide.Q < 1e4
+    # parabolic walls lift the rim off the gold: orders of magnitude higher Q
+    assert q_narrow.Q > 100.0 * q_wide.Q
+    assert 0.0 < q_wide.film_fraction < 0.2 and 0.0 < q_narrow.film_fraction < 0.2
+
+
+@pytest.mark.slow
+def test_thin_disk_q_trend_versus_absorber_concentration() -> None:
+    concs = (0.0, 20.0, 40.0, 120.0)
+    qs = [tm_fundamental(thin_disk(c)).Q for c in concs]
+    assert all(a < b for a, b in itertools.pairwise(qs)), qs
+
+
+def test_window_scan_finds_consecutive_m_for_each_family_and_agrees_with_fixed_m() -> None:
+    body = Sphere(radius_um=2.0, index=1.6)
+    window = (640.0, 720.0)
+    recs = find_modes(body, m=None, window_nm=window)
+    assert recs, "no mode found"
+    assert all(window[0] <= r.wavelength_nm <= window[1] for r in recs)
+    assert [r.wavelength_nm for r in recs] == sorted(r.wavelength_nm for r in recs)
+    for pol in ("TE", "TM"):
+        fam = sorted((r for r in recs if r.polarization == pol), key=lambda r: r.m)
+        assert len(fam) >= 2
+        assert all(r.radial_order == 1 and r.axial_order == 0 for r in fam)
+        ms = [r.m for r in fam]
+        assert ms == list(range(ms[0], ms[0] + len(ms)))  # no gap in m
+        # wavelength falls as m rises, by about one free spectral range
+        lams = [r.wavelength_nm for r in fam]
+        assert all(a > b for a, b in itertools.pairwise(lams))
+    one = recs[0]
+    again = find_modes(body, m=one.m, window_nm=window, polarizations=(one.polarization,))
+    same = [r for r in again if (r.radial_order, r.axial_order) == (1, 0)]
+    assert abs(same[0].wavelength_nm - one.wavelength_nm) / one.wavelength_nm < 1e-6
+    # the dispatcher reaches the same solver
+    via = find_modes_any(body, m=one.m, window_nm=window, solver="fem",
+                         polarizations=(one.polarization,))
+    assert via[0].wavelength_nm == pytest.approx(same[0].wavelength_nm, rel=1e-9)
+
+
+def test_estimate_brackets_the_exact_modes() -> None:
+    # Airy asymptotics within 1 % of the solved sphere modes, and m_range covers them
+    assert wgm_wavelength_nm(20, 2.0, 1.6, 1.0, "TE") == pytest.approx(821.84, rel=0.01)
+    ms = m_range((640.0, 720.0), 2.0, 1.6, 1.0, ("TE", "TM"), 1)
+    assert 23 in ms and 24 in ms
+
+
+def test_dispersive_su8_cylinder_mode_is_self_consistent() -> None:
+    # the wavelength must be the one the SU8 index was evaluated at (dispersion iterated)
+    body = Cylinder(radius_um=3.0, height_um=1.0, index="SU8")
+    recs = find_modes(body, m=None, window_nm=(600.0, 660.0), polarizations=("TE",))
+    assert recs
+    for r in recs:
+        assert math.isfinite(r.Q) and r.Q > 10.0
+        assert abs(r.extra["permittivity_wavelength_nm"] - r.wavelength_nm) < 10.0
+
+
+def test_settings_and_inputs_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        FemSettings(order=0)
+    with pytest.raises(ValidationError):
+        FemSettings(h_medium=5.0)
+    with pytest.raises(ValidationError):
+        FemSettings(unknown_field=1)
+    body = Sphere(radius_um=2.0, index=1.6)
+    with pytest.raises(ValueError, match="m = 0"):
+        find_modes(body, m=0)
+    with pytest.raises(ValueError, match="window_nm"):
+        find_modes(body, window_nm=(700.0, 600.0))
+    with pytest.raises(ValueError, match="polarizations"):
+        find_modes(body, m=20, polarizations=("TX",))
+
+
+def test_energy_definitions() -> None:
+    import numpy as np
+
+    eps = np.array([2.5, 3.24, 1.0, -11.5 + 1.3j])
+    e2 = np.array([1.0, 1.0, 1.0, 1.0])
+    w = np.ones(4)
+    # dielectrics weigh eps', metals 2 - eps' (lossless Drude energy)
+    ff = film_fraction(eps, e2, w, np.array([False, True, False, False]))
+    assert ff == pytest.approx(3.24 / (2.5 + 3.24 + 1.0 + 13.5))
+    assert mode_volume(eps, e2, w) == pytest.approx((2.5 + 3.24 + 1.0 + 13.5) / 13.5)
+    assert absorption_q(eps[:3], e2[:3], w[:3]) == math.inf
+    assert absorption_q(eps, e2, w) == pytest.approx((2.5 + 3.24 + 1.0 + 13.5) / 1.3)
