@@ -26,7 +26,9 @@ def disk() -> ParabolicDisk:
     )
     sur = Surroundings(
         environment_index=1.0,
-        substrate=(Layer(material="Au", thickness_um=0.1), Layer(material="Ti", thickness_um=0.005)),
+        substrate=(
+            Layer(material="Au", thickness_um=0.1), Layer(material="Ti", thickness_um=0.005)
+        ),
         substrate_halfspace="glass",
         coating=Coating(thickness_um=0.03, index=1.8),
     )

@@ -51,7 +51,7 @@ def test_thin_disk_on_gold_q_rises_when_the_foot_narrows() -> None:
     assert wide.profile.foot_radius_um > narrow.profile.foot_radius_um + 2.0
     q_wide, q_narrow = tm_fundamental(wide), tm_fundamental(narrow)
     # vertical-ish walls: the rim sits on the gold and the mode is absorption-limited
-    assert q_wide.Q_absorption == pytest.approx(q_wide.Q, rel=0.05)
+    assert q_wide.Q_absorption == pytest.approx(q_wide.Q, rel=0.1)  # energy-balance estimate
     assert q_wide.Q < 1e4
     # parabolic walls lift the rim off the gold: orders of magnitude higher Q
     assert q_narrow.Q > 100.0 * q_wide.Q

@@ -23,7 +23,7 @@ class FemSettings(BaseModel):
         description="largest element size in each medium, in local wavelengths lambda0/n",
     )
     h_rim: float = Field(
-        0.5, gt=0.01, le=2.0,
+        0.4, gt=0.01, le=2.0,
         description="element size along the body's outline, in local wavelengths lambda0/n",
     )
     h_film: float = Field(
