@@ -22,7 +22,7 @@ import numpy as np
 
 from geometry.bodies import Body
 from solvers.fem.analysis import ModeAnalysis, analyse
-from solvers.fem.estimate import m_range, wgm_wavelength_nm
+from solvers.fem.estimate import m_of_wavelength, m_range, wgm_wavelength_nm
 from solvers.fem.formulation import Discretisation, k0_of_wavelength_nm, wavelength_nm_of_k0
 from solvers.fem.mesh import Domain, build_domain, region_permittivities
 from solvers.fem.settings import FemSettings
@@ -261,18 +261,48 @@ def find_modes(
             lam_mesh = max(lam_mesh, window_nm[0])
         domain = build_domain(body, lam_mesh, settings, m_min=m)
         prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
-        recs: list[ModeRecord] = []
         shift = 0.5 * (targets[0] + targets[-1])
         recs = _modes_for_m(
             prob, m, shift, max(nev_eff, 2 * len(targets) + 2), pols, max_radial_order,
             max_axial_order, window_nm,
         )
+        if target_nm is None:
+            recs += _missing_families(prob, m, recs, pols, max_radial_order, max_axial_order,
+                                      window_nm)
         return _dedupe(recs)
     if window_nm is None:
         raise ValueError("window_nm: required when m is None (the scan needs a window)")
     return scan_window(
         body, window_nm, pols, settings, max_radial_order, max_axial_order, nev_eff
     )
+
+
+def _missing_families(
+    prob: _Problem, m: int, recs: list[ModeRecord], pols: Sequence[str], max_radial: int,
+    max_axial: int, window: tuple[float, float] | None,
+) -> list[ModeRecord]:
+    """Second look for the fundamental-axial families the first shift missed (other modes
+    closer to it): their estimates are rescaled by the found/estimated ratio of a family that
+    was found, and each gets its own shift."""
+    body = prob.body
+    rim, n_env = body.rim_radius_um, body.surroundings.environment_index
+    fams = [(p, q) for p in pols for q in range(1, max_radial + 1)]
+    got = {(r.polarization, r.radial_order): r for r in recs if r.axial_order == 0}
+    missing = [f for f in fams if f not in got]
+    if not missing or not got:
+        return []
+    ref_f, ref = next(iter(got.items()))
+    ratio = ref.wavelength_nm / wgm_wavelength_nm(m, rim, body.index, n_env, *ref_f)
+    extra: list[ModeRecord] = []
+    for f in missing:
+        lam = ratio * wgm_wavelength_nm(m, rim, body.index, n_env, *f)
+        if window is not None and not window[0] <= lam <= window[1]:
+            continue
+        extra += [
+            r for r in _modes_for_m(prob, m, lam, 4, pols, max_radial, max_axial, window)
+            if (r.polarization, r.radial_order) == f
+        ]
+    return extra
 
 
 def scan_window(
@@ -288,21 +318,54 @@ def scan_window(
     n_env = body.surroundings.environment_index
     rim = body.rim_radius_um
     lo, hi = window_nm
-    ms = m_range(window_nm, rim, body.index, n_env, polarizations, max_radial_order)
-    if not ms:
+    wide = m_range(window_nm, rim, body.index, n_env, polarizations, max_radial_order,
+                   margin=0.06)
+    if not wide:
         return []
-    domain = build_domain(body, lo, settings, m_min=ms[0], m_max=ms[-1])
+    domain = build_domain(body, lo, settings, m_min=wide[0], m_max=wide[-1])
     prob = _Problem(body, domain, Discretisation(domain, settings.order), settings)
     families = [(p, q) for p in polarizations for q in range(1, max_radial_order + 1)]
     ratio = {f: 1.0 for f in families}  # found / estimated wavelength, per family
     calibrated: set[tuple[str, int]] = set()
     eps_at = 0.5 * (lo + hi)  # wavelength the permittivities are evaluated at, nm
-    found: list[ModeRecord] = []
+
+    def estimate(f: tuple[str, int], m: int) -> float:
+        return wgm_wavelength_nm(m, rim, body.index, n_env, f[0], f[1], 0.5 * (lo + hi))
+
+    # calibration: one m at the window centre corrects the asymptotic estimate (bodies that are
+    # not spheres: effective radius and index differ by a few percent)
+    m_c = max(1, round(m_of_wavelength(0.5 * (lo + hi), rim, body.index, n_env,
+                                       polarizations[0], 1)))
+    first = [estimate(f, m_c) for f in families]
+    recs_c = _modes_for_m(
+        prob, m_c, 0.5 * (min(first) + max(first)), max(nev, 2 * len(families) + 2),
+        polarizations, max_radial_order, max_axial_order, None,
+    )
+    recs_c += _missing_families(prob, m_c, recs_c, polarizations, max_radial_order,
+                                max_axial_order, None)
+    for r in recs_c:
+        f = (r.polarization, r.radial_order)
+        if f in ratio and r.axial_order == 0:
+            ratio[f] = r.wavelength_nm / estimate(f, m_c)
+            calibrated.add(f)
+    ms = sorted({
+        m for m in wide for f in families
+        if 0.995 * lo <= ratio[f] * estimate(f, m) <= 1.005 * hi
+    })
+    # extend past the wide range if the calibrated families still reach into the window
+    while ms and any(0.995 * lo <= ratio[f] * estimate(f, ms[-1] + 1) <= 1.005 * hi
+                     for f in families):
+        ms.append(ms[-1] + 1)
+    while ms and ms[0] > 1 and any(
+        0.995 * lo <= ratio[f] * estimate(f, ms[0] - 1) <= 1.005 * hi for f in families
+    ):
+        ms.insert(0, ms[0] - 1)
+    found: list[ModeRecord] = [r for r in recs_c if lo <= r.wavelength_nm <= hi]
+    done_c = all(f in calibrated for f in families)
     for m in ms:
-        pred = {
-            f: ratio[f] * wgm_wavelength_nm(m, rim, body.index, n_env, f[0], f[1], 0.5 * (lo + hi))
-            for f in families
-        }
+        if m == m_c and done_c:
+            continue
+        pred = {f: ratio[f] * estimate(f, m) for f in families}
         targets = sorted(v for v in pred.values() if lo * 0.99 <= v <= hi * 1.01)
         if not targets:
             continue
@@ -338,7 +401,7 @@ def scan_window(
             for r in recs:
                 f = (r.polarization, r.radial_order)
                 if f in pred and r.axial_order == 0:
-                    ratio[f] = r.wavelength_nm / (pred[f] / ratio[f])
+                    ratio[f] = r.wavelength_nm / estimate(f, m)
                     calibrated.add(f)
                 if lo <= r.wavelength_nm <= hi:
                     found.append(r)
