@@ -178,7 +178,7 @@ def _merge_families(found: list[tuple[str, Resonance, dict]]) -> list[tuple[str,
 def _modes_for_m(
     body: Any, m: int, window: tuple[float, float], pols: Sequence[str],
     settings: MeepSettings, resolution: float, show: bool, workdir: Any,
-    rule: HitRule,
+    rule: HitRule, second_run: bool = True,
 ) -> list[tuple[str, Resonance, dict]]:
     """Run 1 (+ run 2) for every family; (run family, resonance, details) per mode."""
     check_axis_zone(body, m, resolution, settings, window)
@@ -194,7 +194,7 @@ def _modes_for_m(
             "wall_s": wr.result["wall_s"], "timesteps": wr.result["timesteps"],
             "pixels": wr.result["pixels"],
         }
-        if res1 and (has_film or settings.fields):
+        if res1 and second_run and (has_film or settings.fields):
             scene2 = (build_scene(body, window, settings, resolution,
                                   film_eps_factor=1.0 + FILM_PERTURBATION)
                       if has_film else scene)
@@ -348,13 +348,15 @@ def _richardson(body: Any, ms: list[int], window: tuple[float, float], pols: Seq
                 workdir: Any, rule: HitRule) -> list[ModeRecord]:
     """Re-run the Harminv pass at 1.5x the resolution and extrapolate each wavelength to zero
     pixel size assuming the O(dx^2) error of the Yee scheme with sub-pixel smoothing:
-    lambda = (r2^2 lambda2 - r1^2 lambda1) / (r2^2 - r1^2). Q and fields come from the fine run.
+    lambda = (r2^2 lambda2 - r1^2 lambda1) / (r2^2 - r1^2). Q comes from the fine run; film
+    fraction and fields from the coarse one (the fine run is Harminv only).
     """
     fine_s = s.model_copy(update={"fields": False})
     r1, r2 = resolution, 1.5 * resolution
     out: list[ModeRecord] = []
     for mm in ms:
-        fine = _modes_for_m(body, mm, window, pols, fine_s, r2, show, workdir, rule)
+        fine = _modes_for_m(body, mm, window, pols, fine_s, r2, show, workdir, rule,
+                            second_run=False)
         for rec in (c for c in coarse if c.m == mm):
             f1 = 1e3 / rec.wavelength_nm
             near = [t for t in fine if abs(t[1].freq - f1) < 2e-3 * f1]
