@@ -34,6 +34,9 @@ MIN_BODY_FRACTION = 0.3
 # surface plasmons on the metal under the disk keep a large part of their energy in the metal
 # (a WGM with 5 % there would have Q_abs of order 100): assumption
 MAX_METAL_FRACTION = 0.05
+# eigenvalues are resolved to ~1e-10 relative: a Q above this is below the solver's resolution
+# and is reported as math.inf (the raw number goes to extra["Q_raw"]); measured on spheres
+Q_RESOLVED_MAX = 1e9
 
 
 @dataclass
@@ -122,7 +125,8 @@ def _record(
     k0 = _corrected_k0(an.k0, an.region_norms, prob.domain, lam_eval_nm)
     lam = wavelength_nm_of_k0(k0)
     moved = abs(k0 - an.k0) / abs(an.k0)
-    q = k0.real / (2.0 * abs(k0.imag)) if k0.imag != 0 else math.inf
+    q_raw = k0.real / (2.0 * abs(k0.imag)) if k0.imag != 0 else math.inf
+    q = q_raw if (k0.imag < 0.0 and q_raw <= Q_RESOLVED_MAX) else math.inf
     q_abs = an.Q_absorption
     inv_rad = 1.0 / q - (0.0 if math.isinf(q_abs) else 1.0 / q_abs)
     rim = prob.body.rim_radius_um
@@ -147,6 +151,7 @@ def _record(
             "peak_r_um": an.peak_r_um,
             "peak_z_um": an.peak_z_um,
             "permittivity_wavelength_nm": lam_eval_nm,
+            "Q_raw": q_raw,
         },
         field_rz=an.field,
     )
@@ -163,7 +168,7 @@ def _keep(
         and an.polarization in pols
         and an.radial_order <= max_radial
         and an.axial_order <= max_axial
-        and an.k0.imag <= 0.0
+        and an.k0.imag <= 0.5 / Q_RESOLVED_MAX * an.k0.real  # growth below resolution: noise
     )
 
 
@@ -296,10 +301,11 @@ def _missing_families(
     extra: list[ModeRecord] = []
     for f in missing:
         lam = ratio * wgm_wavelength_nm(m, rim, body.index, n_env, *f)
+        prob.warm = None
         if window is not None and not window[0] <= lam <= window[1]:
             continue
         extra += [
-            r for r in _modes_for_m(prob, m, lam, 4, pols, max_radial, max_axial, window)
+            r for r in _modes_for_m(prob, m, lam, 6, pols, max_radial, max_axial, window)
             if (r.polarization, r.radial_order) == f
         ]
     return extra
