@@ -8,7 +8,15 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from geometry.bodies import Coating, Cylinder, Layer, ParabolicDisk, Sphere, Surroundings
+from geometry.bodies import (
+    Coating,
+    Cylinder,
+    Layer,
+    ParabolicDisk,
+    PolygonBody,
+    Sphere,
+    Surroundings,
+)
 from geometry.exposure import Absorber, ExposureProcess
 from geometry.inverse import energy_for_top_diameter
 from solvers import find_modes as find_modes_any
@@ -106,6 +114,16 @@ def test_dispersive_su8_cylinder_mode_is_self_consistent() -> None:
     for r in recs:
         assert math.isfinite(r.Q) and r.Q > 10.0
         assert abs(r.extra["permittivity_wavelength_nm"] - r.wavelength_nm) < 10.0
+
+
+def test_polygon_body_equals_the_same_cylinder() -> None:
+    cyl = Cylinder(radius_um=3.0, height_um=2.0, index=1.6)
+    poly = PolygonBody(points_rz=((0.0, 0.0), (3.0, 0.0), (3.0, 2.0), (0.0, 2.0)), index=1.6)
+    a = find_modes(cyl, m=30, window_nm=None)
+    b = find_modes(poly, m=30, window_nm=None)
+    assert a and len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert x.wavelength_nm == pytest.approx(y.wavelength_nm, rel=1e-9)
 
 
 def test_settings_and_inputs_are_validated() -> None:

@@ -55,8 +55,6 @@ def body_face(body: Body) -> Face:
         return wp.LineTo(body.radius_um, z1).LineTo(0.0, z1).Close().Face()
     if isinstance(body, PolygonBody):
         pts = list(body.points_rz)
-        if pts[0][0] != 0.0 and pts[-1][0] != 0.0:
-            pass  # the closing edge is the polygon's own
         wp = WorkPlane().MoveTo(*pts[0])
         for p in pts[1:]:
             wp = wp.LineTo(*p)
