@@ -25,7 +25,8 @@ follows for the axisymmetric reduction.
 
 Accuracy (tests/test_fem_mie.py, benchmarks/bench_fem_convergence.py): default settings give
 wavelengths within ~1e-7 and Q within 0.1 % of the exact Mie roots for spheres of n <= 1.6 up to
-radiation Q ~ 1e7; a small n = 2 sphere needs h_rim = 0.35. Q above 1e9 (the resolution of Im(k0)) is reported as inf.
+radiation Q ~ 1e7; a small n = 2 sphere needs h_rim = 0.35. Q above 1e9 (the resolution of
+Im(k0)) is reported as inf.
 
 Modules: settings (FemSettings), mesh (regions and mesh), formulation (weak form, assembly,
 shift-invert), analysis (energies, polarization, orders, field maps), estimate (Airy
