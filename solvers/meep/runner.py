@@ -4,6 +4,8 @@ subprocess, relay its progress, read back the results; never imports Meep.
 A worker that diverges (exit status 3: NaN/inf or growth after the source) is retried with the
 Courant factor times ``courant_retry_factor`` (a RuntimeWarning says so); any other failure, a
 crash, a signal or a timeout raises MeepWorkerError with the tail of the worker's messages.
+Each run works in a fresh temporary directory (under ``workdir`` when given), removed after a
+successful run; a failed run's files (job.json, meep.log) are kept only under ``workdir``.
 """
 
 from __future__ import annotations
@@ -162,5 +164,10 @@ def _run_once(
         proc.stderr.close()
     if code not in (0,) and (tmp / "meep.log").exists():
         messages.extend((tmp / "meep.log").read_text(errors="replace").splitlines()[-5:])
-    messages.append(f"(worker files in {tmp}, {time.monotonic() - t0:.1f} s)")
+    if code != 0 and workdir is None:
+        # failed runs keep their files only under a caller's workdir (no litter in /tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        messages.append(f"({time.monotonic() - t0:.1f} s; pass workdir= to keep the files)")
+    else:
+        messages.append(f"(worker files in {tmp}, {time.monotonic() - t0:.1f} s)")
     return code, messages, out
