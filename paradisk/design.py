@@ -124,7 +124,7 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
         if "error" in res:
             case["error"] = res["error"]
             continue
-        pred = lasing_stage(res["modes"], film_json, pump_json, cache)
+        pred = lasing_stage(res["modes"], film_json, pump_json, cache, base.intrinsic_Q)
         las = pred["lasing"] or {}
         case.update(n_modes=len(res["modes"]), lasing_m=las.get("m"),
                     lasing_polarization=las.get("polarization"),

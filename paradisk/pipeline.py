@@ -38,11 +38,12 @@ RESULT_COLUMNS = (
     "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
     "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
     "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
+    "lasing_Q_total",
     "lasing_film_fraction", "K", "error",
 )
 MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
                 "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
-                "mode_volume_um3", "N_threshold", "K", "fluence_uJ_per_cm2")
+                "mode_volume_um3", "Q_total", "N_threshold", "K", "fluence_uJ_per_cm2")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
             mode_tables[plan.id] = []
             continue
         try:
-            pred = lasing_stage(res["modes"], film_json, pump_json, cache)
+            pred = lasing_stage(res["modes"], film_json, pump_json, cache, spec.intrinsic_Q)
         except Exception as exc:  # reported per disk, not fatal
             errors[plan.id] = f"{type(exc).__name__}: {exc}"
             mode_tables[plan.id] = res["modes"]
@@ -247,7 +248,8 @@ def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
                "threshold_N": las.get("threshold_N", math.inf if rid in lasing else None),
                "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
                "threshold_power_uW": las.get("threshold_power_uW"),
-               "lasing_Q": las.get("Q"), "lasing_film_fraction": las.get("film_fraction"),
+               "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
+               "lasing_film_fraction": las.get("film_fraction"),
                "K": las.get("K"), "error": errors.get(rid, "")}
         out.append(row)
     df = pd.DataFrame(out, columns=list(RESULT_COLUMNS))

@@ -84,7 +84,8 @@ def spectra_figure(result: RunResult) -> Figure:
         modes = result.modes.get(plan.id, [])
         if modes:
             lam = np.array([m["wavelength_nm"] for m in modes], float)
-            q = np.array([m["Q"] if m["Q"] is not None else np.nan for m in modes], float)
+            # the Q the threshold used (solver Q combined with the intrinsic one): always finite
+            q = np.array([m.get("Q_total", m["Q"]) for m in modes], dtype=float)
             nth = np.array([m.get("N_threshold", np.nan) for m in modes], float)
             te = np.array([m.get("polarization") == "TE" for m in modes])
             for mask, marker in ((te, "o"), (~te, "^")):
@@ -93,11 +94,13 @@ def spectra_figure(result: RunResult) -> Figure:
                                cmap="viridis_r", vmin=-1, vmax=2, marker=marker, s=18)
             las = result.lasing.get(plan.id)
             if las:
-                ax.scatter([las["wavelength_nm"]], [las["Q"]], marker="*", s=140,
+                ax.scatter([las["wavelength_nm"]], [las.get("Q_total", las["Q"])], marker="*",
+                           s=140,
                            facecolor="none", edgecolor="red")
-            ax.set_yscale("log")
+            if np.any(np.isfinite(q) & (q > 0)):
+                ax.set_yscale("log")
         ax.set_xlim(lo, hi)
-        ax.set_ylabel("Q", fontsize=8)
+        ax.set_ylabel("Q total", fontsize=8)
         ax.text(0.01, 0.8, f"{plan.id}  D = {plan.profile.top_diameter_um:.3g} um",
                 transform=ax.transAxes, fontsize=7)
     axes[-1].set_xlabel("wavelength (nm)  (o TE, ^ TM; colour log10 N_th; red star lases)")
@@ -196,16 +199,16 @@ def write_figures(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[s
     for name, make in _figure_makers(result).items():
         try:
             fig = make()
+            if fig is None:
+                skipped[name] = "not available for this run"
+                continue
+            paths[name] = atomic_write_with(
+                out / "figures" / f"{name}.png",
+                lambda tmp, f=fig: f.savefig(tmp, dpi=120, format="png",
+                                             metadata={"Software": None}),
+            )
         except Exception as exc:  # a figure must not sink the run: say why it is missing
             skipped[name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if fig is None:
-            skipped[name] = "not available for this run"
-            continue
-        paths[name] = atomic_write_with(
-            out / "figures" / f"{name}.png",
-            lambda tmp, f=fig: f.savefig(tmp, dpi=120, format="png", metadata={"Software": None}),
-        )
     return paths, skipped
 
 

@@ -115,23 +115,38 @@ def meep_check_stage(
     return {**result, "cached": False}
 
 
-def lasing_key(modes: list[dict], film_json: dict, pump_json: dict) -> tuple[str, dict]:
+def total_Q(solver_Q: float | None, intrinsic_Q: float | None) -> float:
+    """1/Q = 1/Q_solver + 1/Q_intrinsic. An unresolved solver Q (inf, nan, <= 0: the solver
+    saw no loss it could measure) leaves the intrinsic one; nan when neither is known."""
+    q = math.nan if solver_Q is None else float(solver_Q)
+    resolved = math.isfinite(q) and q > 0.0
+    if intrinsic_Q is None:
+        return q if resolved else math.nan
+    return 1.0 / (1.0 / q + 1.0 / intrinsic_Q) if resolved else float(intrinsic_Q)
+
+
+def lasing_key(modes: list[dict], film_json: dict, pump_json: dict,
+               intrinsic_Q: float | None = None) -> tuple[str, dict]:
     """(cache key, key inputs) of the lasing prediction from one mode table."""
     table = [{k: m.get(k) for k in ("m", "wavelength_nm", "Q", "film_fraction",
                                    "effective_index", "polarization")} for m in modes]
-    inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json}
+    inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json,
+              "intrinsic_Q": intrinsic_Q}
     return make_key(LASING, code_version("gain"), inputs), inputs
 
 
 def lasing_stage(
-    modes: list[dict], film_json: dict, pump_json: dict, cache: Cache | None = None
+    modes: list[dict], film_json: dict, pump_json: dict, cache: Cache | None = None,
+    intrinsic_Q: float | None = None,
 ) -> dict[str, Any]:
     """Threshold of every mode and the lasing (lowest-threshold) mode of one disk.
 
-    Returns {"thresholds": [{N_threshold, K, fluence_uJ_per_cm2} per mode], "lasing": {...} or
-    None when no mode reaches threshold}.
+    The loss of a mode is that of ``total_Q(Q_solver, intrinsic_Q)``: the solver's radiation
+    and absorption plus the losses it does not model (scattering, resin absorption).
+    Returns {"thresholds": [{Q_total, N_threshold, K, fluence_uJ_per_cm2} per mode],
+    "lasing": {...} or None when no mode reaches threshold}.
     """
-    key, inputs = lasing_key(modes, film_json, pump_json)
+    key, inputs = lasing_key(modes, film_json, pump_json, intrinsic_Q)
     if cache is not None:
         hit = cache.get(LASING, key)
         if hit is not None:
@@ -147,14 +162,15 @@ def lasing_stage(
     else:
         col = {k: np.array([_num(m.get(k)) for m in modes])
                for k in ("wavelength_nm", "Q", "film_fraction", "effective_index")}
-        q = np.where(np.isfinite(col["Q"]) & (col["Q"] > 0), col["Q"], np.nan)
+        q = np.array([total_Q(m.get("Q"), intrinsic_Q) for m in modes])
         th = mode_thresholds(material, film.concentration_per_cm3, col["wavelength_nm"], q,
                              col["film_fraction"], col["effective_index"])
         fluence = np.asarray(pump.fluence_uJ_per_cm2_from_N(
             np.where(np.isfinite(th.N_threshold), th.N_threshold, np.nan), material), float)
         thresholds = [
-            {"N_threshold": float(n), "K": float(k), "fluence_uJ_per_cm2": float(f)}
-            for n, k, f in zip(th.N_threshold, th.K, fluence, strict=True)
+            {"Q_total": float(qt), "N_threshold": float(n), "K": float(k),
+             "fluence_uJ_per_cm2": float(f)}
+            for qt, n, k, f in zip(q, th.N_threshold, th.K, fluence, strict=True)
         ]
         idx, best = lasing_mode_index(th.N_threshold)
         lasing = None
@@ -166,6 +182,7 @@ def lasing_stage(
                 "index": i, "m": mode["m"], "polarization": mode.get("polarization"),
                 "radial_order": mode.get("radial_order"),
                 "wavelength_nm": mode["wavelength_nm"], "Q": mode["Q"],
+                "Q_total": thresholds[i]["Q_total"],
                 "film_fraction": mode["film_fraction"], "K": thresholds[i]["K"],
                 "threshold_N": n_th,
                 "threshold_fluence_uJ_per_cm2": thresholds[i]["fluence_uJ_per_cm2"],

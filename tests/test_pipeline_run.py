@@ -16,19 +16,19 @@ import yaml
 
 from paradisk.pipeline import RunOptions, run_pipeline
 from paradisk.spec import spec_from_dict
+from paradisk.stages import total_Q
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def small_spec_data(diameters=(9.0, 12.0)) -> dict:
+def small_spec_data(diameters=(14.0, 18.0)) -> dict:
     """The example spec cut down: a few small disks, a narrow band, coarse elements."""
     data = yaml.safe_load((ROOT / "examples" / "qs3_array.yaml").read_text())
     data["name"] = "small"
     data["array"]["target_top_diameters_um"] = list(diameters)
     data["array"]["repeats"] = 2
     data["array"]["pitch_um"] = 60.0
-    data["solver"] = {"method": "fem", "window_nm": [632.0, 652.0], "polarizations": ["TE"],
-                      "fem": {"order": 3}}
+    data["solver"] = {"method": "fem", "window_nm": [620.0, 660.0], "polarizations": ["TE"]}
     return data
 
 
@@ -71,7 +71,8 @@ def test_threshold_equals_the_gain_module_on_that_mode_table(first_run):
     film = NanocrystalFilm.model_validate(result.spec.nanocrystals.model_dump())
     for rid, modes in result.modes.items():
         th = mode_thresholds(film.resolved_material, film.concentration_per_cm3,
-                             [m["wavelength_nm"] for m in modes], [m["Q"] for m in modes],
+                             [m["wavelength_nm"] for m in modes],
+                             [total_Q(m["Q"], result.spec.intrinsic_Q) for m in modes],
                              [m["film_fraction"] for m in modes],
                              [m["effective_index"] for m in modes])
         row = result.table[result.table["id"] == rid].iloc[0]
