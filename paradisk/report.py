@@ -180,11 +180,12 @@ def _fig6d(result: RunResult) -> Figure | None:
         return None
     rid = min(lasing, key=lambda k: lasing[k]["threshold_N"])
     las = lasing[rid]
-    # the competing modes: resolved ones within 25 nm of the lasing mode (keeps the ODE small)
-    modes = [m for m in result.modes[rid] if m["Q"] is not None and math.isfinite(m["Q"])
-             and m["Q"] > 0 and abs(m["wavelength_nm"] - las["wavelength_nm"]) <= 25.0]
+    # the competing modes: those within 25 nm of the lasing mode (keeps the ODE small), with
+    # the Q the threshold used (solver and intrinsic losses)
+    modes = [m for m in result.modes[rid] if math.isfinite(m.get("Q_total", math.nan))
+             and abs(m["wavelength_nm"] - las["wavelength_nm"]) <= 25.0]
     cavity = CavityModes.build(
-        [m["wavelength_nm"] for m in modes], [m["Q"] for m in modes],
+        [m["wavelength_nm"] for m in modes], [m["Q_total"] for m in modes],
         [m["film_fraction"] for m in modes], [m["effective_index"] for m in modes],
         m=[m["m"] for m in modes])
     spec = result.spec

@@ -58,29 +58,11 @@ def _table(disk_id: str, recs: list[Any]) -> str:
 
 def _plot_mode(path: Path, disk_id: str, body: Any, rec: Any) -> None:
     """Field map |E|^2 of one mode with the body outline, written atomically as PNG."""
-    import matplotlib
+    from solvers.plots import mode_field_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fmap = rec.field_rz
-    fig, ax = plt.subplots(figsize=(5.0, 4.0))
-    mesh = ax.pcolormesh(fmap.r_um, fmap.z_um, fmap.intensity, shading="auto", cmap="magma")
-    outline = np.asarray(body.polygon(256).exterior.coords)
-    ax.plot(outline[:, 0], outline[:, 1], color="cyan", lw=0.8)
-    ax.set_xlim(fmap.r_um[0], fmap.r_um[-1])
-    ax.set_ylim(fmap.z_um[0], fmap.z_um[-1])
-    ax.set_xlabel("r (um)")
-    ax.set_ylabel("z (um)")
-    ax.set_title(f"{disk_id} m={rec.m} {rec.polarization}{rec.radial_order},{rec.axial_order} "
-                 f"{rec.wavelength_nm:.2f} nm Q={_fmt_q(rec.Q)}", fontsize=9)
-    fig.colorbar(mesh, ax=ax, label="|E|^2 (normalised)")
-    fig.tight_layout()
-    try:
-        atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    finally:
-        plt.close(fig)
+    fig = mode_field_figure(body, rec)
+    fig.suptitle(f"{disk_id}: " + fig.get_suptitle(), fontsize=9)
+    atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
 
 
 def run(args: argparse.Namespace) -> int:
