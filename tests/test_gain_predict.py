@@ -88,3 +88,54 @@ def test_plot_directory(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert len(names) == 7
     assert all((out / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in names)
     assert not list(out.glob(".*"))  # atomic writes leave no temporary files
+
+
+def _write_table(path: Path, q: str, n: int = 3) -> Path:
+    lines = ["m,wavelength_nm,Q,film_fraction,effective_index,polarization"]
+    for k, (m, lam) in enumerate(((143, 641.0), (144, 636.6), (145, 632.2))):
+        if k < n:
+            lines.append(f"{m},{lam},{q},0.1,1.47,TE")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _spec_file(tmp_path: Path, intrinsic_Q: str) -> Path:
+    text = SPEC.read_text().replace("intrinsic_Q: 2.0e4", f"intrinsic_Q: {intrinsic_Q}")
+    assert text != SPEC.read_text()
+    f = tmp_path / "spec.yaml"
+    f.write_text(text)
+    return f
+
+
+def test_unresolved_Q_uses_intrinsic_Q(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Q = inf rows (solver saw no loss): predict, like the pipeline, lases on intrinsic_Q."""
+    spec = load_spec(SPEC)
+    assert spec.intrinsic_Q == 2.0e4
+    none_spec = _spec_file(tmp_path, "null")  # intrinsic_Q: null, solver Q only
+    inf_rows = _json(capsys, str(SPEC), "--modes", str(_write_table(tmp_path / "a.csv", "inf")))
+    explicit = _json(capsys, str(none_spec), "--modes",
+                     str(_write_table(tmp_path / "b.csv", "2e4")))
+    for r_inf in inf_rows["disks"]:
+        assert r_inf["lases"]
+        assert r_inf["lasing_Q"] is None and r_inf["lasing_Q_total"] == 2.0e4
+    # the same threshold as a table that states the intrinsic Q as its (only) loss
+    r_inf, r_q = inf_rows["disks"][0], explicit["disks"][0]
+    assert r_inf["threshold_N"] == pytest.approx(r_q["threshold_N"], rel=1e-12)
+    assert r_inf["lasing_m"] == r_q["lasing_m"]
+    # without intrinsic_Q an unresolved Q means no known loss: no prediction, no lasing
+    rows = _json(capsys, str(none_spec), "--modes", str(tmp_path / "a.csv"))["disks"]
+    assert not any(r["lases"] for r in rows)
+
+
+def test_finite_Q_combines_with_intrinsic_Q(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture) -> None:
+    """1/Q = 1/Q_table + 1/intrinsic_Q: Q_table 5e4 with 2e4 gives 1e5/7, as a table of 1e5/7."""
+    combined = 1.0 / (1.0 / 5.0e4 + 1.0 / 2.0e4)
+    a = _json(capsys, str(SPEC), "--modes", str(_write_table(tmp_path / "a.csv", "5e4")))
+    b = _json(capsys, str(_spec_file(tmp_path, "1.0e12")), "--modes",
+              str(_write_table(tmp_path / "b.csv", repr(combined))))
+    ra, rb = a["disks"][0], b["disks"][0]
+    assert ra["lasing_Q"] == 5.0e4
+    assert ra["lasing_Q_total"] == pytest.approx(combined, rel=1e-12)
+    # intrinsic_Q = 1e12 changes the combined Q by 1.4e-8 relative: thresholds agree to ~1e-7
+    assert ra["threshold_N"] == pytest.approx(rb["threshold_N"], rel=1e-6)

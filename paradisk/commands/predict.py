@@ -6,11 +6,16 @@ column each disk uses its own rows (disks without rows are reported as having no
 it the table applies to every disk of the spec. The nanocrystal film and the pump come from the
 spec. Per disk: threshold N (mean photons absorbed per nanocrystal), pump fluence and average
 power at threshold, the lasing (lowest-threshold) mode, its shift from the emission peak, and K.
+
+The loss of a mode is that of the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
+``intrinsic_Q``: losses no solver models), exactly as in the pipeline (``paradisk.stages.
+total_Q``); a table Q of ``inf`` or ``nan`` (unresolved) leaves ``intrinsic_Q`` alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -21,11 +26,12 @@ import numpy as np
 from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with
 from paradisk.spec import load_spec
+from paradisk.stages import total_Q
 from paradisk.tables import text_table
 
 SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
          "shift_from_emission_peak_nm", "threshold_N", "threshold_fluence_uJ_per_cm2",
-         "threshold_power_uW", "lasing_Q", "lasing_film_fraction", "K")
+         "threshold_power_uW", "lasing_Q", "lasing_Q_total", "lasing_film_fraction", "K")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,8 +53,18 @@ def _f(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
+def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
+    """Copy of a ModeTable whose Q is ``total_Q(Q, intrinsic_Q)`` (nan: no loss known)."""
+    q = np.array([total_Q(float(x), intrinsic_Q) for x in table.Q], dtype=float)
+    return dataclasses.replace(table, Q=q)
+
+
 def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
-    """One result row per disk of ``spec`` (a DesignSpec) for a ``gain.modetable.ModeTable``."""
+    """One result row per disk of ``spec`` (a DesignSpec) for a ``gain.modetable.ModeTable``.
+
+    ``lasing_Q`` is the table's Q (None when unresolved), ``lasing_Q_total`` the one the
+    threshold uses (combined with the spec's ``intrinsic_Q``).
+    """
     from gain.threshold import lasing_mode_index, mode_thresholds
 
     film, pump = spec.nanocrystals, spec.pump
@@ -62,7 +78,7 @@ def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
                 f"--modes: disk_id {unknown[:5]} not in the spec's disks "
                 f"({ids[0]} .. {ids[-1]}, {len(ids)} disks)"
             )
-    pad = table.padded(ids)
+    pad = with_total_Q(table, spec.intrinsic_Q).padded(ids)
     th = mode_thresholds(material, film.concentration_per_cm3, pad["wavelength_nm"], pad["Q"],
                          pad["film_fraction"], pad["effective_index"])
     idx, best = lasing_mode_index(th.N_threshold)
@@ -81,7 +97,7 @@ def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
             "lasing_m": None, "lasing_polarization": None, "lasing_wavelength_nm": None,
             "shift_from_emission_peak_nm": None, "threshold_N": None,
             "threshold_fluence_uJ_per_cm2": None, "threshold_power_uW": None,
-            "lasing_Q": None, "lasing_film_fraction": None, "K": None,
+            "lasing_Q": None, "lasing_Q_total": None, "lasing_film_fraction": None, "K": None,
             "lases": False,
         }
         j = int(idx[i])
@@ -96,7 +112,8 @@ def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
                 "threshold_N": float(best[i]),
                 "threshold_fluence_uJ_per_cm2": _f(fluence[i]),
                 "threshold_power_uW": _f(power[i]),
-                "lasing_Q": float(table.Q[r]),
+                "lasing_Q": _f(table.Q[r]),
+                "lasing_Q_total": float(pad["Q"][i, j]),
                 "lasing_film_fraction": float(table.film_fraction[r]),
                 "K": float(th.K[i, j]),
                 "lases": True,
@@ -122,7 +139,7 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
     lasing = [r for r in rows if r["lases"]]
     if lasing:
         best = min(lasing, key=lambda r: r["threshold_N"])
-        sub = table.for_disk(best["id"])
+        sub = with_total_Q(table.for_disk(best["id"]), spec.intrinsic_Q)
         ok = sub.resolved
         lam = sub.wavelength_nm[ok]
         # the competing modes: within +-25 nm of the lasing mode (keeps the ODE small)
