@@ -23,7 +23,13 @@ holds ``independent_sites`` sites sharing its cross-sections, see gain.materials
   v Gamma C (EX nX + EXX nXX). All modes draw on the same emitters (the rim region).
 - The system is stiff (cavity photon lifetimes of ps against a ns pulse): it is integrated with
   scipy's BDF method on ln q_k, vectorised over modes; the emitted photons per mode
-  int q_k omega_k/Q_k dt are integrated alongside.
+  int q_k omega_k/Q_k dt and the free-space spontaneous photons per site are integrated
+  alongside, through the pulse and a tail of several lifetimes (``simulate_pulse``).
+- Photon bookkeeping: spontaneous emission into a mode is part of the measured radiative rate
+  (tau_X, QY_X), so it does not deplete the populations a second time; cavity photons the film
+  reabsorbs (A0 n0) re-excite it. Below threshold the free-space photons per site therefore
+  equal QY-weighted pump absorption plus this recycling (+1.5 % for two Gamma = 0.1 modes,
+  tests/test_gain_dynamics.py).
 
 Mode volume: ``mode_volume_um3`` if given, else the assumption V = 2 pi R * 1.5 (lambda/n)^2
 with R = m lambda / (2 pi n) (a whispering-gallery mode of cross-section ~1.5 (lambda/n)^2).
@@ -36,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.integrate import solve_ivp, trapezoid
+from scipy.integrate import solve_ivp
 
 from gain.materials import NanocrystalMaterial, energy_eV
 
@@ -44,6 +50,9 @@ C_CM_PER_NS = 29.9792458  # speed of light, cm/ns
 C_NM_PER_NS = 2.99792458e8  # speed of light, nm/ns
 GAUSS_FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 WGM_SECTION_FACTOR = 1.5  # assumption: WGM cross-section ~ 1.5 (lambda/n)^2
+# default tail after the pulse, in units of the slowest lifetime max(tau_X, tau_XX): exp(-8)
+# = 3e-4 of the excitation is left (numerical choice, not a physical parameter)
+TAIL_LIFETIMES = 8.0
 
 
 @dataclass(frozen=True)
@@ -137,8 +146,11 @@ def simulate_pulse(
 ) -> PulseResult:
     """Integrate one pulse delivering N absorbed photons per particle (on average).
 
-    Integration runs from 3 pulse widths before the pulse maximum to 3 widths after it plus
-    ``tail_ns`` (default: 3 tau_XX, while the gain decays).
+    Integration runs from 3 pulse widths (FWHM) before the pulse maximum to 3 widths after it
+    (steps <= FWHM/5), then over ``tail_ns`` (free step size) while the excitation decays.
+    Default tail: ``TAIL_LIFETIMES`` times the slowest lifetime max(tau_X, tau_XX), so that
+    the photons emitted after the pulse (below threshold: most of them, on the X lifetime) are
+    counted to ~3e-4.
     """
     if not (N >= 0 and math.isfinite(N)):
         raise ValueError(f"N must be finite and >= 0, got {N}")
@@ -156,10 +168,17 @@ def simulate_pulse(
     vgc = v * modes.film_fraction * concentration_per_cm3  # 1/(ns cm^2)
     w_per_q = v / (vol_cm3 * sites)  # W_k = w_per_q * q_k  (1/(ns cm^2))
     gx, gxx = 1.0 / material.tau_x_ns, 1.0 / material.tau_xx_ns
+    rad_x = material.radiative_rate_x_per_ns
+    rad_xx = material.radiative_rate_xx_per_ns
     sig_t = pulse_duration_ns / GAUSS_FWHM_PER_SIGMA
     n_site = N / sites
+    if tail_ns is None:
+        tail_ns = TAIL_LIFETIMES * max(material.tau_x_ns, material.tau_xx_ns)
+    if not (tail_ns >= 0 and math.isfinite(tail_ns)):
+        raise ValueError(f"tail_ns must be finite and >= 0, got {tail_ns}")
     t0 = -3.0 * pulse_duration_ns
-    t1 = 3.0 * pulse_duration_ns + (3.0 * material.tau_xx_ns if tail_ns is None else tail_ns)
+    t_end_pulse = 3.0 * pulse_duration_ns
+    t1 = t_end_pulse + tail_ns
 
     def pump(t: float) -> float:
         return n_site * math.exp(-0.5 * (t / sig_t) ** 2) / (sig_t * math.sqrt(2.0 * math.pi))
@@ -181,7 +200,8 @@ def simulate_pulse(
         spont = EX[col] * nx + EXX[col] * nxx
         dlq = vgc[col] * (gain + spont * np.exp(-lq)) - kappa[col]
         demit = kappa[col] * q
-        return np.vstack([dnx, dnxx, dlq, demit])
+        # free-space spontaneous photons per site (X -> 0 and XX -> X radiative decays)
+        return np.vstack([dnx, dnxx, dlq, demit, rad_x * nx, rad_xx * nxx])
 
     def rhs1(t: float, y: NDArray) -> NDArray:
         if y.ndim == 1:
@@ -189,26 +209,37 @@ def simulate_pulse(
         return rhs(t, y)
 
     # start: no excitation, photon numbers at a tiny seed (spontaneous emission fills them)
-    y0 = np.concatenate([[0.0, 0.0], np.full(K, math.log(1e-12)), np.zeros(K)])
-    atol = np.concatenate([[1e-12, 1e-12], np.full(K, 1e-6), np.full(K, 1e-9)])
+    y0 = np.concatenate([[0.0, 0.0], np.full(K, math.log(1e-12)), np.zeros(K), [0.0, 0.0]])
+    atol = np.concatenate([[1e-12, 1e-12], np.full(K, 1e-6), np.full(K, 1e-9),
+                           [1e-12, 1e-12]])
+    # the pulse with bounded steps (the pump must not be stepped over), then the free tail
     sol = solve_ivp(
-        rhs1, (t0, t1), y0, method="BDF", rtol=rtol, atol=atol, vectorized=True,
+        rhs1, (t0, t_end_pulse), y0, method="BDF", rtol=rtol, atol=atol, vectorized=True,
         first_step=1e-4 * pulse_duration_ns, max_step=pulse_duration_ns / 5.0,
     )
     if not sol.success:
         raise RuntimeError(f"rate equations failed at N={N}: {sol.message}")
-    nx_t, nxx_t = sol.y[0], sol.y[1]
-    rad_x = material.radiative_rate_x_per_ns
-    rad_xx = material.radiative_rate_xx_per_ns
+    t_all, y_all = sol.t, sol.y
+    if tail_ns > 0:
+        tail = solve_ivp(
+            rhs1, (t_end_pulse, t1), sol.y[:, -1], method="BDF", rtol=rtol, atol=atol,
+            vectorized=True, first_step=1e-4 * pulse_duration_ns,
+        )
+        if not tail.success:
+            raise RuntimeError(f"rate equations failed after the pulse at N={N}: "
+                               f"{tail.message}")
+        t_all = np.concatenate([sol.t, tail.t[1:]])
+        y_all = np.concatenate([sol.y, tail.y[:, 1:]], axis=1)
+    nx_t, nxx_t = y_all[0], y_all[1]
     return PulseResult(
         N=float(N),
-        emitted_photons=sol.y[2 + K :, -1].copy(),
-        spontaneous_X=float(trapezoid(nx_t * rad_x, sol.t)),
-        spontaneous_XX=float(trapezoid(nxx_t * rad_xx, sol.t)),
-        t_ns=sol.t,
+        emitted_photons=y_all[2 + K : 2 + 2 * K, -1].copy(),
+        spontaneous_X=float(y_all[-2, -1]),
+        spontaneous_XX=float(y_all[-1, -1]),
+        t_ns=t_all,
         nX=nx_t,
         nXX=nxx_t,
-        photons=np.exp(sol.y[2 : 2 + K]),
+        photons=np.exp(y_all[2 : 2 + K]),
     )
 
 

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from gain import get_preset
-from gain.dynamics import CavityModes, emission_spectra, light_in_light_out, simulate_pulse
+from gain.dynamics import (
+    TAIL_LIFETIMES,
+    CavityModes,
+    emission_spectra,
+    light_in_light_out,
+    simulate_pulse,
+)
 from gain.plots import example_disk_modes
 from gain.spectra import poisson_populations
 from gain.threshold import lasing_mode_index, mode_thresholds
@@ -82,3 +88,42 @@ def test_dynamics_validation() -> None:
     modes = CavityModes.build([640.0], [2e4], [0.1], [1.47], mode_volume_um3=[20.0])
     with pytest.raises(ValueError, match="N"):
         simulate_pulse(get_preset("QS3"), C, modes, -1.0)
+
+
+def _qy_weighted_photons(m, N: float) -> float:
+    """Radiative photons per particle after a short pulse of N photons (Poisson, 3 levels):
+    each particle with >= 1 excitation gives an X decay (QY_X), with >= 2 an XX decay (QY_XX)."""
+    return m.qy_x * (1.0 - math.exp(-N)) + m.qy_xx * (1.0 - math.exp(-N) * (1.0 + N))
+
+
+@pytest.mark.parametrize("film_fraction", [0.0, 0.1])
+def test_below_threshold_emission_converges_to_qy_weighted_absorption(
+    film_fraction: float,
+) -> None:
+    m = get_preset("QS3")
+    assert m.tau_x_ns > 3.0 * m.tau_xx_ns  # the slow X decay sets the tail length
+    modes = CavityModes.build([640.0, 630.0], [3e3, 3e3], [film_fraction] * 2, [1.47] * 2,
+                              m=[140, 142])
+    if film_fraction > 0:
+        th = mode_thresholds(m, C, modes.wavelength_nm, modes.Q, modes.film_fraction,
+                             modes.effective_index).N_threshold
+        assert np.all(np.isinf(th))  # below threshold at any N
+    tail = TAIL_LIFETIMES * m.tau_x_ns
+    for N in (0.05, 0.3):
+        # short pulse (0.05 ns << tau_XX): Poisson populations, no decay during the pulse
+        r1 = simulate_pulse(m, C, modes, N, pulse_duration_ns=0.05)
+        r2 = simulate_pulse(m, C, modes, N, pulse_duration_ns=0.05, tail_ns=2.0 * tail)
+        total1 = r1.spontaneous_X + r1.spontaneous_XX
+        total2 = r2.spontaneous_X + r2.spontaneous_XX
+        assert abs(total2 / total1 - 1.0) < 0.01  # converged in the tail
+        assert np.all(np.abs(r2.emitted_photons / r1.emitted_photons - 1.0) < 0.01)
+        expected = _qy_weighted_photons(m, N)
+        if film_fraction == 0.0:
+            assert total1 == pytest.approx(expected, rel=5e-3)
+        else:
+            # cavity photons reabsorbed by the film re-excite it (photon recycling): a few %
+            # more radiative decays than the pump alone gives, never fewer
+            assert expected < total1 < 1.03 * expected
+        # a tail of 3 tau_XX (15 ns, the old default) misses about half of the X emission
+        short = simulate_pulse(m, C, modes, N, pulse_duration_ns=0.05, tail_ns=15.0)
+        assert short.spontaneous_X + short.spontaneous_XX < 0.6 * total1
