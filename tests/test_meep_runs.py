@@ -14,8 +14,10 @@ import sys
 import numpy as np
 import pytest
 
-from geometry.bodies import Coating, Cylinder, Surroundings
+from geometry.bodies import Coating, Cylinder, Layer, Surroundings
+from solvers.materials import permittivity
 from solvers.meep import MeepSettings, make_job
+from solvers.meep.fields import scene_eps_grid
 from solvers.meep.hits import select_resonances
 from solvers.meep.runner import MeepWorkerError, run_worker
 from solvers.meep.scene import build_scene
@@ -77,7 +79,7 @@ def test_worker_eps_grid_is_z_r_ordered_and_matches_the_body():
     wr = run_worker(job, timeout_s=600)
     r = np.asarray(wr.result["grid"]["r"])
     z = np.asarray(wr.result["grid"]["z"])
-    eps = wr.fields["eps"]
+    eps = wr.fields["eps_f0"]
     assert eps.shape == (z.size, r.size)
     inside = (r[None, :] < DISK.radius_um - 0.1) & (np.abs(z[:, None] - 0.3) < 0.2)
     outside = (r[None, :] > DISK.radius_um + 0.1) | (np.abs(z[:, None] - 0.3) > 0.45)
@@ -87,6 +89,63 @@ def test_worker_eps_grid_is_z_r_ordered_and_matches_the_body():
     iz, ir = np.unravel_index(np.argmax(inten), inten.shape)
     assert 0.7 * DISK.radius_um < r[ir] < DISK.radius_um + 0.05
     assert abs(z[iz] - 0.3) < 0.2
+
+
+def _interior(mask: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` whose 8 neighbours are in ``mask`` too."""
+    out = mask.copy()
+    out[0, :] = out[-1, :] = out[:, 0] = out[:, -1] = False
+    for dz in (-1, 0, 1):
+        for dr in (-1, 0, 1):
+            out &= np.roll(np.roll(mask, dz, axis=0), dr, axis=1)
+    return out
+
+
+def test_eps_grid_of_a_mode_is_taken_at_its_frequency_for_dispersive_materials():
+    """Named (dispersive) materials: the eps grid the field analysis uses is the eps at the DFT
+    frequency, i.e. solvers.materials' permittivity there (SU8 2.52, gold -12 + 1.2i near
+    640 nm), not Meep's instantaneous eps (f = 0: eps_inf of the fits, 1.59 and ~11, which
+    made film_fraction_dft, body_fraction and mode_volume_um3 wrong). Meep's f = 0 grid
+    (``eps_f0``) is the reference for where each material is; no mode is needed: the DFT runs
+    at two fixed wavelengths."""
+    body = Cylinder(radius_um=1.0, height_um=0.5, index="SU8", surroundings=Surroundings(
+        substrate=(Layer(material="Au", thickness_um=0.3),), substrate_halfspace="glass"))
+    window = (610.0, 680.0)
+    # resolution 40: at 20 (dt = 0.025) the UV poles of the SU8 and glass fits (f ~ 7-10/um,
+    # eps_inf ~ 1) are unstable at Courant 0.5
+    s = MeepSettings(resolution=40.0, pml_um=0.5, gap_um=0.4)
+    scene = build_scene(body, window, s, 40.0)
+    wavelengths_nm = (615.0, 675.0)
+    job = make_job(scene, 3, "TE", s, dft_freqs=[1e3 / w for w in wavelengths_nm])
+    job["ringdown_time"] = 2.0
+    wr = run_worker(job, timeout_s=600)
+    r = np.asarray(wr.result["grid"]["r"])
+    z = np.asarray(wr.result["grid"]["z"])
+    eps0 = wr.fields["eps_f0"]
+    # pixels well inside the SU8 disk and the gold layer (away from sub-pixel averaging)
+    in_su8 = (r[None, :] < 0.8) & (np.abs(z[:, None] - 0.25) < 0.12)
+    in_gold = (r[None, :] < 0.8) & (np.abs(z[:, None] + 0.15) < 0.07)
+    assert in_su8.any() and in_gold.any()
+    fits = {k: scene.materials[k] for k in ("SU8", "Au")}
+    assert np.allclose(eps0[in_su8], fits["SU8"].eps_inf)  # Meep's f = 0 grid: eps_inf
+    assert np.allclose(eps0[in_gold], fits["Au"].eps_inf)
+    for lam in wavelengths_nm:
+        eps = scene_eps_grid(scene, r, z, lam)
+        assert eps.shape == eps0.shape
+        su8, gold = complex(permittivity("SU8", lam)), complex(permittivity("Au", lam))
+        assert np.allclose(eps[in_su8], su8, rtol=1e-4), (lam, eps[in_su8][:3], su8)
+        assert np.allclose(eps[in_gold], gold, rtol=0.02), (lam, eps[in_gold][:3], gold)
+        # the same materials where Meep put them: every pixel that Meep sees, with its
+        # neighbours, as pure SU8 / gold / air is that material here too (get_array
+        # interpolates between Yee points, so pixels next to an interface are mixed)
+        for eps_f0, want in ((fits["SU8"].eps_inf, su8), (fits["Au"].eps_inf, gold),
+                             (1.0, 1.0)):
+            pure = _interior(np.isclose(eps0, eps_f0, rtol=1e-6))
+            assert pure.sum() > 20
+            assert np.allclose(eps[pure], want, rtol=0.02)
+    # gold's eps moves across the band (the dispersion is really evaluated)
+    g615, g675 = (scene_eps_grid(scene, r, z, lam)[in_gold].mean() for lam in wavelengths_nm)
+    assert abs(g615 - g675) > 1.0
 
 
 def test_worker_divergence_is_retried_with_smaller_courant():

@@ -15,13 +15,17 @@ Rules close to the FEM solver's (solvers.fem.analysis), so the two solvers class
   pixels thick, so the film fraction from these pixels is a rough check (``film_fraction_dft``);
   the film fraction reported is the perturbative one (solvers.meep, exact to first order).
 
-Meep 1.25 returns cylindrical arrays (z, r)-ordered on voxel centres (issue 5).
+Meep 1.25 returns cylindrical arrays (z, r)-ordered on voxel centres (issue 5). The permittivity
+of each pixel at the mode's frequency comes from the scene (``scene_eps_grid``): Meep's own eps
+grid is its instantaneous eps (eps_inf of the dispersion fits) and its ``get_array(frequency=)``
+is broken in cylindrical mode in 1.25.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -38,7 +42,7 @@ class MeepFieldMap:
     E_r: np.ndarray
     E_phi: np.ndarray
     E_z: np.ndarray
-    eps: np.ndarray  # Meep's (sub-pixel averaged) permittivity at the pixel, real part
+    eps: np.ndarray  # real part of the pixel's permittivity at the mode's frequency
 
     @property
     def intensity(self) -> np.ndarray:
@@ -97,6 +101,48 @@ def _area_fraction(geom: shapely.Geometry, r: np.ndarray, z: np.ndarray) -> np.n
     boxes = shapely.box(rr - dr / 2, zz - dz / 2, rr + dr / 2, zz + dz / 2)
     out[np.ix_(iz, ir)] = shapely.area(shapely.intersection(boxes, geom)) / (dr * dz)
     return out
+
+
+def _object_geometry(obj: dict[str, Any]) -> shapely.Geometry:
+    """The (r, z) shape of one scene object (solvers.meep.scene), unshifted coordinates."""
+    if obj["type"] == "block":
+        (ra, rb), (za, zb) = obj["r"], obj["z"]
+        return shapely.box(ra, za, rb, zb)
+    if obj["type"] == "sphere":
+        return shapely.Point(0.0, obj["center_z"]).buffer(obj["radius"], quad_segs=256)
+    if obj["type"] == "prism":
+        return shapely.Polygon(obj["vertices"])
+    raise ValueError(f"unknown object type {obj['type']!r}")
+
+
+def scene_eps_grid(scene: Any, r_um: np.ndarray, z_um: np.ndarray,
+                   wavelength_nm: float) -> np.ndarray:
+    """Complex permittivity of each (z, r) pixel of the scene at ``wavelength_nm`` (nm).
+
+    Each pixel's eps is the area-weighted mean over the materials covering it (later objects
+    painted over earlier ones, as in Meep; the rest is the environment), each material taken
+    from the Drude-Lorentz fit Meep runs (``scene.materials``, within the fit error of
+    solvers.materials). This is the eps the energy sums need, at the mode's frequency; it
+    differs from Meep's anisotropic sub-pixel average only in pixels cut by an interface.
+    """
+    r = np.asarray(r_um, dtype=float)
+    z = np.asarray(z_um, dtype=float)
+    env_key = scene.extra.get("environment")
+    env_eps = (complex(scene.materials[env_key].permittivity(wavelength_nm))
+               if env_key else 1.0 + 0.0j)
+    eps = np.zeros((z.size, r.size), dtype=complex)
+    covered = np.zeros((z.size, r.size))
+    painted: shapely.Geometry = shapely.Polygon()
+    for obj in reversed(scene.objects):  # the last object is on top
+        geom = _object_geometry(obj)
+        visible = geom.difference(painted) if not painted.is_empty else geom
+        painted = painted.union(geom)
+        frac = _area_fraction(visible, r, z)
+        if np.any(frac > 0.0):
+            eps += frac * complex(scene.materials[obj["material"]].permittivity(wavelength_nm))
+            covered += frac
+    eps += np.clip(1.0 - covered, 0.0, 1.0) * env_eps
+    return eps
 
 
 def rim_normal(body_polygon: shapely.Polygon, rim_r: float, rim_z: float) -> tuple[float, float]:

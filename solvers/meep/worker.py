@@ -14,7 +14,9 @@ Output in OUT_DIR, each written atomically (temporary file + rename):
 - ``result.json``: Harminv hits per probe (frequency in 1/um, Q, |amplitude|, error), the run's
   time steps and wall time, the DFT grid coordinates;
 - ``fields.npz`` (when DFT frequencies were asked): complex Er, Ep, Ez DFT arrays (frequency,
-  z, r) and the permittivity on the same (z, r) grid.
+  z, r) and Meep's instantaneous permittivity ``eps_f0`` (f = 0, sub-pixel averaged) on the
+  same (z, r) grid. For dispersive media that is eps_inf, not the eps at the DFT frequency:
+  use solvers.meep.fields.scene_eps_grid for that.
 
 Exit status: 0 done, 3 the fields diverged (NaN/inf or growth after the source: the caller
 retries with a smaller Courant factor), 2 bad job, anything else a crash.
@@ -196,8 +198,13 @@ def run(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         arrays = {name: np.stack([sim.get_dft_array(dft, getattr(mp, name), i)
                                   for i in range(len(job["dft_freqs"]))])
                   for name in ("Er", "Ep", "Ez")}
-        arrays["eps"] = np.asarray(sim.get_array(component=mp.Dielectric, vol=vol)).real
-        nz, nr = arrays["eps"].shape
+        # Meep's instantaneous (f = 0) eps: the eps_inf of the Drude-Lorentz fits for named
+        # materials (SU8 1.59, gold ~11), not the eps at the mode's frequency. get_array's
+        # frequency= is broken in cylindrical mode in Meep 1.25 (the phi component's chi1inv
+        # is 1 at f != 0: a uniform eps = 6.25 reads 1.39), so the parent computes the eps at
+        # each DFT frequency from the scene (solvers.meep.fields.scene_eps_grid)
+        arrays["eps_f0"] = np.asarray(sim.get_array(component=mp.Dielectric, vol=vol)).real
+        nz, nr = arrays["eps_f0"].shape
         # get_array / get_dft_array in cylindrical mode are (z, r) ordered on voxel centres
         result["grid"] = {
             "r": (ra + (np.arange(nr) + 0.5) * (rb - ra) / nr).tolist(),
