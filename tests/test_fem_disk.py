@@ -154,3 +154,22 @@ def test_energy_definitions() -> None:
     assert mode_volume(eps, e2, w) == pytest.approx((2.5 + 3.24 + 1.0 + 13.5) / 13.5)
     assert absorption_q(eps[:3], e2[:3], w[:3]) == math.inf
     assert absorption_q(eps, e2, w) == pytest.approx((2.5 + 3.24 + 1.0 + 13.5) / 1.3)
+
+
+def test_dedupe_keeps_te_and_tm_of_one_m_at_the_same_wavelength() -> None:
+    from solvers.fem.solver import _dedupe
+    from solvers.modes import ModeRecord
+
+    def rec(pol: str, lam: float, m: int = 150) -> ModeRecord:
+        return ModeRecord(m=m, wavelength_nm=lam, Q=1e4, polarization=pol, radial_order=1,
+                          axial_order=0, film_fraction=0.01, effective_index=1.4, solver="fem")
+
+    lam = 630.0
+    recs = [rec("TE", lam), rec("TM", lam * (1 + 2e-8)), rec("TE", lam * (1 + 5e-8)),
+            rec("TE", lam, m=151), rec("TE", lam * (1 + 1e-6))]
+    out = _dedupe(recs)
+    # the TE repeat (5e-8 away, same m) goes; the TM mode, the other m and the TE mode 1e-6
+    # away stay
+    keys = sorted((r.m, r.polarization, round((r.wavelength_nm / lam - 1) * 1e8)) for r in out)
+    assert keys == [(150, "TE", 0), (150, "TE", 100), (150, "TM", 2), (151, "TE", 0)]
+    assert [r.wavelength_nm for r in out] == sorted(r.wavelength_nm for r in out)

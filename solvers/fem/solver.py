@@ -7,8 +7,9 @@ the shift is placed at the predicted wavelengths of the requested families; pred
 from the estimate and are corrected by the ratio found/estimated of the previous m, so after
 the first m they are within a fraction of a free spectral range. Permittivities are evaluated
 at the shift wavelength; the residual material dispersion between the shift and the mode is
-corrected by first-order perturbation theory (exact to second order in the permittivity change),
-and the mode is re-solved with the permittivities at its own wavelength when the change exceeds
+corrected by first-order perturbation theory of the complex symmetric pencil (error of second
+order in the permittivity change, iterated to self-consistency in the mode's wavelength), and the
+mode is re-solved with the permittivities at its own wavelength when the change exceeds
 FemSettings.dispersion_rel_tol.
 """
 
@@ -215,10 +216,17 @@ def _modes_for_m(
 
 
 def _dedupe(recs: list[ModeRecord]) -> list[ModeRecord]:
+    """Records sorted by wavelength, with repeats of one mode (the same m and polarization found
+    from two shifts, wavelengths within 1e-7 relative) dropped. A TE and a TM mode of one m are
+    kept even when their wavelengths coincide. (Orders are not compared: the order count of a
+    repeat could in principle flip, and two modes of one m and one polarization within 1e-7
+    would be numerically indistinguishable anyway.)"""
     out: list[ModeRecord] = []
     for r in sorted(recs, key=lambda r: r.wavelength_nm):
-        if out and out[-1].m == r.m and abs(out[-1].wavelength_nm - r.wavelength_nm) < 1e-7 * (
-            r.wavelength_nm
+        if any(
+            (o.m, o.polarization) == (r.m, r.polarization)
+            and abs(o.wavelength_nm - r.wavelength_nm) < 1e-7 * r.wavelength_nm
+            for o in out[-8:]
         ):
             continue
         out.append(r)
