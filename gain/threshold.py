@@ -18,11 +18,12 @@ paper Fig. 4b). With Poisson populations the normalised gain is
     f(N) = (c - h) + exp(-N) * [(a - c) + (b - c) N]
 
 (gain.spectra.GainCoefficients): the bracket ``exp(-N) (alpha + beta N)`` has a single
-extremum at N* = 1 - alpha / beta, so [0, N_max] splits into at most two monotonic pieces.
-The "scan" is therefore exact: f is evaluated at the piece ends, the first piece whose end
-reaches the loss holds the smallest root, and a vectorised bisection + safeguarded Newton
-refinement finds it to ~1e-10 relative. Modes that never reach threshold below ``N_max`` get
-``inf``. Everything is numpy-vectorised over arbitrary arrays of modes (e.g. disks x modes).
+extremum at N* = 1 - alpha / beta (none when beta = 0: f is monotonic), so [0, N_max] splits
+into at most two monotonic pieces. The "scan" is therefore exact: f is evaluated at the piece
+ends, the first rising piece whose end reaches the loss holds the smallest root, and a
+vectorised bisection + safeguarded Newton refinement finds it to ~1e-10 relative. Modes that
+never reach threshold below ``N_max`` get ``inf``. Everything is numpy-vectorised over
+arbitrary arrays of modes (e.g. disks x modes).
 """
 
 from __future__ import annotations
@@ -91,16 +92,21 @@ def threshold_for_required_gain(
         n_star = 1.0 - alpha / beta
     n_star = np.where(np.isfinite(n_star), n_star, np.inf)
     n_ext = np.clip(n_star, 0.0, nmax)
-    rising_first = beta > 0  # maximum at n*: f rises on [0, n*] then falls
-    lo = np.where(rising_first, 0.0, n_ext)
-    hi = np.where(rising_first, n_ext, nmax)
-    f_lo = f(lo)
+    # f'(n) = exp(-n) beta (n* - n). With f(0) < 0 the smallest root is where f first rises
+    # through 0: on [0, n*] when beta > 0 (maximum at n*), on [n*, N_max] when beta < 0
+    # (minimum at n*), on all of [0, N_max] when beta = 0 and alpha < 0 (f monotonic rising);
+    # f never rises when beta = 0 and alpha >= 0 (empty bracket [0, 0]).
+    rising_first = beta > 0
+    flat = beta == 0
+    lo = np.where(rising_first | flat, 0.0, n_ext)
+    hi = np.where(rising_first, n_ext, np.where(flat & (alpha >= 0), 0.0, nmax))
+    f_0 = f(np.zeros_like(lo))
     f_hi = f(hi)
-    found = (f_hi >= 0) & np.isfinite(f_hi)
-    at_lo = found & (f_lo >= 0)  # gain already above the loss at the piece start
-    result = np.where(at_lo, lo, np.inf)
+    at_zero = f_0 >= 0  # gain already above the loss without pumping (unphysical, handled)
+    found = (f_hi >= 0) & np.isfinite(f_hi) & ~at_zero
+    result = np.where(at_zero, 0.0, np.inf)
     # refine only the modes with a root inside their bracket (1-D working copies)
-    sel = np.flatnonzero(found & ~at_lo)
+    sel = np.flatnonzero(found)  # f(lo) < 0 <= f(hi) on these
     al = alpha.ravel()[sel]
     be = beta.ravel()[sel]
     co = const.ravel()[sel]

@@ -130,3 +130,45 @@ def test_threshold_input_validation() -> None:
         threshold_for_required_gain(gain_coefficients(m, 640.0), 0.1, N_max=0.0)
     with pytest.raises(ValueError, match="inverse_K"):
         continuum_threshold(m, [0.0], [640.0])
+
+
+def test_beta_zero_is_monotonic_not_an_empty_bracket() -> None:
+    """b == c exactly: f = const + alpha exp(-N) rises monotonically when alpha < 0."""
+    from gain.spectra import GainCoefficients
+
+    one = np.array(1.0)
+    c = GainCoefficients(a=-one, b=0.3 * one, c=0.3 * one, h=0 * one, sites=1.0)
+    # 0.3 - 0.1 - 1.3 exp(-N) = 0  <=>  N = ln(6.5)
+    assert threshold_for_required_gain(c, 0.1) == pytest.approx(math.log(6.5), rel=1e-9)
+    # beyond reach (c - h < required) and falling f (alpha >= 0, f(0) < 0): no threshold
+    assert np.isinf(threshold_for_required_gain(c, 0.31))
+    c2 = GainCoefficients(a=0.5 * one, b=0.3 * one, c=0.3 * one, h=one, sites=1.0)
+    assert np.isinf(threshold_for_required_gain(c2, 0.1))
+
+
+@pytest.mark.parametrize("sites", [1.0, 3.0])
+def test_threshold_matches_brute_force_for_arbitrary_coefficients(sites: float) -> None:
+    """Random coefficient sets (including b == c, b < c, gain at N = 0) against a dense scan."""
+    from gain.spectra import GainCoefficients
+
+    rng = np.random.default_rng(7)
+    n = 200
+    a = rng.uniform(-1.5, 0.2, n)
+    c = rng.uniform(0.0, 1.0, n)
+    b = c + rng.uniform(-1.0, 1.0, n)
+    b[::4] = c[::4]  # beta == 0 exactly in a quarter of the sets
+    h = rng.uniform(0.0, 0.3, n)
+    coeffs = GainCoefficients(a=a, b=b, c=c, h=h, sites=sites)
+    required = rng.uniform(0.01, 0.5, n)
+    N_max = 30.0
+    Ns = np.linspace(0.0, N_max, 30001)
+    step = Ns[1]
+    g = coeffs.normalized_gain(Ns[:, None])
+    ok = g >= required
+    first = np.where(ok.any(axis=0), Ns[np.argmax(ok, axis=0)], np.inf)
+    got = threshold_for_required_gain(coeffs, required, N_max=N_max)
+    fin = np.isfinite(first)
+    assert fin[::4].sum() > 10 and (~fin).sum() > 10  # both outcomes, also with beta == 0
+    assert np.array_equal(fin, np.isfinite(got))
+    # the scan's first hit lies at most one step above the root
+    assert np.all((got[fin] <= first[fin] + 1e-9) & (got[fin] >= first[fin] - step - 1e-9))
