@@ -65,3 +65,29 @@ def test_modes_table_json_and_plots(tmp_path: Path, capsys, monkeypatch) -> None
     table = capsys.readouterr().out
     assert "disk r00c00" in table and "wavelength_nm" in table and "film_fraction" in table
     assert f"{modes[0]['wavelength_nm']:.4f}" in table
+
+
+def test_modes_json_is_standard_json_with_unresolved_q_as_null(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import math
+
+    import solvers
+    from solvers.modes import ModeRecord
+
+    rec = ModeRecord(m=150, wavelength_nm=630.0, Q=math.inf, polarization="TE", radial_order=1,
+                     axial_order=0, film_fraction=0.01, effective_index=1.4, solver="fem",
+                     Q_radiation=math.inf, Q_absorption=2.5e5, mode_volume_um3=math.nan,
+                     extra={"Q_raw": math.inf, "ndof": 1000})
+    monkeypatch.setattr(solvers, "find_modes", lambda *a, **k: [rec])
+    assert main(["modes", str(small_spec(tmp_path)), "--solver", "fem", "--json"]) == 0
+
+    def reject(name: str) -> None:
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    data = json.loads(capsys.readouterr().out, parse_constant=reject)
+    mode = data[0]["modes"][0]
+    assert mode["Q"] is None and mode["Q_radiation"] is None and mode["mode_volume_um3"] is None
+    assert mode["extra"]["Q_raw"] is None and mode["extra"]["ndof"] == 1000
+    assert mode["Q_absorption"] == 2.5e5 and mode["wavelength_nm"] == 630.0
+    assert sorted(mode["unresolved"]) == ["Q", "Q_radiation", "extra.Q_raw", "mode_volume_um3"]

@@ -42,6 +42,27 @@ def _fmt_q(q: float | None) -> str:
     return f"{q:.3g}"
 
 
+def _json_record(d: dict[str, Any]) -> dict[str, Any]:
+    """A mode record for standard JSON: non-finite numbers (an unresolved Q is inf, a failed
+    quantity nan) become null, and ``unresolved`` lists the keys that were nulled ("extra.*"
+    for entries of the solver's extra dict)."""
+    unresolved: list[str] = []
+
+    def clean(value: Any, key: str) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            unresolved.append(key)
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    out = clean(d, "")
+    out["unresolved"] = unresolved
+    return out
+
+
 def _table(disk_id: str, recs: list[Any]) -> str:
     lines = [f"disk {disk_id}: {len(recs)} mode(s)"]
     head = (f"  {'m':>5} {'pol':>3} {'rad':>3} {'ax':>3} {'wavelength_nm':>14} {'Q':>9} "
@@ -95,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
         )
         if args.json:
-            out.append({"disk": plan.id, "modes": [r.to_dict() for r in recs]})
+            out.append({"disk": plan.id, "modes": [_json_record(r.to_dict()) for r in recs]})
         else:
             print(_table(plan.id, recs), flush=True)
         if args.plot:
@@ -105,5 +126,5 @@ def run(args: argparse.Namespace) -> int:
                 name = f"{plan.id}_m{r.m}_{r.polarization}{r.radial_order}{r.axial_order}.png"
                 _plot_mode(args.plot / name, plan.id, plan.body, r)
     if args.json:
-        print(json.dumps(out, indent=2, default=str, allow_nan=True))
+        print(json.dumps(out, indent=2, default=str, allow_nan=False))
     return 0
