@@ -196,11 +196,16 @@ def example_disk_modes(material: NanocrystalMaterial, radius_um: float = 10.0,
 def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None,
                  concentration_per_cm3: float | None = None,
                  pump_multiples: Sequence[float] = (0.5, 0.9, 1.2, 2.0, 4.0, 7.0, 10.0),
-                 pulse_duration_ns: float | None = None) -> Figure:
+                 pulse_duration_ns: float | None = None,
+                 competing_within: float = 0.02) -> Figure:
     """Emission spectra versus pump from the rate equations (paper Fig. 6d).
 
     Pump levels are multiples of the static threshold of the lowest-threshold mode. Defaults:
-    ``example_disk_modes`` and the default film concentration and pump pulse.
+    ``example_disk_modes`` and the default film concentration and pump pulse. The statically
+    predicted lasing mode (lowest threshold, what ``paradisk predict`` reports) is marked by a
+    dashed line, modes within ``competing_within`` of its threshold by dotted lines, and each
+    spectrum is labelled with the mode that emits most in the rate equations: with near-equal
+    thresholds the two can differ.
     """
     if modes is None:
         modes, _ = example_disk_modes(material)
@@ -208,7 +213,8 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     tau = pulse_duration_ns or PumpSettings().pulse_duration_ns
     th = mode_thresholds(material, c, modes.wavelength_nm, modes.Q, modes.film_fraction,
                          modes.effective_index).N_threshold
-    n_th = float(np.min(th))
+    i_static = int(np.argmin(np.where(np.isnan(th), np.inf, th)))
+    n_th = float(th[i_static])
     if not np.isfinite(n_th):
         raise ValueError("no mode of this disk reaches threshold: nothing to show above it")
     N = n_th * np.asarray(pump_multiples, dtype=float)
@@ -218,14 +224,24 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     fig, (ax,) = _figure(1, 6.0)
     fig.set_figheight(5.0)
     cmap = matplotlib.colormaps["plasma"]
-    for i, (n, s) in enumerate(zip(N, spec, strict=True)):
+    lam_static = float(modes.wavelength_nm[i_static])
+    ax.axvline(lam_static, color="k", ls="--", lw=0.8,
+               label=f"static lasing mode {lam_static:.2f} nm (lowest threshold)")
+    close = np.flatnonzero(np.isfinite(th) & (th <= n_th * (1 + competing_within)))
+    for k, lk in enumerate(modes.wavelength_nm[[j for j in close if j != i_static]]):
+        ax.axvline(lk, color="0.4", ls=":", lw=0.8,
+                   label=f"within {100 * competing_within:g} % of its threshold" if k == 0
+                   else None)
+    for i, (n, s, r) in enumerate(zip(N, spec, runs, strict=True)):
         ax.plot(lam, i + 0.9 * s / s.max(), color=cmap(i / max(len(N), 1)), lw=0.8)
-        ax.text(lam[-1], i + 0.3, rf"$\bar N$ = {n:.2g} ({n / n_th:.1f}x)", fontsize=7,
-                ha="right")
+        dom = float(modes.wavelength_nm[int(np.argmax(r.emitted_photons))])
+        ax.text(lam[-1], i + 0.3, rf"$\bar N$ = {n:.2g} ({n / n_th:.1f}x), top {dom:.2f} nm",
+                fontsize=7, ha="right")
     ax.set_yticks([])
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("emission (each spectrum normalised, offset)")
     ax.set_title(f"{material.name}: spectra versus pump (rate equations)", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
     return fig
 
 

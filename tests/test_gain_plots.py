@@ -31,6 +31,19 @@ def test_fig1c_one_curve_per_preset() -> None:
 
 
 @pytest.mark.slow
-def test_fig6d_spectra_vs_pump() -> None:
-    fig = plots.fig6d_figure(get_preset("QS3"), pump_multiples=(0.5, 2.0, 8.0))
-    assert len(fig.axes[0].lines) == 3
+def test_fig6d_spectra_vs_pump_marks_the_static_lasing_mode() -> None:
+    from gain.threshold import mode_thresholds
+
+    m = get_preset("QS3")
+    modes, _ = plots.example_disk_modes(m)
+    fig = plots.fig6d_figure(m, modes, pump_multiples=(0.5, 2.0, 8.0))
+    ax = fig.axes[0]
+    spectra = [ln for ln in ax.lines if np.size(ln.get_xdata()) > 2]
+    assert len(spectra) == 3
+    th = mode_thresholds(m, 2.0e17, modes.wavelength_nm, modes.Q, modes.film_fraction,
+                         modes.effective_index).N_threshold
+    marked = [ln for ln in ax.lines if ln.get_label().startswith("static lasing mode")]
+    assert len(marked) == 1
+    assert marked[0].get_xdata()[0] == pytest.approx(modes.wavelength_nm[np.argmin(th)])
+    # every spectrum names the mode that emits most in the rate equations
+    assert sum("top " in t.get_text() for t in ax.texts) == 3

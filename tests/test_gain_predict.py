@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gain.modetable import ModeTable
 from paradisk.cli import main
-from paradisk.spec import load_spec
+from paradisk.spec import DesignSpec, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "examples" / "qs3_array.yaml"
 MODES = ROOT / "examples" / "qs3_modes.csv"
+
+
+def _loss_index(spec: DesignSpec, table: ModeTable) -> np.ndarray:
+    """The n of the loss 2 pi n/(lambda Q) that predict uses."""
+    return table.effective_index
 
 
 def _json(capsys: pytest.CaptureFixture, *args: str) -> dict:
@@ -139,3 +145,67 @@ def test_finite_Q_combines_with_intrinsic_Q(tmp_path: Path,
     assert ra["lasing_Q_total"] == pytest.approx(combined, rel=1e-12)
     # intrinsic_Q = 1e12 changes the combined Q by 1.4e-8 relative: thresholds agree to ~1e-7
     assert ra["threshold_N"] == pytest.approx(rb["threshold_N"], rel=1e-6)
+
+
+def _brute_thresholds(mat, conc: float, lam, q, gam, n_loss, N_grid) -> np.ndarray:
+    """First N of ``N_grid`` where Gamma g(lambda, N) >= 2 pi n/(lambda Q), per mode (scan)."""
+    from gain.spectra import lineic_gain_per_cm
+
+    g = lineic_gain_per_cm(mat, conc, np.asarray(lam)[None, :], N_grid[:, None])
+    loss = 2.0 * np.pi * np.asarray(n_loss) / (np.asarray(lam) * 1e-7 * np.asarray(q))
+    ok = np.asarray(gam)[None, :] * g >= loss[None, :]
+    return np.where(ok.any(axis=0), N_grid[np.argmax(ok, axis=0)], np.inf)
+
+
+def test_lasing_mode_is_argmin_of_independent_thresholds(capsys: pytest.CaptureFixture) -> None:
+    spec = load_spec(SPEC)
+    mat = spec.nanocrystals.resolved_material
+    table = ModeTable.from_csv(MODES)
+    q_total = 1.0 / (1.0 / table.Q + 1.0 / spec.intrinsic_Q)  # all Q of the example resolved
+    N_grid = np.geomspace(1e-3, 100.0, 40001)  # relative step 2.9e-4
+    brute = _brute_thresholds(mat, spec.nanocrystals.concentration_per_cm3, table.wavelength_nm,
+                              q_total, table.film_fraction, _loss_index(spec, table), N_grid)
+    k = int(np.argmin(brute))
+    assert np.isfinite(brute[k])
+    second = np.partition(brute, 1)[1]
+    assert second > brute[k] * 1.002  # the minimum is unambiguous at the scan's resolution
+    r = _json(capsys, str(SPEC), "--modes", str(MODES))["disks"][0]
+    assert (r["lasing_m"], r["lasing_wavelength_nm"]) == (int(table.m[k]),
+                                                          float(table.wavelength_nm[k]))
+    assert brute[k] / (1 + 2.9e-4) <= r["threshold_N"] <= brute[k]  # within one scan step
+    assert r["lasing_Q_total"] == pytest.approx(q_total[k], rel=1e-12)
+    # competing modes: exactly those within 2 % by the scan (none closer than 3.9 % here)
+    near = np.flatnonzero((brute <= brute[k] * 1.02) & (np.arange(brute.size) != k))
+    assert r["n_competing"] == near.size == len(r["competing_modes"])
+
+
+def test_competing_modes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Modes with thresholds < 1 % apart: the lowest is the lasing mode, the next competes."""
+    f = tmp_path / "modes.csv"
+    f.write_text("m,wavelength_nm,Q,film_fraction,effective_index,polarization\n"
+                 "142,648.0,3e4,0.100,1.47,TE\n"
+                 "141,650.0,3e4,0.100,1.47,TE\n"
+                 "140,646.0,3e4,0.100,1.47,TM\n"
+                 "120,640.0,3e4,0.010,1.47,TE\n")
+    spec = load_spec(SPEC)
+    mat = spec.nanocrystals.resolved_material
+    table = ModeTable.from_csv(f)
+    q_total = 1.0 / (1.0 / table.Q + 1.0 / spec.intrinsic_Q)
+    brute = _brute_thresholds(mat, spec.nanocrystals.concentration_per_cm3, table.wavelength_nm,
+                              q_total, table.film_fraction, _loss_index(spec, table),
+                              np.geomspace(1e-3, 100.0, 40001))
+    order = np.argsort(brute)
+    ratio = brute[order[1]] / brute[order[0]]
+    assert 1.001 < ratio < 1.01  # a close race, resolved by the scan (step 2.9e-4)
+    r = _json(capsys, str(SPEC), "--modes", str(f))["disks"][0]  # default: within 2 %
+    assert r["lasing_wavelength_nm"] == table.wavelength_nm[order[0]]
+    comp = r["competing_modes"]
+    assert comp and comp[0]["wavelength_nm"] == table.wavelength_nm[order[1]]
+    assert comp[0]["threshold_ratio"] == pytest.approx(ratio, abs=6e-4)
+    assert all(1.0 <= c["threshold_ratio"] <= 1.02 for c in comp)
+    assert r["n_competing"] == len(comp)
+    wide = _json(capsys, str(SPEC), "--modes", str(f), "--competing-within", "0.3")["disks"][0]
+    assert [c["m"] for c in wide["competing_modes"]][: len(comp)] == [c["m"] for c in comp]
+    assert 120 not in [c["m"] for c in wide["competing_modes"]]  # Gamma 0.01: 3x threshold
+    assert main(["predict", str(SPEC), "--modes", str(f)]) == 0
+    assert "compete" in capsys.readouterr().out

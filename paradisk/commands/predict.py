@@ -31,7 +31,12 @@ from paradisk.tables import text_table
 
 SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
          "shift_from_emission_peak_nm", "threshold_N", "threshold_fluence_uJ_per_cm2",
-         "threshold_power_uW", "lasing_Q", "lasing_Q_total", "lasing_film_fraction", "K")
+         "threshold_power_uW", "lasing_Q", "lasing_Q_total", "lasing_film_fraction", "K",
+         "n_competing")
+# modes whose static threshold is within this fraction of the lowest one compete: which of them
+# lases first is decided by details the static model ignores (spontaneous coupling, mode volume,
+# fabrication spread), see the Fig. 6d rate equations
+COMPETING_WITHIN = 0.02
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -43,6 +48,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--plot", type=Path, metavar="DIR",
                    help="write the gain figures (paper Fig. 1c-d, 4a-d, 6d) and a summary")
+    p.add_argument("--competing-within", type=float, default=COMPETING_WITHIN,
+                   metavar="FRACTION",
+                   help="list modes whose threshold is within this fraction of the lowest "
+                        f"(default {COMPETING_WITHIN:g})")
     p.set_defaults(func=run)
     return p
 
@@ -59,11 +68,14 @@ def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
     return dataclasses.replace(table, Q=q)
 
 
-def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
+def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITHIN
+                 ) -> list[dict[str, Any]]:
     """One result row per disk of ``spec`` (a DesignSpec) for a ``gain.modetable.ModeTable``.
 
     ``lasing_Q`` is the table's Q (None when unresolved), ``lasing_Q_total`` the one the
-    threshold uses (combined with the spec's ``intrinsic_Q``).
+    threshold uses (combined with the spec's ``intrinsic_Q``). ``competing_modes`` lists the
+    other modes whose threshold is within ``competing_within`` (fraction) of the lasing mode's:
+    {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first.
     """
     from gain.threshold import lasing_mode_index, mode_thresholds
 
@@ -98,7 +110,7 @@ def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
             "shift_from_emission_peak_nm": None, "threshold_N": None,
             "threshold_fluence_uJ_per_cm2": None, "threshold_power_uW": None,
             "lasing_Q": None, "lasing_Q_total": None, "lasing_film_fraction": None, "K": None,
-            "lases": False,
+            "lases": False, "n_competing": 0, "competing_modes": [],
         }
         j = int(idx[i])
         if j >= 0:
@@ -118,8 +130,44 @@ def predict_rows(spec: Any, table: Any) -> list[dict[str, Any]]:
                 "K": float(th.K[i, j]),
                 "lases": True,
             })
+            nth = th.N_threshold[i]
+            close = np.flatnonzero(np.isfinite(nth) & (nth <= best[i] * (1 + competing_within)))
+            close = sorted((k for k in close if k != j), key=lambda k: nth[k])
+            row["competing_modes"] = [
+                {"m": int(table.m[rk]),
+                 "polarization": table.polarization[rk] if table.polarization else None,
+                 "wavelength_nm": float(table.wavelength_nm[rk]),
+                 "threshold_N": float(nth[k]), "threshold_ratio": float(nth[k] / best[i])}
+                for k in close for rk in (int(pad["row"][i, k]),)
+            ]
+            row["n_competing"] = len(close)
         rows.append(row)
     return rows
+
+
+def competition_notes(rows: list[dict[str, Any]], competing_within: float,
+                      max_lines: int = 10) -> list[str]:
+    """Text notes on disks whose lasing mode has close competitors (one line per disk group)."""
+    groups: dict[tuple, list[str]] = {}
+    for r in rows:
+        if r["competing_modes"]:
+            key = (r["lasing_m"], r["lasing_polarization"], r["lasing_wavelength_nm"],
+                   tuple((c["m"], c["polarization"], c["wavelength_nm"],
+                          round(c["threshold_ratio"], 4)) for c in r["competing_modes"]))
+            groups.setdefault(key, []).append(r["id"])
+    if not groups:
+        return []
+    lines = [f"note: modes within {100 * competing_within:g} % of the lowest threshold compete; "
+             "which lases first is not decided by the static threshold"]
+    for key, ids in list(groups.items())[:max_lines]:
+        m, pol, lam, comp = key
+        others = ", ".join(f"m={cm}{' ' + cp if cp else ''} {cl:.2f} nm (+{100 * (q - 1):.2f} %)"
+                           for cm, cp, cl, q in comp)
+        where = ids[0] if len(ids) == 1 else f"{ids[0]} .. {ids[-1]} ({len(ids)} disks)"
+        lines.append(f"  {where}: m={m}{' ' + pol if pol else ''} {lam:.2f} nm vs {others}")
+    if len(groups) > max_lines:
+        lines.append(f"  ... {len(groups) - max_lines} more groups (see --json)")
+    return lines
 
 
 def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
@@ -167,13 +215,16 @@ def run(args: argparse.Namespace) -> int:
         table = ModeTable.from_csv(args.modes)
     except ModeTableError as exc:
         raise UserInputError(f"--modes: {exc}") from None
-    rows = predict_rows(spec, table)
+    if not 0.0 <= args.competing_within <= 1.0:
+        raise UserInputError(f"--competing-within {args.competing_within:g}: allowed 0-1")
+    rows = predict_rows(spec, table, args.competing_within)
     material = spec.nanocrystals.resolved_material
     if args.json:
         print(json.dumps({
             "spec": spec.name, "spec_hash": spec.spec_hash(), "modes_file": str(args.modes),
             "material": material.name, "emission_peak_nm": material.emission_peak_nm,
             "concentration_per_cm3": spec.nanocrystals.concentration_per_cm3,
+            "competing_within": args.competing_within,
             "disks": rows,
         }, indent=2))
     else:
@@ -181,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
               f"({material.name}, emission peak {material.emission_peak_nm:g} nm; "
               f"threshold N = mean photons absorbed per nanocrystal)")
         print(text_table(rows, SHOWN))
+        for line in competition_notes(rows, args.competing_within):
+            print(line)
     if args.plot:
         paths = write_plots(spec, table, rows, args.plot)
         if not args.json:
