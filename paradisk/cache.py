@@ -2,9 +2,10 @@
 
 A stage result is stored under a key made from everything that determines it: the stage name,
 the code version of that stage (a hash of the source files of the packages it runs), and the
-canonical JSON of its inputs. Entries are JSON files written atomically (temporary file, fsync,
-rename), so a run killed at any moment (kill -9) leaves either a whole entry or none: a restart
-recomputes only what is missing and never reads a half-written entry.
+canonical JSON of its inputs. Entries are JSON files written atomically (temporary file
+``.<key>.json.XXXX.tmp``, fsync, rename), so a run killed at any moment (kill -9) leaves either
+a whole entry or none: a restart recomputes only what is missing and never reads a half-written
+entry (nor counts a leftover temporary file as one).
 
 Layout: ``<root>/<stage>/<key[:2]>/<key>.json``; each entry holds its key inputs for audit.
 """
@@ -24,16 +25,29 @@ from paradisk.files import atomic_write_text
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+TEMP_SUFFIX = ".tmp"  # temporary files of atomic writes: never taken for entries
+
+
+def code_version(*sources: str) -> str:
+    """sha256 (16 hex digits) of the Python sources of ``sources``: package directories
+    (e.g. "solvers", "geometry") or single files relative to the repository root
+    (e.g. "paradisk/stages.py"). Any edit to the code of a stage invalidates that stage's cache
+    entries, and only those. The order of ``sources`` does not matter."""
+    return _code_version(tuple(sorted(set(sources))))
+
+
 @cache
-def code_version(*packages: str) -> str:
-    """sha256 (16 hex digits) of the Python sources of ``packages`` (e.g. "solvers", "geometry"):
-    any edit to the code of a stage invalidates that stage's cache entries, and only those."""
+def _code_version(sources: tuple[str, ...]) -> str:
     h = hashlib.sha256()
-    for package in sorted(packages):
-        root = REPO_ROOT / package
-        if not root.is_dir():
-            raise ValueError(f"code_version: no package directory {root}")
-        for path in sorted(root.rglob("*.py")):
+    for source in sources:
+        root = REPO_ROOT / source
+        if root.is_file() and root.suffix == ".py":
+            files = [root]
+        elif root.is_dir():
+            files = sorted(root.rglob("*.py"))
+        else:
+            raise ValueError(f"code_version: no package directory or .py file {root}")
+        for path in files:
             h.update(str(path.relative_to(REPO_ROOT)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -77,8 +91,10 @@ class Cache:
             return
         text = json.dumps({"stage": stage, "key": key, "inputs": inputs, "result": result},
                           sort_keys=True, allow_nan=True)
-        atomic_write_text(self.path(stage, key), text)
+        atomic_write_text(self.path(stage, key), text, suffix=TEMP_SUFFIX)
 
     def keys(self, stage: str) -> Iterable[str]:
-        """Keys stored for ``stage``."""
-        return (p.stem for p in (self.root / stage).glob("*/*.json"))
+        """Keys stored for ``stage``: whole entries only (no dot-files, no temporary files that
+        a killed writer left behind)."""
+        return (p.stem for p in (self.root / stage).glob("*/*.json")
+                if not p.name.startswith(".") and p.name.endswith(".json"))

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically, creating parent directories; returns the path."""
-    return atomic_write_with(path, lambda tmp: Path(tmp).write_bytes(data))
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes,
+                       suffix: str | None = None) -> Path:
+    """Write ``data`` to ``path`` atomically, creating parent directories; returns the path.
+    ``suffix``: extension of the temporary file (default: the target's)."""
+    return atomic_write_with(path, lambda tmp: Path(tmp).write_bytes(data), suffix=suffix)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+def atomic_write_text(path: str | os.PathLike[str], text: str, suffix: str | None = None) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically (newlines kept as given)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    return atomic_write_bytes(path, text.encode("utf-8"), suffix=suffix)
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
