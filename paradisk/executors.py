@@ -10,14 +10,31 @@ results plain data, because they cross process or machine boundaries.
   process holding NGSolve or BLAS threads is not safe).
 - ``scheduler``: the address of a running Dask scheduler ("tcp://host:8786"), e.g. one started
   by dask-jobqueue's SLURMCluster on a cluster (see docs/cluster.md).
+
+A task whose worker dies (segfault, out-of-memory kill: ``BrokenProcessPool``, Dask's
+``KilledWorker``) or that raises becomes ``on_error(exception)`` when ``on_error`` is given
+(the pipeline turns it into an error row for that disk), instead of aborting the sweep. A dead
+worker breaks a whole process pool, so the tasks that were pending in it are run again, each in
+a fresh single-process pool of its own: only the task that kills its worker again gets an error.
+A scheduler that cannot be reached is a ``UserInputError`` (one line, no traceback).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from paradisk.errors import UserInputError
+
+OnError = Callable[[BaseException], Any]
+
+
+def error_result(exc: BaseException) -> dict[str, str]:
+    """The stage-result form of a task that died or raised: {"error": "Type: message"}."""
+    return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def map_tasks(
@@ -26,8 +43,14 @@ def map_tasks(
     workers: int = 2,
     scheduler: str | None = None,
     on_done: Callable[[int, Any], None] | None = None,
+    on_error: OnError | None = None,
+    connect_timeout_s: float = 30.0,
 ) -> list[Any]:
-    """Run ``fn(*a)`` for every ``a`` in ``args``; results in input order."""
+    """Run ``fn(*a)`` for every ``a`` in ``args``; results in input order.
+
+    ``on_error(exc)``: the result of a task that raised or whose worker died (None: re-raise).
+    ``connect_timeout_s``: how long to try reaching ``scheduler`` (s).
+    """
     results: list[Any] = [None] * len(args)
 
     def done(i: int, value: Any) -> None:
@@ -35,31 +58,76 @@ def map_tasks(
         if on_done is not None:
             on_done(i, value)
 
+    def failed(i: int, exc: BaseException) -> None:
+        if on_error is None:
+            raise exc
+        done(i, on_error(exc))
+
     if not args:
         return results
     if scheduler is not None:
-        _run_dask(fn, args, scheduler, done)
+        _run_dask(fn, args, scheduler, done, failed, connect_timeout_s)
     elif workers <= 1 or len(args) == 1:
         for i, a in enumerate(args):
-            done(i, fn(*a))
+            try:
+                value = fn(*a)
+            except Exception as exc:
+                failed(i, exc)
+            else:
+                done(i, value)
     else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=ctx) as pool:
-            futures = {pool.submit(fn, *a): i for i, a in enumerate(args)}
-            for fut in as_completed(futures):
-                done(futures[fut], fut.result())
+        broken = _run_pool(fn, args, range(len(args)), min(workers, len(args)), done, failed)
+        for i in broken:  # isolate the tasks of a broken pool: one fresh process each
+            _run_pool(fn, args, [i], 1, done, failed, last_try=True)
     return results
 
 
+def _run_pool(fn: Callable[..., Any], args: Sequence[tuple], indices: Sequence[int] | range,
+              workers: int, done: Callable[[int, Any], None],
+              failed: Callable[[int, BaseException], None], last_try: bool = False) -> list[int]:
+    """Run the tasks ``indices`` in a spawn process pool; returns those lost to a broken pool
+    (a worker died) unless ``last_try``, when they are reported to ``failed``."""
+    ctx = multiprocessing.get_context("spawn")
+    broken: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures: dict[Future, int] = {pool.submit(fn, *args[i]): i for i in indices}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                value = fut.result()
+            except BrokenProcessPool as exc:
+                if last_try:
+                    failed(i, BrokenProcessPool(f"the worker process died ({exc})"))
+                else:
+                    broken.append(i)
+            except Exception as exc:
+                failed(i, exc)
+            else:
+                done(i, value)
+    return sorted(broken)
+
+
 def _run_dask(fn: Callable[..., Any], args: Sequence[tuple], scheduler: str,
-              done: Callable[[int, Any], None]) -> None:
+              done: Callable[[int, Any], None], failed: Callable[[int, BaseException], None],
+              connect_timeout_s: float) -> None:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise RuntimeError("the Dask scheduler needs the 'distributed' package") from exc
-    with Client(scheduler, timeout="30s") as client:
+    try:
+        client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserInputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                             f"({reason})") from None
+    with client:
         futures = [client.submit(fn, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in dask_completed(futures):
-            done(index[fut.key], fut.result())
+            try:
+                value = fut.result()
+            except Exception as exc:  # KilledWorker, or the task raised
+                failed(index[fut.key], exc)
+            else:
+                done(index[fut.key], value)
