@@ -4,18 +4,24 @@ Plain data in and out means a stage runs the same inline, in a local process poo
 worker, and its result can be cached (paradisk.cache) under a key made of exactly its inputs:
 
 - ``modes_stage``: the disk body and the solver settings -> the mode table (list of dicts).
-  Cache version: the code of ``solvers`` and ``geometry``.
+  Cache version: the code of ``solvers``, ``geometry`` and this module. Only the settings of
+  the solver that runs enter the key (a FEM run ignores the Meep settings and vice versa).
+- ``field_stage``: the field map of one mode (the report's mode picture), keyed like the modes.
 - ``lasing_stage``: a mode table, the nanocrystal film and the pump -> threshold of every mode
-  and the lasing mode. Cache version: the code of ``gain``. Changing only gain parameters
-  therefore reruns no solver.
+  and the lasing mode. Cache version: the code of ``gain`` and this module (``total_Q`` and the
+  assembly of the lasing record live here). Changing only gain parameters therefore reruns no
+  solver.
 
 Units: wavelengths in nm, fluence in uJ/cm^2, power in uW.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import time
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,12 +30,27 @@ from paradisk.cache import Cache, code_version, make_key
 
 MODES = "modes"
 LASING = "lasing"
+FIELD = "field"
+THIS_MODULE = "paradisk/stages.py"
+
+
+def solver_key_json(solver_json: dict, method: str) -> dict:
+    """The solver settings that determine a ``method`` run: the common ones and that solver's
+    own block (the other solver's settings are dropped, so they do not invalidate the cache)."""
+    other = {"fem": "meep", "meep": "fem"}.get(method)
+    return {k: v for k, v in solver_json.items() if k not in (other, "method")}
+
+
+def solver_version() -> str:
+    """Code version of the solver stages: ``solvers``, ``geometry`` and this module."""
+    return code_version("solvers", "geometry", THIS_MODULE)
 
 
 def modes_key(body_json: dict, solver_json: dict, method: str) -> tuple[str, dict]:
     """(cache key, key inputs) of the mode table of one body."""
-    inputs = {"body": body_json, "solver": solver_json, "method": method}
-    return make_key(MODES, code_version("solvers", "geometry"), inputs), inputs
+    inputs = {"body": body_json, "solver": solver_key_json(solver_json, method),
+              "method": method}
+    return make_key(MODES, solver_version(), inputs), inputs
 
 
 def modes_stage(
@@ -83,9 +104,9 @@ def meep_check_stage(
     Returns {"meep": ModeRecord dict of the Meep mode nearest ``fem_wavelength_nm`` or None,
     "seconds": float} or {"error": "..."}; cached like the mode tables.
     """
-    inputs = {"body": body_json, "solver": solver_json, "m": m, "polarization": polarization,
-              "near_nm": round(fem_wavelength_nm, 3)}
-    key = make_key(MEEP_CHECK, code_version("solvers", "geometry"), inputs)
+    inputs = {"body": body_json, "solver": solver_key_json(solver_json, "meep"), "m": m,
+              "polarization": polarization, "near_nm": round(fem_wavelength_nm, 3)}
+    key = make_key(MEEP_CHECK, solver_version(), inputs)
     cache = Cache(cache_root) if (cache_root and use_cache) else None
     if cache is not None:
         hit = cache.get(MEEP_CHECK, key)
@@ -115,6 +136,93 @@ def meep_check_stage(
     return {**result, "cached": False}
 
 
+@dataclass(frozen=True)
+class CachedField:
+    """A mode's field map read back from the cache: the (r, z) grid (um) and the complex E
+    components (arbitrary scale, max |E| = 1), shape (len(z_um), len(r_um)). Has the
+    attributes ``solvers.plots.mode_field_figure`` reads from ``record.field_rz``."""
+
+    r_um: np.ndarray
+    z_um: np.ndarray
+    E_r: np.ndarray
+    E_phi: np.ndarray
+    E_z: np.ndarray
+
+
+def encode_field(fmap: Any) -> dict[str, Any]:
+    """A field map (r_um, z_um, E_r, E_phi, E_z) as JSON-able data: the grid as lists and each
+    component as zlib-compressed, base64-encoded complex64 (about 0.5 MB for 121 x 121)."""
+    def pack(a: Any) -> str:
+        raw = np.ascontiguousarray(np.asarray(a, dtype=np.complex64)).tobytes()
+        return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+
+    e_r = np.asarray(fmap.E_r)
+    return {"r_um": np.asarray(fmap.r_um, float).tolist(),
+            "z_um": np.asarray(fmap.z_um, float).tolist(), "shape": list(e_r.shape),
+            **{c: pack(getattr(fmap, c)) for c in ("E_r", "E_phi", "E_z")}}
+
+
+def decode_field(data: dict[str, Any]) -> CachedField:
+    """Inverse of ``encode_field``."""
+    shape = tuple(data["shape"])
+
+    def unpack(text: str) -> np.ndarray:
+        raw = zlib.decompress(base64.b64decode(text))
+        return np.frombuffer(raw, dtype=np.complex64).reshape(shape).astype(complex)
+
+    return CachedField(np.asarray(data["r_um"]), np.asarray(data["z_um"]),
+                       unpack(data["E_r"]), unpack(data["E_phi"]), unpack(data["E_z"]))
+
+
+def field_key(body_json: dict, solver_json: dict, m: int, polarization: str,
+              wavelength_nm: float) -> tuple[str, dict]:
+    """(cache key, key inputs) of the FEM field of the mode nearest ``wavelength_nm`` (nm)."""
+    inputs = {"body": body_json, "solver": solver_key_json(solver_json, "fem"), "m": m,
+              "polarization": polarization, "near_nm": round(wavelength_nm, 6)}
+    return make_key(FIELD, solver_version(), inputs), inputs
+
+
+def field_stage(
+    body_json: dict, solver_json: dict, m: int, polarization: str, wavelength_nm: float,
+    cache_root: str | None = None, use_cache: bool = True,
+) -> dict[str, Any]:
+    """FEM field map of one mode (azimuthal number ``m``, nearest ``wavelength_nm`` in nm), for
+    the report's mode picture; cached like the mode tables.
+
+    Returns {"record": ModeRecord dict or None, "field": encode_field(...) or None,
+    "cached": bool, "seconds": float} or {"error": "..."}.
+    """
+    key, inputs = field_key(body_json, solver_json, m, polarization, wavelength_nm)
+    cache = Cache(cache_root) if (cache_root and use_cache) else None
+    if cache is not None:
+        hit = cache.get(FIELD, key)
+        if hit is not None:
+            return {**hit, "cached": True, "seconds": 0.0}
+    t0 = time.perf_counter()
+    try:
+        import solvers
+        from geometry import ParabolicDisk
+        from solvers.settings import SolverSettings
+
+        body = ParabolicDisk.model_validate(body_json)
+        settings = SolverSettings.model_validate(solver_json)
+        records = solvers.find_modes(body, m=m, window_nm=settings.window_nm, solver="fem",
+                                     polarizations=(polarization,),
+                                     max_radial_order=settings.max_radial_order,
+                                     settings=settings.fem)
+    except Exception as exc:  # the report says why the picture is missing
+        return {"error": f"{type(exc).__name__}: {exc}", "cached": False,
+                "seconds": time.perf_counter() - t0}
+    best = min(records, key=lambda r: abs(r.wavelength_nm - wavelength_nm), default=None)
+    result: dict[str, Any] = {"record": None, "field": None}
+    if best is not None:
+        result = {"record": _jsonable(best.to_dict()),
+                  "field": None if best.field_rz is None else encode_field(best.field_rz)}
+    if cache is not None:
+        cache.put(FIELD, key, result, inputs)
+    return {**result, "cached": False, "seconds": time.perf_counter() - t0}
+
+
 def total_Q(solver_Q: float | None, intrinsic_Q: float | None) -> float:
     """1/Q = 1/Q_solver + 1/Q_intrinsic. An unresolved solver Q (inf, nan, <= 0: the solver
     saw no loss it could measure) leaves the intrinsic one; nan when neither is known."""
@@ -132,7 +240,7 @@ def lasing_key(modes: list[dict], film_json: dict, pump_json: dict,
                                    "effective_index", "polarization")} for m in modes]
     inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json,
               "intrinsic_Q": intrinsic_Q}
-    return make_key(LASING, code_version("gain"), inputs), inputs
+    return make_key(LASING, code_version("gain", THIS_MODULE), inputs), inputs
 
 
 def lasing_stage(

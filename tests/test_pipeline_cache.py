@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import operator
+import os
 
 import pytest
 
 from paradisk.cache import Cache, code_version, make_key
-from paradisk.executors import map_tasks
+from paradisk.errors import UserInputError
+from paradisk.executors import error_result, map_tasks
+from paradisk.stages import lasing_key, modes_key
+
+
+def die_on_three(k: int) -> int:
+    """A task whose worker process dies (as in a segfault or an OOM kill) for k == 3."""
+    if k == 3:
+        os._exit(9)
+    return k * k
+
+
+def raise_on_two(k: int) -> int:
+    if k == 2:
+        raise RuntimeError("bad disk")
+    return k * k
 
 
 def test_keys_depend_on_exactly_their_inputs():
@@ -23,6 +39,31 @@ def test_code_version_is_per_package():
     assert code_version("solvers", "geometry") == code_version("geometry", "solvers")
     with pytest.raises(ValueError, match="no package"):
         code_version("nonexistent_pkg")
+    # a single file: the stage module itself (total_Q, lasing assembly)
+    assert code_version("paradisk/stages.py") != code_version("gain")
+
+
+def test_stage_keys_include_their_own_code_and_only_the_running_solver(monkeypatch):
+    import paradisk.stages as stages
+    from solvers.settings import SolverSettings
+
+    body = {"any": "body"}
+    solver = SolverSettings().model_dump(mode="json")
+    other_meep = {**solver, "meep": {**solver["meep"], "resolution": 7}}
+    other_fem = {**solver, "fem": {**solver["fem"], "h_rim": 0.123}}
+    fem_key = modes_key(body, solver, "fem")[0]
+    assert modes_key(body, other_meep, "fem")[0] == fem_key  # Meep settings: no FEM rerun
+    assert modes_key(body, other_fem, "fem")[0] != fem_key
+    meep_key = modes_key(body, solver, "meep")[0]
+    assert modes_key(body, other_fem, "meep")[0] == meep_key
+    assert modes_key(body, other_meep, "meep")[0] != meep_key
+    las_key = lasing_key([], {"f": 1}, {"p": 1})[0]
+    # an edit of paradisk/stages.py (here: a different version of it) changes both keys
+    real = stages.code_version
+    monkeypatch.setattr(stages, "code_version", lambda *src: real(*src) + (
+        "-edited" if "paradisk/stages.py" in src else ""))
+    assert modes_key(body, solver, "fem")[0] != fem_key
+    assert lasing_key([], {"f": 1}, {"p": 1})[0] != las_key
 
 
 def test_cache_round_trip_and_damage(tmp_path):
@@ -34,6 +75,12 @@ def test_cache_round_trip_and_damage(tmp_path):
     assert list(cache.keys("modes")) == [key]
     # no temporary files are left next to the entry
     assert [p.name for p in cache.path("modes", key).parent.iterdir()] == [f"{key}.json"]
+    # what a writer killed before its rename leaves: a dot-file, never counted as an entry
+    leftover = cache.path("modes", key).parent / f".{key}.json.abc123.tmp"
+    leftover.write_text('{"result": ')
+    stale_json = cache.path("modes", key).parent / f".{key}.json.old.json"
+    stale_json.write_text('{"result": ')
+    assert list(cache.keys("modes")) == [key]
     # a damaged entry (not written by us) is dropped and recomputed, never returned
     cache.path("modes", key).write_text('{"result": ')
     assert cache.get("modes", key) is None
@@ -51,6 +98,43 @@ def test_local_executors_keep_order(workers):
     assert sorted(seen) == list(range(6))
 
 
+def test_put_writes_through_a_non_json_temporary_file(tmp_path, monkeypatch):
+    import paradisk.files as files
+
+    seen = []
+    real = files.tempfile.mkstemp
+
+    def spy(**kw):
+        seen.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", spy)
+    Cache(tmp_path).put("modes", make_key("modes", "v", 1), {"x": 1})
+    assert seen and seen[0]["suffix"] == ".tmp" and seen[0]["prefix"].startswith(".")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_raising_task_is_an_error_result_not_fatal(workers):
+    out = map_tasks(raise_on_two, [(k,) for k in range(5)], workers=workers,
+                    on_error=error_result)
+    assert out == [0, 1, {"error": "RuntimeError: bad disk"}, 9, 16]
+    with pytest.raises(RuntimeError, match="bad disk"):
+        map_tasks(raise_on_two, [(k,) for k in range(5)], workers=workers)
+
+
+def test_a_dead_worker_process_is_an_error_for_its_task_only():
+    out = map_tasks(die_on_three, [(k,) for k in range(6)], workers=2, on_error=error_result)
+    assert [out[k] for k in (0, 1, 2, 4, 5)] == [0, 1, 4, 16, 25]
+    assert "BrokenProcessPool" in out[3]["error"] and "died" in out[3]["error"]
+
+
+def test_unreachable_scheduler_is_a_user_error():
+    with pytest.raises(UserInputError, match="cannot reach a Dask scheduler"):
+        map_tasks(operator.pow, [(2, 1)], scheduler="not-an-address", connect_timeout_s=2)
+    with pytest.raises(UserInputError, match=r"tcp://127\.0\.0\.1:9"):
+        map_tasks(operator.pow, [(2, 1)], scheduler="tcp://127.0.0.1:9", connect_timeout_s=1)
+
+
 def test_dask_local_cluster_executor():
     from distributed import LocalCluster
 
@@ -58,4 +142,25 @@ def test_dask_local_cluster_executor():
                       dashboard_address=None) as cluster:
         out = map_tasks(operator.pow, [(3, k) for k in range(5)],
                         scheduler=cluster.scheduler_address)
+        # a task that raises on a worker is that task's error; the others complete
+        mixed = map_tasks(raise_on_two, [(k,) for k in range(4)],
+                          scheduler=cluster.scheduler_address, on_error=error_result)
     assert out == [3**k for k in range(5)]
+    assert mixed == [0, 1, {"error": "RuntimeError: bad disk"}, 9]
+
+
+def test_dask_killed_worker_is_an_error_for_its_task_only():
+    import dask
+    from distributed import LocalCluster
+
+    # the scheduler gives up on a task after its worker died once (KilledWorker); one task at a
+    # time per worker, so that no other task is in the dying worker's hands
+    config = {"distributed.scheduler.allowed-failures": 0,
+              "distributed.scheduler.worker-saturation": 1.0}
+    with dask.config.set(config), LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None) as cluster:
+        out = map_tasks(die_on_three, [(k,) for k in range(5)],
+                        scheduler=cluster.scheduler_address, on_error=error_result)
+    assert [out[k] for k in (0, 1, 2, 4)] == [0, 1, 4, 16]
+    assert "KilledWorker" in out[3]["error"]
