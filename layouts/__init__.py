@@ -19,7 +19,7 @@ from layouts.settings import LabelSettings, LayoutSettings, MarkSettings, StageF
 if TYPE_CHECKING:
     from layouts.build import LayoutResult, build_layout
     from layouts.errors import LayoutError
-    from layouts.gds_io import read_exposure_points, write_layout
+    from layouts.gds_io import read_disk_info, read_exposure_points, write_layout
     from layouts.job import ExposurePoint, JobSummary, serpentine_order
     from layouts.outputs import write_outputs
     from layouts.rows import DiskRow, plan_rows
@@ -29,6 +29,7 @@ _LAZY = {
     "LayoutResult": "layouts.build",
     "build_layout": "layouts.build",
     "LayoutError": "layouts.errors",
+    "read_disk_info": "layouts.gds_io",
     "read_exposure_points": "layouts.gds_io",
     "write_layout": "layouts.gds_io",
     "ExposurePoint": "layouts.job",
@@ -61,6 +62,7 @@ __all__ = [
     "WriteArray",
     "build_layout",
     "plan_rows",
+    "read_disk_info",
     "read_exposure_points",
     "serpentine_order",
     "validate_layout",

@@ -9,12 +9,15 @@ instances sorted): the same inputs then give byte-identical files in any process
 
 Round trip: each exposure point carries a text record on the EXPOSURE layer at its position
 (layouts.cells.exposure_record); ``read_exposure_points`` collects them through the hierarchy.
+The per-disk settings are also in the cells' gdsfactory info (KLayout meta info "kfactory:info"
+of each row cell, layouts.cells.row_disk); ``read_disk_info`` collects those by disk id.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import gdsfactory as gf
 from gdsfactory.component import save_layout_options
@@ -145,3 +148,49 @@ def read_exposure_points(path: str | os.PathLike[str]) -> tuple[ExposurePoint, .
             it.next()
     points.sort(key=lambda p: p.order)
     return tuple(points)
+
+
+ROW_INFO_FIELDS = (
+    "row",
+    "dwell_ms",
+    "power_uW",
+    "energy_uJ",
+    "peak_dose_mJ_per_cm2",
+    "top_diameter_um",
+    "foot_diameter_um",
+)
+"""Row settings copied from a row cell's info into each of its disks by ``read_disk_info``."""
+
+
+def read_disk_info(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The settings of every disk from the cell info stored in a layout file, by disk id.
+
+    Reads gdsfactory's info (KLayout meta info "kfactory:info") of each cell that has
+    ``disk_ids`` (the row cells of layouts.cells.row_disk) and returns, for each id, the row's
+    ``ROW_INFO_FIELDS``, ``cell`` (the cell name) and ``position_um`` ((x, y) in the frame of the
+    dose matrix, as the cell info states it). Raises ValueError for an id found twice.
+
+    KLayout stores meta-info floats with 15 significant digits, so these values agree with the
+    job to a relative 1e-14; ``read_exposure_points`` gives the exact values.
+    """
+    layout = kdb.Layout()
+    layout.read(str(path))
+    disks: dict[str, dict[str, Any]] = {}
+    for cell in layout.each_cell():
+        info = cell.meta_info_value("kfactory:info")
+        if not info or "disk_ids" not in info:
+            continue
+        ids, positions = info["disk_ids"], info["positions_um"]
+        if len(ids) != len(positions):
+            raise ValueError(f"{path}: cell {cell.name}: {len(ids)} disk_ids, "
+                             f"{len(positions)} positions_um")
+        for disk_id, (x, y) in zip(ids, positions, strict=True):
+            if disk_id in disks:
+                raise ValueError(f"{path}: disk id {disk_id} in cells {disks[disk_id]['cell']} "
+                                 f"and {cell.name}")
+            disks[disk_id] = {
+                **{f: info[f] for f in ROW_INFO_FIELDS},
+                "cell": cell.name,
+                "position_um": (float(x), float(y)),
+            }
+    return disks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import struct
 import subprocess
@@ -158,24 +159,73 @@ def test_disk_cell_info_and_layers(module_process):
         disk(top_diameter_um=0.0, foot_diameter_um=0.0)
 
 
-def test_gds_cells_carry_their_info(written):
-    """gdsfactory's settings and info are in the file (KLayout meta info) for each disk cell."""
+def _array_positions_um(layout, cell_name: str) -> list[tuple[float, float]]:
+    """Centres (um) at which the top cell of ``layout`` places cell ``cell_name``, by its
+    instances as stored in the file (arrays expanded)."""
+    top = layout.top_cells()[0]
+    target = layout.cell(cell_name).cell_index()
+    out = []
+    for inst in top.each_inst():
+        if inst.cell_index != target:
+            continue
+        arr = inst.cell_inst
+        for i in range(max(arr.na, 1)):
+            for j in range(max(arr.nb, 1)):
+                d = arr.trans.disp + arr.a * i + arr.b * j
+                out.append((d.x * layout.dbu, d.y * layout.dbu))
+    return sorted(out)
+
+
+def test_every_disk_of_the_job_is_in_the_gds_cell_info(written):
+    """Read back from layout.gds, the cells' gdsfactory info (meta info) names every disk of
+    job.csv with its dwell, power, dose and predicted diameters, and the position the info gives
+    is where the file places that disk."""
     from kfactory import kdb
 
     result, paths = written
+    disks = layouts.read_disk_info(paths["gds"])
+    with open(paths["csv"]) as f:
+        lines = list(csv.DictReader(f))
+    assert sorted(disks) == sorted(line["id"] for line in lines)
+    job = {p["id"]: p for p in json.loads(Path(paths["json"]).read_text())["points"]}
+    for line in lines:
+        d = disks[line["id"]]
+        for field in ("dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
+                      "top_diameter_um", "foot_diameter_um"):
+            # KLayout keeps meta-info floats to 15 significant digits (the EXPOSURE records,
+            # checked above, are exact)
+            assert d[field] == pytest.approx(float(line[field]), rel=1e-14), (line["id"], field)
+        assert d["row"] == int(line["row"])
+        pj = job[line["id"]]
+        assert d["position_um"] == (pj["x_gds_um"], pj["y_gds_um"])
+    # the positions stated in the info are the placements of the cell's array in the file
     layout = kdb.Layout()
     layout.read(str(paths["gds"]))
-    infos = {}
-    for cell in layout.each_cell():
-        info = cell.meta_info_value("kfactory:info")
-        if info and "disk_id" in info:
-            infos[info["disk_id"]] = info
-    assert sorted(infos) == ["r00", "r01", "r02"]
-    for row in result.rows:
-        info = infos[f"r{row.row:02d}"]
-        assert info["dwell_ms"] == pytest.approx(row.dwell_ms, rel=1e-12)
-        assert info["top_diameter_um"] == pytest.approx(row.top_diameter_um, rel=1e-12)
-        assert info["peak_dose_mJ_per_cm2"] == pytest.approx(row.peak_dose_mJ_per_cm2, rel=1e-12)
+    by_cell: dict[str, list[tuple[float, float]]] = {}
+    for d in disks.values():
+        by_cell.setdefault(d["cell"], []).append(d["position_um"])
+    assert len(by_cell) == len(result.rows)  # one cell per row
+    for name, positions in by_cell.items():
+        placed = _array_positions_um(layout, name)
+        assert len(placed) == len(positions) == ARRAY.repeats
+        for (x, y), (px, py) in zip(sorted(positions), placed, strict=True):
+            assert abs(x - px) < 1e-9 and abs(y - py) < 1e-9
+
+
+def test_read_disk_info_rejects_a_duplicate_id(written, tmp_path):
+    from kfactory import kdb
+
+    layout = kdb.Layout()
+    layout.read(str(written[1]["gds"]))
+    cells = [c for c in layout.each_cell()
+             if (c.meta_info_value("kfactory:info") or {}).get("disk_ids")]
+    info = dict(cells[1].meta_info_value("kfactory:info"))
+    info["disk_ids"] = list(cells[0].meta_info_value("kfactory:info")["disk_ids"])
+    cells[1].add_meta_info(kdb.LayoutMetaInfo("kfactory:info", info, None, True))
+    bad = tmp_path / "dup.gds"
+    layout.write(str(bad))
+    with pytest.raises(ValueError, match="disk id r0"):
+        layouts.read_disk_info(bad)
 
 
 def test_matrix_rows_carry_their_settings(written):
@@ -183,17 +233,20 @@ def test_matrix_rows_carry_their_settings(written):
     c = result.component
     assert c.info["n_rows"] == 3 and c.info["n_cols"] == 5 and c.info["n_points"] == 15
     assert c.info["pitch_um"] == pytest.approx(61.25)
-    disks = {}
+    rows = {}
     for inst in c.insts:
         info = inst.cell.info
-        if "disk_id" in info:
-            disks[info["disk_id"]] = info
-    assert sorted(disks) == ["r00", "r01", "r02"]
+        if "disk_ids" in info:
+            rows[info["row_id"]] = info
+    assert sorted(rows) == ["r00", "r01", "r02"]
     for row in result.rows:
-        info = disks[f"r{row.row:02d}"]
-        assert info["dwell_ms"] == row.dwell_ms
+        info = rows[f"r{row.row:02d}"]
+        assert info["dwell_ms"] == row.dwell_ms and info["power_uW"] == row.power_uW
+        assert info["peak_dose_mJ_per_cm2"] == row.peak_dose_mJ_per_cm2
         assert info["top_diameter_um"] == row.top_diameter_um
         assert info["foot_diameter_um"] == row.foot_diameter_um
+        assert info["disk_ids"] == [f"r{row.row:02d}c{col:02d}" for col in range(5)]
+        assert info["positions_um"] == [[col * 61.25, -row.row * 61.25] for col in range(5)]
 
 
 def test_labels_marks_and_outline_present(written):
