@@ -16,9 +16,15 @@ per particle (cm^2). It is either a Gaussian in energy centred on the absorption
 ``emission_peak_eV + stokes_shift`` with peak value ``sigma0_peak_cm2``, or a measured spectrum
 read from ``absorption_spectrum_file`` (CSV with columns ``wavelength_nm`` and ``sigma_cm2``;
 a column ``relative`` instead of ``sigma_cm2`` is scaled so that its maximum is
-``sigma0_peak_cm2``). A Gaussian band edge matters for the physics: the red tail of the
-absorption must fall faster than exponentially for the Stokes-shifted emission to win far on
-the red side (paper Fig. S13).
+``sigma0_peak_cm2``). A relative file path is resolved against the ``base_dir`` of the
+validation context (``NanocrystalMaterial.model_validate(data, context={"base_dir": ...})``;
+the spec loader passes the spec's folder), else the working directory, and stored absolute;
+``absorption_spectrum_sha256`` (filled in on validation) makes the file's content part of the
+material's dump and so of every cache key built from it. The file's maximum must lie at
+``emission_peak_eV + stokes_shift`` within ``PEAK_TOLERANCE_*`` (else a ValueError names
+``emission_peak_nm`` and its allowed range). A Gaussian band edge matters for the physics: the
+red tail of the absorption must fall faster than exponentially for the Stokes-shifted emission
+to win far on the red side (paper Fig. S13).
 
 ``sigma_high_cm2(lambda)``: absorption by transitions above the band edge (higher hole and
 electron levels, the CdS shell), modelled as a smooth step ``sigma_high_ratio * sigma0_peak *
@@ -44,6 +50,7 @@ from the literature, or an assumption of plausible order of magnitude.
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import os
 from functools import lru_cache
@@ -51,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from scipy.special import erfc
 
 HC_EV_NM = 1239.84198  # h c in eV nm (CODATA 2018)
@@ -70,12 +77,14 @@ def wavelength_nm(energy: ArrayLike) -> NDArray[np.float64]:
 
 @lru_cache(maxsize=16)
 def _read_spectrum(
-    path: str, mtime_ns: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
-    """(energies eV ascending, values, values_are_absolute) read from a spectrum CSV."""
-    del mtime_ns  # part of the cache key only
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(line for line in f if not line.lstrip().startswith("#"))]
+    path: str, mtime_ns: int, size_bytes: int
+) -> tuple[str, NDArray[np.float64], NDArray[np.float64], bool]:
+    """(sha256 of the bytes, energies eV ascending, values, values_are_absolute) of a CSV."""
+    del mtime_ns, size_bytes  # part of the cache key only
+    raw = Path(path).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    lines = raw.decode("utf-8").splitlines()
+    rows = list(csv.DictReader(line for line in lines if not line.lstrip().startswith("#")))
     if not rows:
         raise ValueError(f"absorption_spectrum_file {path!r}: no data rows")
     cols = set(rows[0])
@@ -100,7 +109,35 @@ def _read_spectrum(
     e, val = e[order], val[order]
     if np.any(np.diff(e) <= 0):
         raise ValueError(f"absorption_spectrum_file {path!r}: duplicate wavelengths")
-    return e, val, absolute
+    e.flags.writeable = False
+    val.flags.writeable = False
+    return digest, e, val, absolute
+
+
+def read_spectrum_file(
+    path: str | os.PathLike[str],
+) -> tuple[str, NDArray[np.float64], NDArray[np.float64], bool]:
+    """Parse a spectrum CSV (memoised on path, mtime and size): (sha256, E eV, values, abs)."""
+    st = os.stat(path)
+    return _read_spectrum(str(path), st.st_mtime_ns, st.st_size)
+
+
+def resolve_spectrum_path(
+    path: str | os.PathLike[str], base_dir: str | os.PathLike[str] | None
+) -> Path:
+    """Absolute path of a spectrum file: a relative path is taken relative to ``base_dir`` (the
+    folder of the spec that names it) or, without one, to the working directory."""
+    p = Path(path).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = Path(base_dir) / p
+    return p.resolve()
+
+
+# A measured band-edge maximum may sit this far (in energy) from emission peak + Stokes shift
+# before the material is rejected as inconsistent. ASSUMPTION: half the 0-X line FWHM, at
+# least 10 meV (the accuracy of an absorbance maximum read on a broad ensemble line).
+PEAK_TOLERANCE_FRACTION_OF_FWHM = 0.5
+PEAK_TOLERANCE_MIN_MEV = 10.0
 
 
 class NanocrystalMaterial(BaseModel):
@@ -143,18 +180,37 @@ class NanocrystalMaterial(BaseModel):
         1.0, ge=1.0, le=1000.0, description="independent 3-level emitters per particle (NPL > 1)"
     )
     absorption_spectrum_file: Path | None = Field(
-        None, description="measured 0-X band-edge spectrum CSV (replaces the Gaussian)"
+        None, description="measured 0-X band-edge spectrum CSV (replaces the Gaussian); a "
+        "relative path is relative to the spec's folder"
+    )
+    absorption_spectrum_sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the spectrum file's content: filled in on validation (a cache "
+        "identity of the measured spectrum); a given value must match the file",
     )
     notes: str = ""
 
-    @field_validator("absorption_spectrum_file")
+    @model_validator(mode="before")
     @classmethod
-    def _file_exists(cls, v: Path | None) -> Path | None:
-        if v is not None:
-            if not Path(v).is_file():
-                raise ValueError(f"absorption_spectrum_file {str(v)!r} does not exist")
-            _read_spectrum(str(v), os.stat(v).st_mtime_ns)  # validate now
-        return v
+    def _resolve_spectrum_file(cls, data: object, info: ValidationInfo) -> object:
+        """Resolve the spectrum path (against ``context["base_dir"]``), read it, hash it."""
+        if not isinstance(data, dict) or data.get("absorption_spectrum_file") in (None, ""):
+            return data
+        base = (info.context or {}).get("base_dir")
+        given = data["absorption_spectrum_file"]
+        p = resolve_spectrum_path(given, base)
+        if not p.is_file():
+            where = f" (relative to {base})" if base is not None else ""
+            raise ValueError(f"absorption_spectrum_file {str(given)!r}{where} does not exist "
+                             f"(looked for {str(p)!r})")
+        digest = read_spectrum_file(p)[0]
+        want = data.get("absorption_spectrum_sha256")
+        if want not in (None, "") and want != digest:
+            raise ValueError(
+                f"absorption_spectrum_sha256 = {want!r} does not match the content of "
+                f"absorption_spectrum_file {str(p)!r} (sha256 {digest}): the file changed"
+            )
+        return {**data, "absorption_spectrum_file": p, "absorption_spectrum_sha256": digest}
 
     @model_validator(mode="after")
     def _check(self) -> NanocrystalMaterial:
@@ -162,7 +218,41 @@ class NanocrystalMaterial(BaseModel):
             raise ValueError(
                 f"tau_xx_ns={self.tau_xx_ns} must not exceed tau_x_ns={self.tau_x_ns}"
             )
+        if self.absorption_spectrum_file is not None:
+            self._check_spectrum_peak()
         return self
+
+    def _check_spectrum_peak(self) -> None:
+        """The file's absorption maximum must sit at emission_peak + Stokes shift (tolerance)."""
+        _, es, vals, _ = self._spectrum()
+        e_file = float(es[int(np.argmax(vals))])
+        tol_eV = 1e-3 * max(PEAK_TOLERANCE_FRACTION_OF_FWHM * self.linewidth_fwhm_meV,
+                            PEAK_TOLERANCE_MIN_MEV)
+        expected = self.absorption_peak_eV
+        if abs(e_file - expected) > tol_eV:
+            e_em = e_file - self.stokes_shift_eV  # the emission peak the file implies
+            lo_nm, hi_nm = HC_EV_NM / (e_em + tol_eV), HC_EV_NM / (e_em - tol_eV)
+            raise ValueError(
+                f"emission_peak_nm = {self.emission_peak_nm:g} is inconsistent with "
+                f"absorption_spectrum_file {str(self.absorption_spectrum_file)!r}: its maximum "
+                f"at {HC_EV_NM / e_file:.1f} nm ({e_file:.4f} eV) minus stokes_shift_meV = "
+                f"{self.stokes_shift_meV:g} puts the emission peak at {HC_EV_NM / e_em:.1f} nm;"
+                f" allowed: {lo_nm:.1f} <= emission_peak_nm <= {hi_nm:.1f} (+-{1e3 * tol_eV:g}"
+                f" meV), or change stokes_shift_meV"
+            )
+
+    def _spectrum(self) -> tuple[str, NDArray[np.float64], NDArray[np.float64], bool]:
+        """The measured spectrum, checked against the hash taken on validation."""
+        if self.absorption_spectrum_file is None:
+            raise ValueError("no absorption_spectrum_file")
+        spec = read_spectrum_file(self.absorption_spectrum_file)
+        want = self.absorption_spectrum_sha256
+        if want is not None and spec[0] != want:
+            raise ValueError(
+                f"absorption_spectrum_file {str(self.absorption_spectrum_file)!r} changed since "
+                "this material was validated (sha256 differs): load the spec again"
+            )
+        return spec
 
     # --- derived energies -------------------------------------------------------------------
     @property
@@ -196,8 +286,7 @@ class NanocrystalMaterial(BaseModel):
         """0-X absorption cross-section (cm^2) at photon energies ``energy`` (eV)."""
         e = np.asarray(energy, dtype=float)
         if self.absorption_spectrum_file is not None:
-            p = str(self.absorption_spectrum_file)
-            es, vals, absolute = _read_spectrum(p, os.stat(p).st_mtime_ns)
+            _, es, vals, absolute = self._spectrum()
             scale = 1.0 if absolute else self.sigma0_peak_cm2 / vals.max()
             return np.interp(e, es, vals, left=0.0, right=0.0) * scale
         x = (e - self.absorption_peak_eV) / self.linewidth_sigma_eV
@@ -225,8 +314,7 @@ class NanocrystalMaterial(BaseModel):
         """The sigma_0 used in K and in normalised gain: the peak of the 0-X line, cm^2."""
         if self.absorption_spectrum_file is None:
             return self.sigma0_peak_cm2
-        p = str(self.absorption_spectrum_file)
-        _, vals, absolute = _read_spectrum(p, os.stat(p).st_mtime_ns)
+        _, _, vals, absolute = self._spectrum()
         return float(vals.max()) if absolute else self.sigma0_peak_cm2
 
     # --- lifetimes -----------------------------------------------------------------------------

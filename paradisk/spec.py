@@ -231,12 +231,18 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Desig
     return "invalid spec:\n  " + "\n  ".join(lines)
 
 
-def spec_from_dict(data: dict[str, Any], source: str = "spec") -> DesignSpec:
-    """Validate a spec given as plain data; raises UserInputError naming every bad field."""
+def spec_from_dict(data: dict[str, Any], source: str = "spec",
+                   base_dir: Path | None = None) -> DesignSpec:
+    """Validate a spec given as plain data; raises UserInputError naming every bad field.
+
+    ``base_dir``: folder that relative file paths in the spec (a measured absorption spectrum)
+    are relative to; None: the working directory.
+    """
     if not isinstance(data, dict):
         raise UserInputError(f"{source}: the top level must be a mapping of spec fields")
     try:
-        return DesignSpec.model_validate(data)
+        return DesignSpec.model_validate(
+            data, context={"base_dir": base_dir} if base_dir is not None else None)
     except ValidationError as exc:
         raise UserInputError(f"{source}: " + format_validation_error(exc)) from None
 
@@ -252,6 +258,6 @@ def load_spec(path: str | Path) -> DesignSpec:
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise UserInputError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") \
             from None
-    return spec_from_dict(data, str(path))
+    return spec_from_dict(data, str(path), base_dir=path.resolve().parent)
 
 

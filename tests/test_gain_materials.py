@@ -124,3 +124,90 @@ def test_pump_conversions() -> None:
         PumpSettings(wavelength_nm=400.0).fluence_uJ_per_cm2_from_N(1.0, m)
     with pytest.raises(ValidationError, match="repetition_rate_Hz"):
         PumpSettings(repetition_rate_Hz=0.0)
+
+
+def _spectrum_csv(path: Path, peak_eV: float = 2.0) -> Path:
+    lam = np.linspace(560, 700, 141)
+    rel = np.exp(-0.5 * ((1239.84198 / lam - peak_eV) / 0.03) ** 2)
+    path.write_text("wavelength_nm,relative\n"
+                    + "".join(f"{a},{b:.6g}\n" for a, b in zip(lam, rel, strict=True)))
+    return path
+
+
+def test_spectrum_path_relative_to_base_dir_not_cwd(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    sub = tmp_path / "specs"
+    sub.mkdir()
+    f = _spectrum_csv(sub / "abs.csv")
+    monkeypatch.chdir(tmp_path)  # abs.csv is not in the working directory
+    data = {**get_preset("QS3").model_dump(), "absorption_spectrum_file": "abs.csv"}
+    m = NanocrystalMaterial.model_validate(data, context={"base_dir": sub})
+    assert m.absorption_spectrum_file == f.resolve() and m.absorption_spectrum_file.is_absolute()
+    assert m.absorption_spectrum_sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
+    with pytest.raises(ValidationError, match="does not exist"):
+        NanocrystalMaterial.model_validate(data)  # no base dir: the working directory
+    # the dump (absolute path + hash) validates again anywhere, e.g. on a worker
+    monkeypatch.chdir(sub.parent.parent)
+    again = NanocrystalMaterial.model_validate(m.model_dump())
+    assert again == m
+    # a hash that does not match the file is refused
+    with pytest.raises(ValidationError, match="absorption_spectrum_sha256"):
+        NanocrystalMaterial.model_validate(
+            {**m.model_dump(), "absorption_spectrum_sha256": "0" * 64})
+    # the file changing after validation is detected, not silently used under the old hash
+    _spectrum_csv(f, peak_eV=2.005)
+    with pytest.raises(ValueError, match="changed since"):
+        m.sigma0_cm2(620.0)
+
+
+def test_spec_loader_resolves_spectrum_against_spec_folder_and_hashes_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from paradisk.errors import UserInputError
+    from paradisk.spec import load_spec
+
+    root = Path(__file__).resolve().parents[1]
+    data = yaml.safe_load((root / "examples" / "qs3_array.yaml").read_text())
+    folder = tmp_path / "design"
+    folder.mkdir()
+    f = _spectrum_csv(folder / "abs.csv")
+    data["nanocrystals"].pop("preset", None)
+    data["nanocrystals"]["material"] = {
+        **get_preset("QS3").model_dump(mode="json", exclude_none=True),
+        "absorption_spectrum_file": "abs.csv",
+    }
+    spec_file = folder / "spec.yaml"
+    spec_file.write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path)  # not the spec's folder
+    spec = load_spec(Path("design") / "spec.yaml")
+    mat = spec.nanocrystals.resolved_material
+    assert mat.absorption_spectrum_file == f.resolve()
+    h1 = spec.spec_hash("nanocrystals")
+    _spectrum_csv(f, peak_eV=2.005)  # same path, new content: a new cache identity
+    spec2 = load_spec(spec_file)
+    assert spec2.spec_hash("nanocrystals") != h1
+    assert spec2.nanocrystals.resolved_material.absorption_spectrum_sha256 != \
+        mat.absorption_spectrum_sha256
+    _spectrum_csv(f, peak_eV=2.10)  # 97 meV from emission peak + Stokes shift: inconsistent
+    with pytest.raises(UserInputError, match="emission_peak_nm = 630 is inconsistent"):
+        load_spec(spec_file)
+
+
+def test_spectrum_peak_must_match_emission_peak_plus_stokes_shift(tmp_path: Path) -> None:
+    qs3 = get_preset("QS3")  # FWHM 100 meV: tolerance +-50 meV; Stokes shift 35 meV
+    f = _spectrum_csv(tmp_path / "abs.csv", peak_eV=2.0)
+    e_file = 1239.84198 / np.linspace(560, 700, 141)
+    e_peak = e_file[np.argmin(np.abs(e_file - 2.0))]  # the file's sampled maximum
+    e_em = e_peak - 0.035
+    lo_nm, hi_nm = 1239.84198 / (e_em + 0.05), 1239.84198 / (e_em - 0.05)
+    base = {**qs3.model_dump(), "absorption_spectrum_file": f}
+    for inside in (lo_nm + 0.05, 1239.84198 / e_em, hi_nm - 0.05):
+        NanocrystalMaterial.model_validate({**base, "emission_peak_nm": inside})
+    for outside in (lo_nm - 0.05, hi_nm + 0.05):
+        with pytest.raises(ValidationError, match=rf"allowed: {lo_nm:.1f} <= emission_peak_nm "
+                                                  rf"<= {hi_nm:.1f}"):
+            NanocrystalMaterial.model_validate({**base, "emission_peak_nm": outside})
