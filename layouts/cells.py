@@ -362,8 +362,36 @@ def label_geometry(rows: Sequence[DiskRow], settings: LayoutSettings) -> dict[st
     }
 
 
-def _row_label(row: DiskRow) -> str:
-    return f"r{row.row:02d} {row.dwell_ms:.4g}ms {row.energy_uJ:.4g}uJ"
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` rounded to ``digits`` significant digits, in fixed notation without trailing
+    zeros (no exponent, which the stroke font would draw as an E easily misread): 11.14,
+    0.01234, 1235, 500, 38.3."""
+    if value == 0.0 or not math.isfinite(value):
+        return f"{value:g}".upper()
+    rounded = float(f"{value:.{digits}g}")
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
+    text = f"{rounded:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def row_label(row: DiskRow) -> str:
+    """The label left of a row, in capitals as the stroke font draws it: row id, dwell and peak
+    dose, e.g. "R00 13.88 MSEC 4.417 J/CM2".
+
+    Units chosen to read correctly in capitals: MSEC (a bare MS reads as megasiemens) and
+    J/CM2 (mJ/cm^2 would be drawn MJ/CM2, megajoules). The power is in the title (one per
+    matrix) and the energy is power x dwell.
+    """
+    return (f"R{row.row:02d} {significant(row.dwell_ms)} MSEC "
+            f"{significant(row.peak_dose_mJ_per_cm2 / 1000.0)} J/CM2")
+
+
+def title_label(title: str, power_uW: float, pitch_um: float) -> str:
+    """The line above the matrix, in capitals: ``title`` (non-ASCII characters become "_"),
+    power and pitch, e.g. "QS3 POWER 500 UW PITCH 60 UM" (U for micro: not an SI prefix, so
+    not ambiguous in capitals)."""
+    text = f"{_ascii(title)} POWER {significant(power_uW)} UW PITCH {pitch_um:.6g} UM"
+    return text.strip().upper()
 
 
 def _ascii(text: str) -> str:
@@ -420,25 +448,26 @@ def dose_matrix(
     if settings.labels.show:
         adv = text_advance_um(h)
         if settings.labels.per_disk:
-            # "r03" ends at the disk's centre line, "c05" starts there: one array per glyph
+            # "R03" ends at the disk's centre line, "C05" starts there (disk id r03c05, drawn
+            # in capitals like all text): one array per glyph
             base = -r_max - gap - h
             for row in rows:
-                part = f"r{row.row:02d}"
-                place_text(c, part, -len(part) * adv + (adv - text_width_um("r", h)) / 2,
+                part = f"R{row.row:02d}"
+                place_text(c, part, -len(part) * adv + (adv - text_width_um("R", h)) / 2,
                            base - row.row * pitch, h, repeat=(repeats, pitch, 0.0))
             for col in range(repeats):
-                part = f"c{col:02d}"
-                x0 = col * pitch + (adv - text_width_um("c", h)) / 2
+                part = f"C{col:02d}"
+                x0 = col * pitch + (adv - text_width_um("C", h)) / 2
                 place_text(c, part, x0, base, h, repeat=(n_rows, 0.0, -pitch))
-        # row labels (id, dwell, energy) left of column 0; column headers above row 0
+        # row labels (id, dwell, peak dose) left of column 0; column headers above row 0
         x_right = -max(r_max, 4 * adv) - h
         for row in rows:
-            place_text(c, _row_label(row), x_right, -row.row * pitch - h / 2, h, justify="right")
+            place_text(c, row_label(row), x_right, -row.row * pitch - h / 2, h, justify="right")
         for col in range(repeats):
-            place_text(c, f"c{col:02d}", col * pitch, r_max + gap, h, justify="center")
+            place_text(c, f"C{col:02d}", col * pitch, r_max + gap, h, justify="center")
         power = rows[0].power_uW
-        title_text = _ascii(f"{title} P={power:.4g}uW pitch={pitch:.6g}um".strip())
-        place_text(c, title_text, x_right - text_width_um(_row_label(rows[0]), h),
+        widest = max(text_width_um(row_label(row), h) for row in rows)
+        place_text(c, title_label(title, power, pitch), x_right - widest,
                    r_max + gap + 2.0 * h, h)
     # marks at the corners of everything drawn so far, arrow by the top left cross
     box = c.dbbox()

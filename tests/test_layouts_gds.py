@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import struct
@@ -247,6 +248,61 @@ def test_matrix_rows_carry_their_settings(written):
         assert info["foot_diameter_um"] == row.foot_diameter_um
         assert info["disk_ids"] == [f"r{row.row:02d}c{col:02d}" for col in range(5)]
         assert info["positions_um"] == [[col * 61.25, -row.row * 61.25] for col in range(5)]
+
+
+def _drawn_text_lines(component) -> list[str]:
+    """The lines of text drawn as single glyph references (row labels, column headers, title):
+    glyphs grouped by their baseline, read left to right, a space where a character cell is
+    empty."""
+    from layouts.cells import text_advance_um
+
+    by_y: dict[int, list[tuple[int, str, float]]] = {}
+    for inst in component.kdb_cell.each_inst():
+        cell = component.kcl[inst.cell_index]
+        if "character" not in cell.info or inst.cell_inst.is_regular_array():
+            continue
+        d = inst.cell_inst.trans.disp
+        by_y.setdefault(d.y, []).append((d.x, cell.info["character"], cell.info["height_um"]))
+    lines = []
+    for glyphs in by_y.values():
+        glyphs.sort()
+        adv_nm = text_advance_um(glyphs[0][2]) * 1000
+        text = glyphs[0][1]
+        for (x0, _, _), (x1, ch, _) in itertools.pairwise(glyphs):
+            text += " " * (round((x1 - x0) / adv_nm) - 1) + ch
+        lines.append(text)
+    return lines
+
+
+def test_row_label_text_reads_right_in_capitals():
+    from layouts.cells import row_label, significant, title_label
+    from layouts.rows import DiskRow
+
+    row = DiskRow(row=3, dwell_ms=11.1449, power_uW=500.0, energy_uJ=5.57245,
+                  peak_dose_mJ_per_cm2=4774.6, log_overdose=0.8, top_diameter_um=20.0,
+                  foot_diameter_um=15.0, anchored=True)
+    assert row_label(row) == "R03 11.14 MSEC 4.775 J/CM2"
+    assert row_label(row) == row_label(row.model_copy())  # deterministic
+    assert title_label("qs3 \u00b5disk", 500.0, 61.25) == "QS3 _DISK POWER 500 UW PITCH 61.25 UM"
+    assert [significant(v) for v in (9.9996, 0.01234, 12345.6, 38.30068)] == [
+        "10", "0.01234", "12350", "38.3"]
+
+
+def test_drawn_labels_are_the_row_labels_and_title(written):
+    """What the stroke font draws (read back from the placed glyph cells) is the row label of
+    every row, with its dwell and peak dose, and the title; all in capitals and digits."""
+    from layouts.cells import row_label
+
+    result, _ = written
+    lines = _drawn_text_lines(result.component)
+    for row in result.rows:
+        assert row_label(row) in lines
+        assert f" {row.dwell_ms:.4g} MSEC " in row_label(row)
+    assert "ROUNDTRIP POWER 500 UW PITCH 61.25 UM" in lines
+    words = {w for line in lines for w in line.split()}
+    assert {f"C{col:02d}" for col in range(ARRAY.repeats)} <= words  # column headers
+    drawn = "".join(lines)
+    assert drawn == drawn.upper() and " MS " not in drawn and "MJ/" not in drawn
 
 
 def test_labels_marks_and_outline_present(written):
