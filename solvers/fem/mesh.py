@@ -203,8 +203,17 @@ def build_domain(
         lay = _box(r_in, r_box, zb, zt) - solid
         lay.faces.name = name
         thick = zt - zb
-        decay = settings.metal_h_decay_lengths * _decay_length_um(mat, wavelength_nm)
-        h = min(size(mat, settings.h_medium), thick, decay)
+        decay_um = _decay_length_um(mat, wavelength_nm)
+        h = min(size(mat, settings.h_medium), settings.metal_h_decay_lengths * decay_um)
+        if thick >= decay_um:
+            # a layer thicker than the field decay length: elements no taller than the layer
+            h = min(h, thick)
+        # a metal layer thinner than one decay length (the 5 nm Ti adhesion layer): the field
+        # varies little across it, so its elements are sized by the decay length and the local
+        # wavelength along r, not by the thickness (Netgen fills the strip with flat triangles).
+        # Capping them at the thickness put ~3e5 unknowns in the strip for 5 nm of Ti; on the
+        # thin disk on gold of tests/test_fem_disk.py the two meshes give the same Q to 3e-4 and
+        # Q_absorption to 8e-4 (37611 against 352681 unknowns)
         lay.faces.maxh = h
         materials[name] = mat
         shapes.append(lay)
