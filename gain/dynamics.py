@@ -17,9 +17,12 @@ holds ``independent_sites`` sites sharing its cross-sections, see gain.materials
   A0 = s0(E) (0 -> X), EX = s0(E + D_S)/2 (X -> 0 emission), AX = s0(E - D_XX)/2 (X -> XX),
   EXX = s0(E + D_S - D_XX) (XX -> X emission); G_k = -A0 n0 + (EX - AX) nX + EXX nXX - h.
 - q_k: photon number in mode k; W_k = v_k q_k / (V_k sites) the stimulated rate per site per
-  unit cross-section (photon density q/V in the mode volume V); v = c/n with n the mode's
-  effective index; omega/Q the cavity decay. Spontaneous emission into a mode is the
-  stimulated rate with one photon in it (Einstein relation), which gives the source term
+  unit cross-section (photon density q/V in the mode volume V); v = c/n_g with n_g the index
+  of the gain medium (``CavityModes.gain_index``: the film's refractive index, see the ``gain``
+  package docstring; the effective index when not given); omega/Q the cavity decay. The
+  static threshold of a mode is then that of ``mode_thresholds(..., loss_index=gain_index)``.
+  Spontaneous emission into a mode is the stimulated rate with one photon in it (Einstein
+  relation), which gives the source term
   v Gamma C (EX nX + EXX nXX). All modes draw on the same emitters (the rim region).
 - The system is stiff (cavity photon lifetimes of ps against a ns pulse): it is integrated with
   scipy's BDF method on ln q_k, vectorised over modes; the emitted photons per mode
@@ -64,6 +67,7 @@ class CavityModes:
     film_fraction: NDArray[np.float64]
     effective_index: NDArray[np.float64]
     mode_volume_um3: NDArray[np.float64]
+    gain_index: NDArray[np.float64]  # index of the gain medium: v = c / gain_index
 
     @classmethod
     def build(
@@ -74,8 +78,12 @@ class CavityModes:
         effective_index: ArrayLike,
         m: ArrayLike | None = None,
         mode_volume_um3: ArrayLike | None = None,
+        gain_index: ArrayLike | None = None,
     ) -> CavityModes:
-        """Validate; estimate mode volumes from m when not given (see module docstring)."""
+        """Validate; estimate mode volumes from m when not given (see module docstring).
+
+        ``gain_index``: the film's refractive index (None: the effective index).
+        """
         lam, q, g, n = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                         (wavelength_nm, Q, film_fraction, effective_index))
         lam, q, g, n = np.broadcast_arrays(lam, q, g, n)
@@ -101,7 +109,13 @@ class CavityModes:
             vol = mm * lam_um / n * WGM_SECTION_FACTOR * (lam_um / n) ** 2
         else:
             raise ValueError("give mode_volume_um3 or m (to estimate the mode volume)")
-        return cls(lam.copy(), q.copy(), g.copy(), n.copy(), vol)
+        if gain_index is None:
+            ng = n.copy()
+        else:
+            ng = np.broadcast_to(np.asarray(gain_index, dtype=float), lam.shape).copy()
+            if np.any(~(ng > 0)):
+                raise ValueError("gain_index must be > 0")
+        return cls(lam.copy(), q.copy(), g.copy(), n.copy(), vol, ng)
 
     @property
     def size(self) -> int:
@@ -162,7 +176,7 @@ def simulate_pulse(
     sites = material.independent_sites
     xs = _cross_sections(material, modes.wavelength_nm)
     A0, EX, AX, EXX, H = xs["A0"], xs["EX"], xs["AX"], xs["EXX"], xs["H"]
-    v = C_CM_PER_NS / modes.effective_index  # cm/ns
+    v = C_CM_PER_NS / modes.gain_index  # cm/ns, light speed in the gain medium
     vol_cm3 = modes.mode_volume_um3 * 1e-12
     kappa = 2.0 * math.pi * C_NM_PER_NS / (modes.wavelength_nm * modes.Q)  # 1/ns
     vgc = v * modes.film_fraction * concentration_per_cm3  # 1/(ns cm^2)

@@ -2,7 +2,8 @@
 
 Required columns: ``m`` (azimuthal number, integer >= 0), ``wavelength_nm`` (vacuum, nm),
 ``Q`` (total quality factor), ``film_fraction`` (fraction of the electric energy in the
-nanocrystal film, 0-1), ``effective_index`` (the index n used in the loss 2 pi n/(lambda Q)).
+nanocrystal film, 0-1), ``effective_index`` (the mode's effective index: sets the estimated
+mode volume; the loss 2 pi n/(lambda Q) uses the film index, see gain.threshold).
 Optional: ``disk_id`` (rows belong to that disk; without it the table applies to every disk),
 ``polarization`` ("TE"/"TM"), ``mode_volume_um3`` (used by gain.dynamics). Other columns (for
 instance the rest of a solver's ``ModeRecord.to_dict()``) are carried but not used. Lines

@@ -178,18 +178,21 @@ def fig1d_figure(material: NanocrystalMaterial, geometry: AseGeometry | None = N
 
 def example_disk_modes(material: NanocrystalMaterial, radius_um: float = 10.0,
                        Q: float = 3.0e4, film_fraction: float = 0.1,
-                       effective_index: float = 1.47) -> tuple[CavityModes, np.ndarray]:
+                       effective_index: float = 1.47, gain_index: float | None = None
+                       ) -> tuple[CavityModes, np.ndarray]:
     """First-order WGMs of a disk (lambda = 2 pi R n / m) across the gain band, equal Q.
 
     An assumption-level stand-in for solver output, used by ``fig6d_figure`` by default.
-    Returns (modes, m).
+    ``gain_index`` (the film index in the loss and gain rate): default the default film's
+    ``NanocrystalFilm().refractive_index``. Returns (modes, m).
     """
     lo = material.emission_peak_nm - 25.0
     hi = material.emission_peak_nm + 30.0
     k = 2.0 * np.pi * radius_um * 1e3 * effective_index
     m = np.arange(int(np.ceil(k / hi)), int(np.floor(k / lo)) + 1)
     lam = k / m
-    modes = CavityModes.build(lam, Q, film_fraction, effective_index, m=m)
+    ng = NanocrystalFilm().refractive_index if gain_index is None else gain_index
+    modes = CavityModes.build(lam, Q, film_fraction, effective_index, m=m, gain_index=ng)
     return modes, m
 
 
@@ -212,7 +215,7 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     c = concentration_per_cm3 or NanocrystalFilm().concentration_per_cm3
     tau = pulse_duration_ns or PumpSettings().pulse_duration_ns
     th = mode_thresholds(material, c, modes.wavelength_nm, modes.Q, modes.film_fraction,
-                         modes.effective_index).N_threshold
+                         modes.effective_index, loss_index=modes.gain_index).N_threshold
     i_static = int(np.argmin(np.where(np.isnan(th), np.inf, th)))
     n_th = float(th[i_static])
     if not np.isfinite(n_th):

@@ -7,10 +7,13 @@ its modal gain reaches its lineic loss:
     <=>  g(lambda, N) / (C sigma_0) >= 1 / (Gamma K),    K = lambda Q C sigma_0 / (2 pi n)
 
 (paper p. 6; K is the paper's figure of merit, Gamma K the one that sets the threshold of a
-coated disk whose mode lies only partly in the film). n is the mode's effective index by
-default, as the mode tables provide it. Note: an energy balance with Gamma defined as the
-fraction of electric energy in the film (gain rate c Gamma g / n_film against decay omega/Q)
-gives n = the film's refractive index instead; ``mode_thresholds(..., loss_index=...)`` takes it.
+coated disk whose mode lies only partly in the film). With Gamma the fraction of the mode's
+electric energy in the film (the mode tables' ``film_fraction``), the energy balance (gain
+rate c Gamma g / n_f against decay omega / Q, derivation in the ``gain`` package docstring)
+makes n the film's refractive index n_f: pass ``loss_index=film.refractive_index`` to
+``mode_thresholds``, as ``paradisk predict`` does. Without ``loss_index`` the mode's effective
+index is used (the convention before this derivation; thresholds then come out low by
+n_f / n_eff, ~1.2 for a 1.8 film on SU8 modes of n_eff ~ 1.47).
 
 Threshold search. g at a fixed wavelength is not monotonic in N (the X-0 term rises then falls,
 paper Fig. 4b). With Poisson populations the normalised gain is
@@ -163,8 +166,8 @@ def mode_thresholds(
 ) -> ModeThresholds:
     """Threshold N of every mode; inputs broadcast (e.g. shape (disks, modes)). NaN = no mode.
 
-    ``loss_index`` replaces the effective index as the n of the loss and of K (for instance the
-    film index, see the module docstring).
+    ``loss_index``: the n of the loss 2 pi n / (lambda Q) and of K. Physically the film's
+    refractive index (module docstring); None falls back to ``effective_index``.
     """
     if not (concentration_per_cm3 > 0 and math.isfinite(concentration_per_cm3)):
         raise ValueError(f"concentration_per_cm3 must be > 0, got {concentration_per_cm3}")

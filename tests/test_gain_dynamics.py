@@ -39,7 +39,7 @@ def _disk() -> tuple:
     m = get_preset("QS3")
     modes, _ = example_disk_modes(m, radius_um=10.0, Q=3e4, film_fraction=0.1)
     th = mode_thresholds(m, C, modes.wavelength_nm, modes.Q, modes.film_fraction,
-                         modes.effective_index).N_threshold
+                         modes.effective_index, loss_index=modes.gain_index).N_threshold
     idx, best = lasing_mode_index(th)
     return m, modes, int(idx), float(best), th
 

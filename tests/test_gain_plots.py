@@ -41,7 +41,7 @@ def test_fig6d_spectra_vs_pump_marks_the_static_lasing_mode() -> None:
     spectra = [ln for ln in ax.lines if np.size(ln.get_xdata()) > 2]
     assert len(spectra) == 3
     th = mode_thresholds(m, 2.0e17, modes.wavelength_nm, modes.Q, modes.film_fraction,
-                         modes.effective_index).N_threshold
+                         modes.effective_index, loss_index=modes.gain_index).N_threshold
     marked = [ln for ln in ax.lines if ln.get_label().startswith("static lasing mode")]
     assert len(marked) == 1
     assert marked[0].get_xdata()[0] == pytest.approx(modes.wavelength_nm[np.argmin(th)])

@@ -18,8 +18,8 @@ MODES = ROOT / "examples" / "qs3_modes.csv"
 
 
 def _loss_index(spec: DesignSpec, table: ModeTable) -> np.ndarray:
-    """The n of the loss 2 pi n/(lambda Q) that predict uses."""
-    return table.effective_index
+    """The n of the loss 2 pi n/(lambda Q): the film index (gain package docstring)."""
+    return np.full(len(table), spec.nanocrystals.refractive_index)
 
 
 def _json(capsys: pytest.CaptureFixture, *args: str) -> dict:
@@ -174,6 +174,11 @@ def test_lasing_mode_is_argmin_of_independent_thresholds(capsys: pytest.CaptureF
                                                           float(table.wavelength_nm[k]))
     assert brute[k] / (1 + 2.9e-4) <= r["threshold_N"] <= brute[k]  # within one scan step
     assert r["lasing_Q_total"] == pytest.approx(q_total[k], rel=1e-12)
+    # K = lambda Q C sigma_0 / (2 pi n_film)
+    assert r["K"] == pytest.approx(
+        table.wavelength_nm[k] * 1e-7 * q_total[k] * spec.nanocrystals.concentration_per_cm3
+        * mat.sigma0_reference_cm2 / (2 * np.pi * spec.nanocrystals.refractive_index),
+        rel=1e-12)
     # competing modes: exactly those within 2 % by the scan (none closer than 3.9 % here)
     near = np.flatnonzero((brute <= brute[k] * 1.02) & (np.arange(brute.size) != k))
     assert r["n_competing"] == near.size == len(r["competing_modes"])

@@ -9,7 +9,10 @@ power at threshold, the lasing (lowest-threshold) mode, its shift from the emiss
 
 The loss of a mode is that of the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
 ``intrinsic_Q``: losses no solver models), exactly as in the pipeline (``paradisk.stages.
-total_Q``); a table Q of ``inf`` or ``nan`` (unresolved) leaves ``intrinsic_Q`` alone.
+total_Q``); a table Q of ``inf`` or ``nan`` (unresolved) leaves ``intrinsic_Q`` alone. The n of
+the loss 2 pi n/(lambda Q) and of K is the film's refractive index (``nanocrystals.
+refractive_index``; derivation in the ``gain`` package docstring), not the table's
+``effective_index`` (which only sets estimated mode volumes for Fig. 6d).
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITH
             )
     pad = with_total_Q(table, spec.intrinsic_Q).padded(ids)
     th = mode_thresholds(material, film.concentration_per_cm3, pad["wavelength_nm"], pad["Q"],
-                         pad["film_fraction"], pad["effective_index"])
+                         pad["film_fraction"], pad["effective_index"],
+                         loss_index=film.refractive_index)
     idx, best = lasing_mode_index(th.N_threshold)
     try:
         fluence = pump.fluence_uJ_per_cm2_from_N(np.where(np.isfinite(best), best, np.nan),
@@ -195,7 +199,8 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
         vol = sub.mode_volume_um3[ok][near] if sub.mode_volume_um3 is not None else None
         modes = CavityModes.build(lam[near], sub.Q[ok][near], sub.film_fraction[ok][near],
                                   sub.effective_index[ok][near], m=sub.m[ok][near],
-                                  mode_volume_um3=vol)
+                                  mode_volume_um3=vol,
+                                  gain_index=spec.nanocrystals.refractive_index)
         figures["fig6d_spectra_vs_pump.png"] = lambda: plots.fig6d_figure(
             material, modes, spec.nanocrystals.concentration_per_cm3,
             pulse_duration_ns=spec.pump.pulse_duration_ns)
