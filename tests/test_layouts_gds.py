@@ -16,7 +16,7 @@ import pytest
 
 import layouts
 from layouts import LayoutSettings, StageFrame, WriteArray
-from layouts.layers import DISK_FOOT, DISK_TOP, EXPOSURE, LABEL, MARK
+from layouts.layers import CHIP, DISK_FOOT, DISK_TOP, EXPOSURE, LABEL, MARK
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -317,9 +317,65 @@ def test_labels_marks_and_outline_present(written):
         assert x0 < p.x_um < x1 and y0 < p.y_um < y1
 
 
-def test_preview_is_a_png(written):
-    data = Path(written[1]["png"]).read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+def test_chip_frame_encloses_marks_labels_and_disks(written):
+    """From the file: one CHIP frame, the outermost shape; four alignment crosses and one
+    orientation arrow on MARK; everything else inside the frame's opening."""
+    from kfactory import kdb
+
+    result, paths = written
+    layout = kdb.Layout()
+    layout.read(str(paths["gds"]))
+    top = layout.top_cells()[0]
+
+    def region(layer):
+        return kdb.Region(top.begin_shapes_rec(layout.find_layer(*layer))).merged()
+
+    chip = region(CHIP)
+    assert chip.count() == 1  # one closed frame
+    frame = next(iter(chip.each()))
+    assert frame.holes() == 1
+    assert frame.bbox() == top.bbox()  # nothing outside the frame
+    opening = chip.holes().bbox()
+    line_width_nm = round(result.settings.marks.line_width_um * 1000)
+    assert opening == frame.bbox().enlarged(-line_width_nm, -line_width_nm)
+    # marks: 4 crosses at the corners + 1 arrow, each one connected shape
+    names = [layout.cell(i.cell_index).name for i in top.each_inst()]
+    assert sum(n.startswith("alignment_cross") for n in names) == 4
+    assert sum(n.startswith("orientation_arrow") for n in names) == 1
+    marks = region(MARK)
+    assert marks.count() == 5
+    crosses = sorted((p.bbox().center().x, p.bbox().center().y) for p in marks.each()
+                     if p.bbox().width() == p.bbox().height())
+    assert len(crosses) == 4
+    assert len({x for x, _ in crosses}) == 2 and len({y for _, y in crosses}) == 2  # corners
+    # everything drawn lies inside the opening, disks and labels inside the crosses
+    for layer in (MARK, LABEL, DISK_TOP, DISK_FOOT, EXPOSURE):
+        assert region(layer).bbox().inside(opening), layer
+    inner = kdb.Box(crosses[0][0], crosses[0][1], crosses[-1][0], crosses[-1][1])
+    for layer in (LABEL, DISK_TOP):
+        assert region(layer).bbox().inside(inner), layer
+    assert region(DISK_TOP).count() == len(result.points)
+
+
+def test_preview_image_shows_the_disks(written):
+    """The PNG decodes to the size the figure asks for, is not blank and shows the disks in the
+    preview's top-footprint and foot colours."""
+    import matplotlib.image as mpimg
+
+    result, paths = written
+    data = Path(paths["png"]).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    img = mpimg.imread(paths["png"])  # float RGB(A) in [0, 1]
+    x0, y0, x1, y1 = result.chip_bbox_um
+    height_in = max(3.0, min(20.0, 8.0 * (y1 - y0) / (x1 - x0) + 1.0))
+    assert img.shape[:2] == (int(height_in * 150), 1200)  # 8 in wide at 150 dpi (truncated)
+    rgb = img[..., :3]
+    assert rgb.std() > 0.05  # not a blank image
+    # top (light, a thin ring around the foot at this scale: 45 px measured) and foot (2080 px)
+    for colour, least in (("#9ecae1", 20), ("#08519c", 1000)):
+        ref = np.array([int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5)])
+        n = int((np.abs(rgb - ref).max(axis=-1) < 0.02).sum())
+        assert n >= least, (colour, n)
 
 
 def test_layout_path_must_be_gds_or_oas(written, tmp_path):

@@ -6,8 +6,8 @@ import csv
 import io
 import itertools
 import json
-import math
 
+import numpy as np
 import pytest
 
 from layouts import LayoutSettings, StageFrame, WriteArray
@@ -50,15 +50,37 @@ def test_points_ids_positions_and_row_settings(rows):
         assert p.top_diameter_um == rows[p.row].top_diameter_um
 
 
+def _raster_travel_um(n_rows: int, n_cols: int, pitch_um: float) -> float:
+    """Length of the raster path over the same grid: every row left to right, in order."""
+    xy = np.array([(c * pitch_um, -r * pitch_um) for r in range(n_rows) for c in range(n_cols)])
+    return float(np.hypot(*np.diff(xy, axis=0).T).sum())
+
+
 def test_travel_is_the_serpentine_length(rows):
     n_rows, n_cols, pitch = 3, 4, 60.0
     pts = exposure_points(rows, n_cols, pitch)
     s = summarize(pts, StageFrame())
     expected = n_rows * (n_cols - 1) * pitch + (n_rows - 1) * pitch
     assert s.travel_um == pytest.approx(expected, rel=1e-12)
-    # a raster (every row left to right) would be longer by the fly-backs
-    raster = expected + (n_rows - 1) * math.hypot((n_cols - 1) * pitch, 0.0)
-    assert s.travel_um < raster
+    # the travel is that of the points in job order
+    xy = np.array([(p.x_um, p.y_um) for p in pts])
+    assert s.travel_um == pytest.approx(np.hypot(*np.diff(xy, axis=0).T).sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize(("n_rows", "n_cols"), [(1, 5), (2, 2), (3, 4), (7, 3), (10, 10)])
+def test_serpentine_is_shorter_than_a_raster(process, n_rows, n_cols):
+    """Against the raster path actually computed on the same grid: equal for one row, strictly
+    shorter for more (the raster flies back across the row each time)."""
+    pitch = 60.0
+    array = WriteArray(dwell_ms=tuple(20.0 + r for r in range(n_rows)), repeats=n_cols,
+                       pitch_um=pitch)
+    pts = exposure_points(plan_rows(process, array), n_cols, pitch)
+    serpentine = summarize(pts, StageFrame()).travel_um
+    raster = _raster_travel_um(n_rows, n_cols, pitch)
+    if n_rows == 1:
+        assert serpentine == pytest.approx(raster, rel=1e-12)
+    else:
+        assert serpentine < raster
 
 
 def test_writing_time_is_dwell_plus_moves_plus_settling(rows):
