@@ -34,6 +34,18 @@ def test_layout_command_writes_everything(example_spec_path, tmp_path, capsys):
     assert f"{job['summary']['travel_um'] / 1000:.4g} mm" in printed
 
 
+def test_rerun_without_oas_leaves_no_stale_oas(example_spec_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["layout", str(example_spec_path), "-o", str(out), "--oas"]) == 0
+    gds = (out / "layout.gds").read_bytes()
+    assert "layout.oas" in capsys.readouterr().out
+    assert main(["layout", str(example_spec_path), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["job.csv", "job.json", "layout.gds",
+                                                     "preview.png"]
+    assert (out / "layout.gds").read_bytes() == gds
+    assert "layout.oas" not in capsys.readouterr().out  # the second run wrote none
+
+
 def _spec_with(example_spec_path, tmp_path, **changes):
     data = yaml.safe_load(example_spec_path.read_text())
     for path, value in changes.items():

@@ -5,6 +5,11 @@ coordinates, serpentine write order; job.json also holds the spec and its hash) 
 preview.png, then prints the stage travel and the estimated writing time. Bad input (overlapping
 disks, a dose that writes nothing, an array larger than the stage travel) stops before any file
 is written.
+
+The files are one set: they are written into a staging directory first and moved into DIR only
+when all are complete, so a failure leaves the previous run's files as they were, and a
+layout.oas from an earlier run with --oas is removed by a run without it (layouts.outputs).
+Other files in DIR are left alone.
 """
 
 from __future__ import annotations
