@@ -87,7 +87,7 @@ def test_gold_bottom_cut_leaves_the_absorption_q_of_a_disk_on_gold() -> None:
     full = max((r for r in full if (r.radial_order, r.axial_order) == (1, 0)), key=lambda r: r.Q)
     assert cut.Q < 1e4 and cut.Q_absorption < 2.0 * cut.Q  # absorption-limited
     # measured: wavelength 5e-6, Q_absorption 1.7 %, Q 2.7 % (both lower with the cut);
-    # 6 s in all (the uncut mesh has 3.8e4 unknowns since the Ti strip is no longer meshed
+    # 6 s in all (the uncut mesh has 4.0e4 unknowns since the Ti strip is no longer meshed
     # at its 5 nm thickness)
     assert abs(cut.wavelength_nm - full.wavelength_nm) / full.wavelength_nm < 2e-5
     assert abs(cut.Q_absorption - full.Q_absorption) / full.Q_absorption < 0.03
