@@ -65,9 +65,12 @@ def test_uniformly_lossy_disk_has_exact_absorption_q():
     inv_rad = 0.0 if math.isinf(lossless[0].Q) else 1.0 / lossless[0].Q
     q_abs = 1.0 / (1.0 / match.Q - inv_rad)
     exact = 2.0 * math.pi * match.freq / sigma  # Re eps / Im eps at the mode's frequency
-    assert q_abs == pytest.approx(exact, rel=2e-3)
-    # the loss barely moves the frequency: Re w = sqrt(w0^2 - sigma^2/4)
-    assert match.freq == pytest.approx(f0, rel=1e-4)
+    # measured: 5.8e-5 (the short ring-down's error of the subtracted Q_rad ~ 9e4 dominates)
+    assert q_abs == pytest.approx(exact, rel=5e-4)
+    # the loss moves the frequency by exactly Re w = sqrt(w0^2 - sigma^2/4), here -1.4e-8
+    # (measured -1.26e-8)
+    shifted = f0 * math.sqrt(1.0 - (sigma / (4.0 * math.pi * f0)) ** 2)
+    assert match.freq == pytest.approx(shifted, rel=1e-8)
 
 
 def test_worker_eps_grid_is_z_r_ordered_and_matches_the_body():
@@ -158,6 +161,17 @@ def test_worker_divergence_is_retried_with_smaller_courant():
         wr = run_worker(job, timeout_s=600, max_retries=3, retry_factor=0.5)
     assert wr.retries >= 1
     assert wr.courant <= 0.6
+    # the retried run is a clean restart: it finds the m = 12 mode exactly as a direct run at
+    # the retried Courant factor does (measured: f = 0.733102/um at Courant 0.6; the Courant
+    # factor itself moves the Yee dispersion by 1e-3 at this coarse resolution, so the
+    # reference is a run at the same factor)
+    f_lo, f_hi = 1e3 / WINDOW_NM[1], 1e3 / WINDOW_NM[0]
+    found = select_resonances(wr.result["hits"], f_lo, f_hi)
+    assert found, "the retried run found no mode"
+    direct = run_worker(dict(job, courant=wr.courant), timeout_s=600, max_retries=0)
+    ref = select_resonances(direct.result["hits"], f_lo, f_hi)
+    assert ref and direct.retries == 0
+    assert [r.freq for r in found] == pytest.approx([r.freq for r in ref], rel=1e-9)
 
 
 def test_worker_divergence_without_retries_raises():
