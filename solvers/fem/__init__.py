@@ -26,7 +26,10 @@ follows for the axisymmetric reduction.
 Accuracy (tests/test_fem_mie.py, benchmarks/bench_fem_convergence.py): default settings give
 wavelengths within ~1e-7 and Q within 0.1 % of the exact Mie roots for spheres of n <= 1.6 up to
 radiation Q ~ 1e7; a small n = 2 sphere needs h_rim = 0.35. Q above 1e9 (the resolution of
-Im(k0)) is reported as inf.
+Im(k0)) is reported as inf. tests/test_fem_layered_mie.py: a sphere with a 30 nm n = 1.8 shell
+(the nanocrystal film) within 2.5e-7 of the layered-sphere Mie roots, the film fraction equal to
+n_f d(ln lambda)/d(n_f) to 0.3 %, and an absorbing sphere (n = 1.6 + 3e-4 i) with Q to 1e-4 and
+Q_absorption to 0.4 % of the complex Mie roots.
 
 Modules: settings (FemSettings), mesh (regions and mesh), formulation (weak form, assembly,
 shift-invert), analysis (energies, polarization, orders, field maps), estimate (Airy
