@@ -1,0 +1,100 @@
+"""Slow Meep checks of the boundaries and of large m (run in CI, at low resolution).
+
+- PML distance: the radiation Q of a sphere (n = 2, R = 1 um, l = m = 10, Q ~ 1e3) is the same
+  within 1 % with 1.5 um PML + 0.9 um gap and with 2 um + 1.2 um, and within 2 % of exact Mie
+  theory; a 0.5 um PML + 0.3 um gap is visibly off (the check can fail).
+- Large m: a thin n = 3 disk at m = 100 in a cell that excludes the axis runs at Courant 0.5
+  without a blow-up and finds the FEM's mode (no z-mirror: see that test).
+
+Measured on this machine (Meep 1.25, one core, resolution 30, z-mirror), sphere Q:
+
+    PML + gap (um)   Q_TM / Q_Mie - 1   Q_TE / Q_Mie - 1   wall (s)
+    0.5 + 0.3           -26.4 %            -17.3 %             9
+    1.0 + 0.6            +3.5 %             +2.9 %             8
+    1.5 + 0.9            +0.70 %            -1.13 %           31 (both families)
+    2.0 + 1.2            +0.73 %            -0.72 %           22
+    2.5 + 1.5            +0.72 %            -0.78 %           64
+
+(the remaining 0.7 % is the grid's: the wavelengths are 5.6e-4 (TM) and 7.3e-4 (TE) off at
+resolution 30). Times are wall times on the shared 2-core machine. The PML test (three
+geometries, ~60 s idle) took 233 s and the large-m test 194 s with the machine loaded ~4x.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from geometry.bodies import Cylinder
+from solvers.meep import find_modes
+from solvers.meep.settings import resolution_scale
+from tests.test_meep_crossval import SPHERE, WINDOW, L, mie_mode
+
+pytestmark = pytest.mark.slow
+
+
+def _sphere_q(pml_um: float, gap_um: float) -> dict[str, tuple[float, float]]:
+    """{polarization: (Q, Q_Mie)} of the sphere's l = m = 10 modes at resolution 30."""
+    recs = find_modes(SPHERE, m=L, window_nm=WINDOW, resolution=30.0, z_mirror=True,
+                      fields=False, q_target=1e3, min_ringdown_periods=60.0, pml_um=pml_um,
+                      gap_um=gap_um, progress=False)
+    out = {}
+    for r in recs:
+        _, q_mie = mie_mode(r.polarization, r.wavelength_nm)
+        out[r.polarization] = (r.Q, q_mie)
+    assert set(out) == {"TE", "TM"}, [(r.polarization, r.wavelength_nm) for r in recs]
+    return out
+
+
+def test_sphere_q_does_not_depend_on_the_pml_distance():
+    near = _sphere_q(1.5, 0.9)
+    far = _sphere_q(2.0, 1.2)
+    thin = _sphere_q(0.5, 0.3)
+    # the Yee error of Q grows as the grid coarsens (PARADISK_MEEP_RESOLUTION_SCALE < 1)
+    tol_mie = 0.02 / min(resolution_scale(), 1.0) ** 2
+    for pol in ("TE", "TM"):
+        (q_near, q_mie), (q_far, _) = near[pol], far[pol]
+        assert math.isfinite(q_near) and math.isfinite(q_far)
+        assert q_near == pytest.approx(q_far, rel=0.01), pol
+        assert q_far == pytest.approx(q_mie, rel=tol_mie), pol
+        # a PML too close reflects: Q is off by far more than the grid error
+        assert abs(thin[pol][0] / q_mie - 1.0) > 0.10, (pol, thin[pol])
+
+
+# a thin high-index disk at m = 100: TE fundamental at 915.16 nm (FEM), radiation Q >> 1e10
+LARGE_M_DISK = Cylinder(radius_um=6.0, height_um=0.3, index=3.0)
+LARGE_M = 100
+LARGE_M_WINDOW = (890.0, 940.0)
+LARGE_M_FEM_NM = 915.159
+# resolution 40 (13 pixels per wavelength in n = 3): measured 915.435 nm, 3.0e-4 above the FEM;
+# the tolerance allows 3x that (the Yee error is O(dx^2), PARADISK_MEEP_RESOLUTION_SCALE < 1
+# widens it)
+RES_LARGE_M = 40.0
+TOL_LARGE_M = 1e-3
+
+
+def test_large_m_disk_runs_stably_and_finds_the_fem_mode():
+    """m = 100 at Courant 0.5 with the axis-excluding cell (r from 0.6 R = 3.6 um, inside the
+    inner caustic at ~5.3 um): no Courant retry, finite fields peaked at the rim, the FEM's
+    wavelength within the grid error (measured: 3.0e-4 at resolution 40; two runs, ~45 s on an
+    idle core, 194 s with the 2-core machine loaded 4x).
+
+    No z-mirror here: with ``z_mirror=True`` this thin disk gave a wrong mode in Meep 1.25
+    (929.58 nm at resolution 40, 918.30 at 30, against 915.16 from the FEM and 915.44 without
+    the mirror): an open question, see the report of issue 5."""
+    recs = find_modes(LARGE_M_DISK, m=LARGE_M, window_nm=LARGE_M_WINDOW, polarizations=("TE",),
+                      resolution=RES_LARGE_M, exclude_axis=True, q_target=1e3,
+                      min_ringdown_periods=60.0, pml_um=0.8, gap_um=0.6, progress=False)
+    assert recs, "Meep found no m = 100 mode"
+    r = min(recs, key=lambda r: abs(r.wavelength_nm - LARGE_M_FEM_NM))
+    assert r.extra["courant_retries"] == 0 and r.extra["courant"] == 0.5
+    err = abs(r.wavelength_nm - LARGE_M_FEM_NM) / LARGE_M_FEM_NM
+    assert err < TOL_LARGE_M / min(resolution_scale(), 1.0) ** 2, r.wavelength_nm
+    assert (r.radial_order, r.axial_order) == (1, 0)
+    fm = r.field_rz
+    assert fm is not None
+    assert all(np.isfinite(a).all() for a in (fm.E_r, fm.E_phi, fm.E_z))
+    assert 0.9 * LARGE_M_DISK.radius_um < r.extra["peak_r_um"] < LARGE_M_DISK.radius_um
+    assert not math.isfinite(r.Q) or abs(r.Q) > 1e5  # radiation-free at m = 100
