@@ -4,8 +4,10 @@
 ``run_spec(path)`` returns the results as a pandas DataFrame.
 
 Stages and their costs: the exposure profile and the write pattern take milliseconds and are
-recomputed every run; the mode solve (seconds per disk with the FEM solver, hours with Meep) and
-the gain model are cached per disk (paradisk.cache, paradisk.stages). Identical disks (the
+recomputed every run; the mode solve (seconds per disk with the FEM solver, hours with Meep),
+the gain model and the field of the report's mode picture are cached per disk (paradisk.cache,
+paradisk.stages), so an unchanged rerun or a gain-only change runs no solver at all
+(``stats["solver_runs"] == 0``). Identical disks (the
 repeats of a row) are solved once. Mode solves run in parallel over ``workers`` local processes
 or on a Dask cluster; a disk that fails gets its error in the table and the run goes on.
 
@@ -26,11 +28,16 @@ import numpy as np
 import pandas as pd
 
 from paradisk.cache import Cache
-from paradisk.errors import UserInputError
-from paradisk.executors import map_tasks
+from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
-from paradisk.stages import lasing_stage, meep_check_stage, modes_stage
+from paradisk.stages import (
+    field_stage,
+    lasing_stage,
+    meep_check_stage,
+    modes_stage,
+    stored_mode_field,
+)
 from paradisk.tables import csv_text
 
 RESULT_COLUMNS = (
@@ -82,6 +89,9 @@ class RunResult:
     stats: dict[str, Any]
     paths: dict[str, Path] = field(default_factory=dict)
     meep_checks: list[dict] = field(default_factory=list)  # FEM vs Meep on sampled rows
+    # the report's mode picture: {"id", "record", "field"} (paradisk.stages.field_stage) or None
+    mode_field: dict[str, Any] | None = None
+    skipped_figures: dict[str, str] = field(default_factory=dict)  # figure name -> why missing
 
 
 def run_spec(spec: DesignSpec | str | Path, **options: Any) -> pd.DataFrame:
@@ -132,12 +142,13 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
         progress("modes", counter["done"], len(keys), counter["cached"])
 
     results = map_tasks(modes_stage, [bodies[k] for k in keys], workers=options.workers,
-                        scheduler=options.scheduler, on_done=modes_done)
+                        scheduler=options.scheduler, on_done=modes_done, on_error=error_result)
     by_body = dict(zip(keys, results, strict=True))
     stats["modes_seconds"] = time.perf_counter() - t0
     stats["modes_solved"] = len(keys) - counter["cached"]
     stats["modes_cached"] = counter["cached"]
     stats["modes_cpu_seconds"] = sum(r.get("seconds", 0.0) for r in results)
+    stats["field_solved"] = stats["field_cached"] = stats["meep_checks_solved"] = 0
 
     # gain: threshold of every mode, lasing mode ----------------------------------------
     t0 = time.perf_counter()
@@ -169,6 +180,18 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
         t0 = time.perf_counter()
         checks = _meep_checks(rows, lasing, solver_json, cache_dir, options, progress)
         stats["meep_check_seconds"] = time.perf_counter() - t0
+        stats["meep_checks_solved"] = sum(not c.pop("cached", False) for c in checks)
+
+    mode_field = None
+    if options.out_dir is not None and options.report and method == "fem":
+        t0 = time.perf_counter()
+        mode_field = _mode_field(rows, lasing, mode_tables, solver_json, cache_dir, options)
+        if mode_field is not None:
+            stats["field_cached" if mode_field["cached"] else "field_solved"] = 1
+        stats["field_seconds"] = time.perf_counter() - t0
+    # every solver call of this run (0 when everything came from the cache)
+    stats["solver_runs"] = (stats["modes_solved"] + stats["field_solved"]
+                            + stats["meep_checks_solved"])
 
     table = _results_table(plans, mode_tables, lasing, errors)
     stats["disks"] = len(plans)
@@ -176,7 +199,7 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
     stats["errors"] = len(errors)
     stats["total_seconds"] = time.perf_counter() - t_start
     result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
-                       paths=paths, meep_checks=checks)
+                       paths=paths, meep_checks=checks, mode_field=mode_field)
     if options.out_dir is not None:
         _write_outputs(result, Path(options.out_dir), options)
     return result
@@ -205,7 +228,7 @@ def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dic
         progress("meep check", count["done"], len(tasks), 0)
 
     results = map_tasks(meep_check_stage, tasks, workers=options.workers,
-                        scheduler=options.scheduler, on_done=done)
+                        scheduler=options.scheduler, on_done=done, on_error=error_result)
     out = []
     for plan, res in zip(picks, results, strict=True):
         las = lasing[plan.id]
@@ -220,8 +243,39 @@ def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dic
             "fem_film_fraction": las["film_fraction"],
             "meep_film_fraction": meep.get("film_fraction"),
             "error": res.get("error", "" if meep else "Meep found no mode near the FEM one"),
+            "cached": bool(res.get("cached")),
         })
     return out
+
+
+def field_row(rows: list[DiskPlan], lasing: dict[str, dict]) -> DiskPlan | None:
+    """The row whose lasing mode the report pictures: the middle row, if it lases."""
+    plan = rows[len(rows) // 2]
+    return plan if lasing.get(plan.id) else None
+
+
+def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, list[dict]],
+                solver_json: dict, cache_dir: Path | None,
+                options: RunOptions) -> dict[str, Any] | None:
+    """The |E|^2 map of the lasing mode of ``field_row``: the one the mode solve stored in the
+    cache, else re-solved by the (cached) field stage; None without a lasing mode."""
+    plan = field_row(rows, lasing)
+    if plan is None:
+        return None
+    mode_table = [{k: v for k, v in m.items() if k not in ("Q_total", "N_threshold", "K",
+                                                           "fluence_uJ_per_cm2")}
+                  for m in modes[plan.id]]
+    las = lasing[plan.id]
+    body_json = plan.body.model_dump(mode="json")
+    cache = Cache(cache_dir) if cache_dir is not None else None
+    stored = stored_mode_field(cache, body_json, solver_json, "fem", las["index"])
+    if stored is not None:  # saved by the mode solve: no solver run
+        return {"id": plan.id, "record": mode_table[las["index"]], "field": stored,
+                "cached": True}
+    res = field_stage(body_json, solver_json, las["m"], las["polarization"],
+                      las["wavelength_nm"], str(cache_dir) if cache_dir else None,
+                      options.use_cache)
+    return {"id": plan.id, **res}
 
 
 def _body_id(body_json: dict) -> str:
@@ -257,17 +311,11 @@ def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
 
 
 def _write_layout(spec: DesignSpec, out: Path) -> dict[str, Path]:
-    import layouts
+    """The write pattern (paradisk layout's files) under ``out``; paths keyed layout_<name>."""
+    from paradisk.commands.layout import write_spec_layout
 
-    try:
-        result = layouts.build_layout(spec.process, spec.array, spec.layout, title=spec.name)
-    except layouts.LayoutError as exc:
-        raise UserInputError(f"layout: {exc}") from None
-    written = layouts.write_outputs(result, out, spec_dict=spec.model_dump(mode="json"),
-                                    spec_hash=spec.spec_hash())
-    if isinstance(written, dict):
-        return {f"layout_{k}": Path(v) for k, v in written.items()}
-    return {"layout_dir": out}
+    _, written = write_spec_layout(spec, out)
+    return {f"layout_{k}": Path(v) for k, v in written.items()}
 
 
 def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:

@@ -128,29 +128,23 @@ def _figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
 
 
 def lasing_field_figure(result: RunResult) -> Figure | None:
-    """|E|^2 of the lasing mode of the middle row, re-solved at its m (None if unavailable)."""
-    rows = result.spec.unique_disks()
-    plan = rows[len(rows) // 2]
-    las = result.lasing.get(plan.id)
-    if not las:
+    """|E|^2 of the lasing mode of the middle row, from the run's cached field stage
+    (``result.mode_field``, paradisk.stages.field_stage); None when the run has no field (Meep
+    runs, no lasing mode in that row). A failed field solve raises, so the report says why."""
+    fm = result.mode_field
+    if fm is None:
         return None
-    try:
-        from solvers.plots import mode_field_figure
-    except ImportError:
+    if "error" in fm:
+        raise RuntimeError(f"field of the lasing mode of {fm['id']}: {fm['error']}")
+    if fm.get("record") is None or fm.get("field") is None:
         return None
-    import solvers
+    from paradisk.stages import decode_field
+    from solvers.modes import ModeRecord
+    from solvers.plots import mode_field_figure
 
-    s = result.spec.solver
-    method = result.stats.get("solver", s.method)
-    if method != "fem":
-        return None
-    records = solvers.find_modes(plan.body, m=las["m"], window_nm=s.window_nm, solver="fem",
-                                 polarizations=(las["polarization"],),
-                                 max_radial_order=s.max_radial_order, settings=s.fem)
-    if not records:
-        return None
-    best = min(records, key=lambda r: abs(r.wavelength_nm - las["wavelength_nm"]))
-    return mode_field_figure(plan.body, best)
+    plan = next(p for p in result.spec.unique_disks() if p.id == fm["id"])
+    record = ModeRecord(**fm["record"], field_rz=decode_field(fm["field"]))
+    return mode_field_figure(plan.body, record)
 
 
 def gain_figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
@@ -246,6 +240,7 @@ SECTIONS = (
 def write_report(result: RunResult, out: Path) -> dict[str, Path]:
     """Write figures and ``report.html``; returns their paths."""
     figs, skipped = write_figures(result, out)
+    result.skipped_figures = dict(skipped)
     spec = result.spec
     used = {n for _, names, _ in SECTIONS if names for n in names}
     parts = [

@@ -6,7 +6,9 @@ worker, and its result can be cached (paradisk.cache) under a key made of exactl
 - ``modes_stage``: the disk body and the solver settings -> the mode table (list of dicts).
   Cache version: the code of ``solvers``, ``geometry`` and this module. Only the settings of
   the solver that runs enter the key (a FEM run ignores the Meep settings and vice versa).
-- ``field_stage``: the field map of one mode (the report's mode picture), keyed like the modes.
+- ``modes_stage`` also stores the |E|^2 map of every mode it found (stage ``mode_fields``, same
+  key as the table), so the report's mode picture needs no solver whichever mode lases;
+  ``field_stage`` re-solves one mode for its field only when there is no cache.
 - ``lasing_stage``: a mode table, the nanocrystal film and the pump -> threshold of every mode
   and the lasing mode. Cache version: the code of ``gain`` and this module (``total_Q`` and the
   assembly of the lasing record live here). Changing only gain parameters therefore reruns no
@@ -31,6 +33,7 @@ from paradisk.cache import Cache, code_version, make_key
 MODES = "modes"
 LASING = "lasing"
 FIELD = "field"
+MODE_FIELDS = "mode_fields"
 THIS_MODULE = "paradisk/stages.py"
 
 
@@ -85,9 +88,13 @@ def modes_stage(
     except Exception as exc:  # reported per disk in the results table, not fatal
         return {"error": f"{type(exc).__name__}: {exc}", "cached": False,
                 "seconds": time.perf_counter() - t0}
-    modes = sorted((r.to_dict() for r in records), key=lambda d: d["wavelength_nm"])
+    records = sorted(records, key=lambda r: r.wavelength_nm)
+    modes = [r.to_dict() for r in records]
     result = {"modes": _jsonable(modes)}
     if cache is not None:
+        # the fields first: an entry in MODES implies its fields are stored
+        cache.put(MODE_FIELDS, key, {"fields": [
+            None if r.field_rz is None else encode_field(r.field_rz) for r in records]}, inputs)
         cache.put(MODES, key, result, inputs)
     return {**result, "cached": False, "seconds": time.perf_counter() - t0}
 
@@ -138,9 +145,11 @@ def meep_check_stage(
 
 @dataclass(frozen=True)
 class CachedField:
-    """A mode's field map read back from the cache: the (r, z) grid (um) and the complex E
-    components (arbitrary scale, max |E| = 1), shape (len(z_um), len(r_um)). Has the
-    attributes ``solvers.plots.mode_field_figure`` reads from ``record.field_rz``."""
+    """A mode's field map read back from the cache, for pictures: the (r, z) grid (um) and
+    |E|^2 (max 1), shape (len(z_um), len(r_um)). It has the attributes
+    ``solvers.plots.mode_field_figure`` reads from ``record.field_rz``: ``E_r`` = |E| and
+    ``E_phi`` = ``E_z`` = 0, so |E_r|^2 + |E_phi|^2 + |E_z|^2 is the stored |E|^2 exactly
+    (the phases and the split into components are not kept)."""
 
     r_um: np.ndarray
     z_um: np.ndarray
@@ -150,28 +159,35 @@ class CachedField:
 
 
 def encode_field(fmap: Any) -> dict[str, Any]:
-    """A field map (r_um, z_um, E_r, E_phi, E_z) as JSON-able data: the grid as lists and each
-    component as zlib-compressed, base64-encoded complex64 (about 0.5 MB for 121 x 121)."""
-    def pack(a: Any) -> str:
-        raw = np.ascontiguousarray(np.asarray(a, dtype=np.complex64)).tobytes()
-        return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
-
-    e_r = np.asarray(fmap.E_r)
+    """|E|^2 of a field map (r_um, z_um, E_r, E_phi, E_z) as JSON-able data: the grid as lists
+    and |E|^2 / max as zlib-compressed, base64-encoded float32 (about 80 kB for 121 x 121)."""
+    inten = sum(np.abs(np.asarray(getattr(fmap, c))) ** 2 for c in ("E_r", "E_phi", "E_z"))
+    inten = inten / (inten.max() or 1.0)
+    raw = np.ascontiguousarray(inten, dtype=np.float32).tobytes()
     return {"r_um": np.asarray(fmap.r_um, float).tolist(),
-            "z_um": np.asarray(fmap.z_um, float).tolist(), "shape": list(e_r.shape),
-            **{c: pack(getattr(fmap, c)) for c in ("E_r", "E_phi", "E_z")}}
+            "z_um": np.asarray(fmap.z_um, float).tolist(), "shape": list(inten.shape),
+            "intensity": base64.b64encode(zlib.compress(raw, 6)).decode("ascii")}
 
 
 def decode_field(data: dict[str, Any]) -> CachedField:
-    """Inverse of ``encode_field``."""
-    shape = tuple(data["shape"])
+    """Inverse of ``encode_field`` (to float32 precision)."""
+    raw = zlib.decompress(base64.b64decode(data["intensity"]))
+    inten = np.frombuffer(raw, dtype=np.float32).reshape(tuple(data["shape"])).astype(float)
+    zero = np.zeros_like(inten)
+    return CachedField(np.asarray(data["r_um"]), np.asarray(data["z_um"]), np.sqrt(inten),
+                       zero, zero)
 
-    def unpack(text: str) -> np.ndarray:
-        raw = zlib.decompress(base64.b64decode(text))
-        return np.frombuffer(raw, dtype=np.complex64).reshape(shape).astype(complex)
 
-    return CachedField(np.asarray(data["r_um"]), np.asarray(data["z_um"]),
-                       unpack(data["E_r"]), unpack(data["E_phi"]), unpack(data["E_z"]))
+def stored_mode_field(cache: Cache | None, body_json: dict, solver_json: dict, method: str,
+                      index: int) -> dict[str, Any] | None:
+    """The |E|^2 map (``encode_field`` form) that ``modes_stage`` stored for mode ``index`` of
+    its (wavelength-sorted) table, or None when not stored."""
+    if cache is None:
+        return None
+    hit = cache.get(MODE_FIELDS, modes_key(body_json, solver_json, method)[0])
+    if hit is None or not 0 <= index < len(hit["fields"]):
+        return None
+    return hit["fields"][index]
 
 
 def field_key(body_json: dict, solver_json: dict, m: int, polarization: str,

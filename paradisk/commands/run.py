@@ -8,6 +8,7 @@ a self-contained report.html. Unchanged inputs are read from the cache (default 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from paradisk.errors import UserInputError
@@ -58,7 +59,10 @@ def run(args: argparse.Namespace) -> int:
     print(text_table(rows, SHOWN))
     s = result.stats
     print(f"\n{s['disks']} disks ({s['rows']} distinct), {s['modes_solved']} mode solves, "
-          f"{s['modes_cached']} from cache, {s['errors']} errors, {s['total_seconds']:.1f} s")
+          f"{s['modes_cached']} from cache, {s['solver_runs']} solver runs in all, "
+          f"{s['errors']} errors, {s['total_seconds']:.1f} s")
+    for name, why in result.skipped_figures.items():
+        print(f"figure {name} skipped: {why}", file=sys.stderr)
     if result.meep_checks:
         print("\nMeep check of the lasing modes:")
         print(text_table(result.meep_checks, ["id", "m", "polarization", "fem_wavelength_nm",
