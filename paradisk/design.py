@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from geometry import NotAnchoredError, ParabolicDisk, dwell_for_top_diameter
 from paradisk.cache import Cache
 from paradisk.errors import UserInputError
-from paradisk.executors import map_tasks
+from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_text, atomic_write_with
 from paradisk.spec import DesignSpec, spec_from_dict
 from paradisk.stages import lasing_stage, modes_stage
@@ -90,6 +90,9 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
                   scheduler: str | None = None, cache_dir: Path | None = None) -> DesignResult:
     """Evaluate every (concentration, diameter) and pick the best feasible concentration."""
     base = target_spec(spec, target)
+    # dwell at the array's power when the spec sets one (what the writer uses), else the
+    # process power (uW); the disk shape depends on the energy only
+    power_uW = spec.array.power_uW
     surroundings = base.cavity.model_copy(update={"coating": base.coating})
     solver_json = base.solver.model_dump(mode="json")
     cases: list[dict[str, Any]] = []
@@ -100,11 +103,11 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
         for d in target.top_diameters_um:
             case: dict[str, Any] = {"concentration_mg_per_mL": conc, "top_diameter_um": d}
             try:
-                dwell = dwell_for_top_diameter(process, d)
+                dwell = dwell_for_top_diameter(process, d, power_uW)
             except NotAnchoredError as exc:
                 cases.append({**case, "anchored": False, "error": str(exc)})
                 continue
-            prof = process.profile_for_dwell(dwell)
+            prof = process.profile_for_dwell(dwell, power_uW)
             body = ParabolicDisk(profile=prof, index=base.disk_material,
                                  surroundings=surroundings)
             case.update(dwell_ms=dwell, foot_diameter_um=prof.foot_diameter_um,
@@ -113,7 +116,8 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
             tasks.append((body.model_dump(mode="json"), solver_json, base.solver.method,
                           str(cache_dir) if cache_dir else None, cache_dir is not None))
             cases.append(case)
-    results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler)
+    results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler,
+                        on_error=error_result)
     cache = Cache(cache_dir) if cache_dir else None
     film_json = base.nanocrystals.model_dump(mode="json")
     pump_json = base.pump.model_dump(mode="json")
@@ -124,7 +128,11 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
         if "error" in res:
             case["error"] = res["error"]
             continue
-        pred = lasing_stage(res["modes"], film_json, pump_json, cache, base.intrinsic_Q)
+        try:
+            pred = lasing_stage(res["modes"], film_json, pump_json, cache, base.intrinsic_Q)
+        except Exception as exc:  # this case is infeasible; the design goes on
+            case["error"] = f"{type(exc).__name__}: {exc}"
+            continue
         las = pred["lasing"] or {}
         case.update(n_modes=len(res["modes"]), lasing_m=las.get("m"),
                     lasing_polarization=las.get("polarization"),
