@@ -282,6 +282,16 @@ def test_cli_cache_dir_reads_that_cache_and_no_cache_reads_and_writes_none(
                                                           rel=1e-9)
 
 
+def test_cli_bad_scheduler_is_one_line_not_a_traceback(tmp_path, capsys):
+    spec_file = write_spec(small_spec_data(), tmp_path / "small.yaml")
+    code = main(["run", str(spec_file), "-o", str(tmp_path / "o"), "--scheduler",
+                 "not-an-address", "--no-layout", "--no-report", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("paradisk run: error: --scheduler not-an-address: cannot reach")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
 def test_run_spec_returns_the_results_dataframe(first_run, tmp_path, no_solver):
     result, out = first_run
     spec_file = write_spec(result.spec.model_dump(mode="json"), tmp_path / "small.yaml")
