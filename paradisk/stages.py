@@ -287,8 +287,10 @@ def lasing_stage(
         col = {k: np.array([_num(m.get(k)) for m in modes])
                for k in ("wavelength_nm", "Q", "film_fraction", "effective_index")}
         q = np.array([total_Q(m.get("Q"), intrinsic_Q) for m in modes])
+        # the loss and K use the film's index: Gamma is an electric-energy fraction (gain/)
         th = mode_thresholds(material, film.concentration_per_cm3, col["wavelength_nm"], q,
-                             col["film_fraction"], col["effective_index"])
+                             col["film_fraction"], col["effective_index"],
+                             loss_index=film.refractive_index)
         fluence = np.asarray(pump.fluence_uJ_per_cm2_from_N(
             np.where(np.isfinite(th.N_threshold), th.N_threshold, np.nan), material), float)
         thresholds = [

@@ -149,7 +149,8 @@ def test_threshold_equals_the_gain_module_on_an_independent_mode_table(first_run
                          [r.wavelength_nm for r in records],
                          [total_Q(r.Q, spec.intrinsic_Q) for r in records],
                          [r.film_fraction for r in records],
-                         [r.effective_index for r in records])
+                         [r.effective_index for r in records],
+                         loss_index=film.refractive_index)
     idx, best = lasing_mode_index(th.N_threshold)
     row = result.table[result.table["id"] == plan.id].iloc[0]
     assert row["n_modes"] == len(records)
