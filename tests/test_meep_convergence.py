@@ -16,8 +16,8 @@ Measured on this machine (Meep 1.25, one core, resolution 30, z-mirror), sphere 
     2.5 + 1.5            +0.72 %            -0.78 %           64
 
 (the remaining 0.7 % is the grid's: the wavelengths are 5.6e-4 (TM) and 7.3e-4 (TE) off at
-resolution 30). Times are wall times on the shared 2-core machine. The PML test (three
-geometries, ~60 s idle) took 233 s and the large-m test 194 s with the machine loaded ~4x.
+resolution 30). Times are wall times on the shared 2-core machine. Test times: 27 s each
+with one other Meep job alongside (233 s and 194 s with the machine loaded ~4x).
 """
 
 from __future__ import annotations
@@ -78,8 +78,7 @@ TOL_LARGE_M = 1e-3
 def test_large_m_disk_runs_stably_and_finds_the_fem_mode():
     """m = 100 at Courant 0.5 with the axis-excluding cell (r from 0.6 R = 3.6 um, inside the
     inner caustic at ~5.3 um): no Courant retry, finite fields peaked at the rim, the FEM's
-    wavelength within the grid error (measured: 3.0e-4 at resolution 40; two runs, ~45 s on an
-    idle core, 194 s with the 2-core machine loaded 4x).
+    wavelength within the grid error (measured: 3.0e-4 at resolution 40; two runs, 27 s).
 
     No z-mirror here: with ``z_mirror=True`` this thin disk gave a wrong mode in Meep 1.25
     (929.58 nm at resolution 40, 918.30 at 30, against 915.16 from the FEM and 915.44 without

@@ -6,6 +6,12 @@ inside the spec's window (``solver.window_nm``) are computed with the chosen sol
 wavelength (nm), Q (and its absorption/radiation split when known) and the film fraction.
 ``--json`` prints the records as JSON instead; ``--plot DIR`` writes one PNG field map per mode
 (|E|^2 on the (r, z) plane with the disk outline), each written atomically.
+
+``--m M`` (repeatable) computes only the azimuthal numbers given instead of every m whose
+fundamental modes can fall in the window: with ``--solver meep`` each m is one or two FDTD runs
+per family, so this is how to get a quick look. The Meep discretisation (``resolution``,
+``pml_um``, ``gap_um``, ``q_target``, ``exclude_axis`` ...) comes from the spec's
+``solver.meep`` section.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="mode solver (default: the spec's solver.method)")
     p.add_argument("--disk", action="append", metavar="ID",
                    help="only this disk id (e.g. r02c00); repeatable")
+    p.add_argument("--m", action="append", type=int, metavar="M", dest="m_values",
+                   help="only this azimuthal number (>= 0); repeatable (default: every m that "
+                        "can have a fundamental mode in the window)")
     p.add_argument("--json", action="store_true", help="print JSON records")
     p.add_argument("--plot", type=Path, metavar="DIR", help="write field maps (PNG) into DIR")
     p.set_defaults(func=run)
@@ -104,17 +113,27 @@ def run(args: argparse.Namespace) -> int:
                 f"{max(known)})"
             )
         plans = [p for p in plans if p.id in set(args.disk)]
+    m_values: list[int | None] = [None]
+    if args.m_values:
+        bad = [m for m in args.m_values if m < 0]
+        if bad:
+            raise UserInputError(f"--m {bad[0]}: the azimuthal number must be >= 0")
+        m_values = list(dict.fromkeys(args.m_values))
     settings = spec.solver.fem if solver == "fem" else spec.solver.meep
     out: list[dict[str, Any]] = []
     for plan in plans:
-        recs = find_modes(
-            plan.body,
-            window_nm=tuple(spec.solver.window_nm),
-            solver=solver,
-            polarizations=tuple(spec.solver.polarizations),
-            max_radial_order=spec.solver.max_radial_order,
-            settings=settings,
-        )
+        recs = []
+        for m in m_values:
+            recs += find_modes(
+                plan.body,
+                m=m,
+                window_nm=tuple(spec.solver.window_nm),
+                solver=solver,
+                polarizations=tuple(spec.solver.polarizations),
+                max_radial_order=spec.solver.max_radial_order,
+                settings=settings,
+            )
+        recs.sort(key=lambda r: r.wavelength_nm)
         if args.json:
             out.append({"disk": plan.id, "modes": [_json_record(r.to_dict()) for r in recs]})
         else:
