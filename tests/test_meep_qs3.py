@@ -8,9 +8,9 @@ Two tests:
   and a 60-period ring-down. Measured on this machine (Meep 1.25, one core): 653.8447 nm
   against the FEM's 653.7077 nm (+2.1e-4), film fraction 0.05534 against 0.05440 (+1.7 %),
   pixel-sum film fraction 0.05621 (+1.6 % of the perturbative one); 88,530 pixels, 12,936
-  steps per run, two runs (Harminv, then film perturbation + DFT fields). The test took 452 s
-  (load average 1-2 on the shared 2-core machine; 628 s at load 3-5): above the ~6 min aimed
-  at; resolution 60 is kept because the 5 % film-fraction check fails at 40.
+  steps per run, two runs (Harminv, then film perturbation + DFT fields). The test takes 451 s
+  alone on the otherwise idle machine (628 s at load average 3-5): above the ~6 min aimed at;
+  resolution 60 is kept because the 5 % film-fraction check fails at 40.
 - ``test_qs3_disk_meep_and_fem_agree`` (both families at the default PML and gap, ~40 min of
   Meep): only with PARADISK_FULL=1, the project's switch for full-length runs.
 
