@@ -3,7 +3,7 @@
 Figures (matplotlib, written as PNG under ``<out>/figures``):
 - the exposure map and the absorber series of the process (paper Fig. 2a-b, geometry.plots);
 - the predicted cross-sections of every row;
-- the design map: threshold fluence and lasing wavelength versus dwell (dose);
+- the design map: threshold fluence and lasing wavelength versus peak dose (and dwell);
 - the mode spectrum of every row (wavelength vs Q, threshold coloured, lasing mode marked);
 - the field of the lasing mode of one disk, when the solver can return it;
 - the paper-style gain figures of the nanocrystal preset (gain.plots, Fig. 4), when available.
@@ -50,26 +50,31 @@ def cross_sections_figure(result: RunResult) -> Figure:
 
 
 def design_map_figure(result: RunResult) -> Figure:
-    """Threshold fluence and lasing wavelength versus dwell time, with the top diameter."""
+    """Threshold fluence and lasing wavelength versus peak dose (mJ/cm^2), dwell on top."""
     df = result.table[result.table["col"] == 0]
-    fig = Figure(figsize=(6.4, 4.6), layout="constrained")
+    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    dwell = df["dwell_ms"].to_numpy(float)
+    dose = df["peak_dose_mJ_per_cm2"].to_numpy(float)
+    # one power for the whole array: dwell is proportional to dose (ms per mJ/cm^2)
+    ms_per_dose = float(np.nanmean(df["dwell_ms"].to_numpy(float) / dose))
     fluence = df["threshold_fluence_uJ_per_cm2"].to_numpy(float)
     lam = df["lasing_wavelength_nm"].to_numpy(float)
-    ax1.plot(dwell, fluence, "o-")
+    ax1.plot(dose, fluence, "o-")
     if np.any(np.isfinite(fluence) & (fluence > 0)):
         ax1.set_yscale("log")
     ax1.set_ylabel("threshold fluence (uJ/cm$^2$)")
-    for d, f, dia in zip(dwell, fluence, df["top_diameter_um"], strict=True):
+    for d, f, dia in zip(dose, fluence, df["top_diameter_um"], strict=True):
         if math.isfinite(f):
             ax1.annotate(f"{dia:.3g} um", (d, f), fontsize=7, textcoords="offset points",
                          xytext=(3, 4))
-    ax2.plot(dwell, lam, "s-", color="C3")
+    ax2.plot(dose, lam, "s-", color="C3")
     ax2.set_ylabel("lasing wavelength (nm)")
-    power = result.spec.array.power_uW or result.spec.process.power_uW
-    ax2.set_xlabel(f"dwell time at {power:g} uW (ms)")
+    ax2.set_xlabel("peak dose (mJ/cm$^2$)")
     ax2.set_xscale("log")
+    power = result.spec.array.power_uW or result.spec.process.power_uW
+    top = ax1.secondary_xaxis("top", functions=(lambda x: x * ms_per_dose,
+                                                lambda t: t / ms_per_dose))
+    top.set_xlabel(f"dwell at {power:g} uW (ms)", fontsize=8)
     ax1.set_title("design map: what each dose lases at, and where", fontsize=9)
     return fig
 
@@ -230,7 +235,7 @@ SECTIONS = (
      "the same and twice the absorber concentration at the middle row's exposure (Fig. 2b)."),
     ("Predicted disks", ["cross_sections"], "Cross-sections of every row of the array."),
     ("Design map", ["design_map"],
-     "Threshold pump fluence and lasing wavelength versus dwell time (dose)."),
+     "Threshold pump fluence and lasing wavelength versus peak dose (dwell on the top axis)."),
     ("Modes", ["spectra", "lasing_mode_field"],
      "Whispering-gallery modes in the gain window and the field of a lasing mode."),
     ("Nanocrystal gain", None, "Gain model of the nanocrystal preset (paper Fig. 4 style)."),
