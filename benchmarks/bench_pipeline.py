@@ -16,9 +16,9 @@ examples/qs3_array.yaml (20 disks, 5 distinct; FEM, 620-660 nm, TE + TM):
     modes+gain only: 1 worker 69.1 s, 2 workers 45.7 s, speed-up 1.51x
     second run, warm cache          :    8.32 s (5 cached, 0 solved)
 
-The 2-worker speed-up is below 2 because the five disks cost unequally (the 30 um disk alone is
-about a third of the solver time). `make demo` from a fresh clone (venv and install included)
-took 2 min 18 s; its run 74 s.
+The 2-worker speed-up is below 2: five tasks of unequal cost (10 to 30 modes in the band, from
+the 10 um to the 30 um disk) cannot be split evenly over two workers. `make demo` from a fresh
+clone (venv and install included) took 2 min 18 s; its run 74 s.
 """
 
 from __future__ import annotations
