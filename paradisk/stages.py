@@ -56,6 +56,37 @@ def modes_key(body_json: dict, solver_json: dict, method: str) -> tuple[str, dic
     return make_key(MODES, solver_version(), inputs), inputs
 
 
+def _cache_hit(
+    cache_root: str | None, use_cache: bool, kind: str, key: str
+) -> tuple[Cache | None, dict[str, Any] | None]:
+    """The stage's cache (None when off) and its stored result for ``key``, marked cached."""
+    cache = Cache(cache_root) if (cache_root and use_cache) else None
+    hit = cache.get(kind, key) if cache is not None else None
+    return cache, (None if hit is None else {**hit, "cached": True, "seconds": 0.0})
+
+
+def _solve(
+    body_json: dict, solver_json: dict, method: str, m: int | None,
+    polarizations: tuple[str, ...] | None = None,
+    window_nm: tuple[float, float] | None = None, **kw: Any,
+) -> list[Any]:
+    """Mode records of the disk ``body_json`` with ``method`` and its settings from the spec:
+    every m of the spec's window (nm) when ``m`` is None, the spec's families unless
+    ``polarizations``, the spec's window unless ``window_nm``; ``kw`` goes to find_modes."""
+    import solvers
+    from geometry import ParabolicDisk
+    from solvers.settings import SolverSettings
+
+    body = ParabolicDisk.model_validate(body_json)
+    settings = SolverSettings.model_validate(solver_json)
+    return solvers.find_modes(
+        body, m=m, window_nm=window_nm or settings.window_nm, solver=method,
+        polarizations=polarizations or settings.polarizations,
+        max_radial_order=settings.max_radial_order,
+        settings=settings.fem if method == "fem" else settings.meep, **kw,
+    )
+
+
 def modes_stage(
     body_json: dict, solver_json: dict, method: str, cache_root: str | None = None,
     use_cache: bool = True,
@@ -67,24 +98,12 @@ def modes_stage(
     cached by the worker itself, so a killed run keeps every finished disk.
     """
     key, inputs = modes_key(body_json, solver_json, method)
-    cache = Cache(cache_root) if (cache_root and use_cache) else None
-    if cache is not None:
-        hit = cache.get(MODES, key)
-        if hit is not None:
-            return {**hit, "cached": True, "seconds": 0.0}
+    cache, hit = _cache_hit(cache_root, use_cache, MODES, key)
+    if hit is not None:
+        return hit
     t0 = time.perf_counter()
     try:
-        import solvers
-        from geometry import ParabolicDisk
-        from solvers.settings import SolverSettings
-
-        body = ParabolicDisk.model_validate(body_json)
-        settings = SolverSettings.model_validate(solver_json)
-        records = solvers.find_modes(
-            body, m=None, window_nm=settings.window_nm, solver=method,
-            polarizations=settings.polarizations, max_radial_order=settings.max_radial_order,
-            settings=settings.fem if method == "fem" else settings.meep,
-        )
+        records = _solve(body_json, solver_json, method, m=None)
     except Exception as exc:  # reported per disk in the results table, not fatal
         return {"error": f"{type(exc).__name__}: {exc}", "cached": False,
                 "seconds": time.perf_counter() - t0}
@@ -114,25 +133,15 @@ def meep_check_stage(
     inputs = {"body": body_json, "solver": solver_key_json(solver_json, "meep"), "m": m,
               "polarization": polarization, "near_nm": round(fem_wavelength_nm, 3)}
     key = make_key(MEEP_CHECK, solver_version(), inputs)
-    cache = Cache(cache_root) if (cache_root and use_cache) else None
-    if cache is not None:
-        hit = cache.get(MEEP_CHECK, key)
-        if hit is not None:
-            return {**hit, "cached": True}
+    cache, hit = _cache_hit(cache_root, use_cache, MEEP_CHECK, key)
+    if hit is not None:
+        return hit
     t0 = time.perf_counter()
     try:
-        import solvers
-        from geometry import ParabolicDisk
-        from solvers.settings import SolverSettings
-
-        body = ParabolicDisk.model_validate(body_json)
-        settings = SolverSettings.model_validate(solver_json)
         # a +-1 % window around the FEM mode: Harminv resolves it without neighbouring m
         window = (0.99 * fem_wavelength_nm, 1.01 * fem_wavelength_nm)
-        records = solvers.find_modes(body, m=m, window_nm=window, solver="meep",
-                                     polarizations=(polarization,), settings=settings.meep,
-                                     max_radial_order=settings.max_radial_order,
-                                     progress=False)
+        records = _solve(body_json, solver_json, "meep", m=m, polarizations=(polarization,),
+                         window_nm=window, progress=False)
     except Exception as exc:  # reported in the check table, not fatal
         return {"error": f"{type(exc).__name__}: {exc}", "seconds": time.perf_counter() - t0}
     best = min(records, key=lambda r: abs(r.wavelength_nm - fem_wavelength_nm), default=None)
@@ -209,23 +218,12 @@ def field_stage(
     "cached": bool, "seconds": float} or {"error": "..."}.
     """
     key, inputs = field_key(body_json, solver_json, m, polarization, wavelength_nm)
-    cache = Cache(cache_root) if (cache_root and use_cache) else None
-    if cache is not None:
-        hit = cache.get(FIELD, key)
-        if hit is not None:
-            return {**hit, "cached": True, "seconds": 0.0}
+    cache, hit = _cache_hit(cache_root, use_cache, FIELD, key)
+    if hit is not None:
+        return hit
     t0 = time.perf_counter()
     try:
-        import solvers
-        from geometry import ParabolicDisk
-        from solvers.settings import SolverSettings
-
-        body = ParabolicDisk.model_validate(body_json)
-        settings = SolverSettings.model_validate(solver_json)
-        records = solvers.find_modes(body, m=m, window_nm=settings.window_nm, solver="fem",
-                                     polarizations=(polarization,),
-                                     max_radial_order=settings.max_radial_order,
-                                     settings=settings.fem)
+        records = _solve(body_json, solver_json, "fem", m=m, polarizations=(polarization,))
     except Exception as exc:  # the report says why the picture is missing
         return {"error": f"{type(exc).__name__}: {exc}", "cached": False,
                 "seconds": time.perf_counter() - t0}
