@@ -193,6 +193,7 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
     stats["solver_runs"] = (stats["modes_solved"] + stats["field_solved"]
                             + stats["meep_checks_solved"])
 
+    progress.close()  # a stage whose last task failed leaves its bar open
     table = _results_table(plans, mode_tables, lasing, errors)
     stats["disks"] = len(plans)
     stats["rows"] = len(rows)
@@ -341,26 +342,53 @@ def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:
 
 
 class _Progress:
-    """Per-stage counts on stderr (rich) and/or a callback."""
+    """Per-stage counts on stderr and/or a callback: a rich progress bar per stage on a
+    terminal, throttled one-line counts otherwise (logs, CI)."""
 
-    def __init__(self, options: RunOptions) -> None:
+    def __init__(self, options: RunOptions, console: Any = None) -> None:
         self.callback = options.on_progress
-        self.console = None
-        if options.progress:
+        self.console = console
+        if options.progress and console is None:
             from rich.console import Console
 
             self.console = Console(stderr=True)
         self.last: dict[str, float] = {}
+        self.bar: Any = None  # (stage, rich Progress, task id) of the stage being shown
 
     def __call__(self, stage: str, done: int, total: int, cached: int) -> None:
         if self.callback is not None:
             self.callback(stage, done, total, cached)
-        if self.console is not None:
-            now = time.monotonic()
-            if done == total or now - self.last.get(stage, 0.0) > 0.5:
-                self.last[stage] = now
-                note = f" ({cached} from cache)" if cached else ""
-                self.console.print(f"[bold]{stage}[/bold] {done}/{total}{note}")
+        if self.console is None:
+            return
+        note = f" ({cached} from cache)" if cached else ""
+        if self.console.is_terminal:
+            self._bar(stage, done, total, note)
+            return
+        now = time.monotonic()
+        if done == total or now - self.last.get(stage, 0.0) > 0.5:
+            self.last[stage] = now
+            self.console.print(f"[bold]{stage}[/bold] {done}/{total}{note}")
+
+    def _bar(self, stage: str, done: int, total: int, note: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        if self.bar is None or self.bar[0] != stage:
+            self.close()
+            bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                           MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                           console=self.console, transient=False)
+            bar.start()
+            self.bar = (stage, bar, bar.add_task(stage, total=total, note=""))
+        _, bar, task = self.bar
+        bar.update(task, completed=done, total=total, note=note)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the live bar, if one is shown."""
+        if self.bar is not None:
+            self.bar[1].stop()
+            self.bar = None
 
 
 def default_workers() -> int:
