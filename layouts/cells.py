@@ -220,18 +220,21 @@ def disk(
     """
     c = gf.Component()
     _draw_disk(c, top_diameter_um, foot_diameter_um, circle_points, marker_um)
-    info = {
-        "disk_id": disk_id,
-        "dwell_ms": dwell_ms,
-        "power_uW": power_uW,
-        "energy_uJ": energy_uJ,
-        "peak_dose_mJ_per_cm2": peak_dose_mJ_per_cm2,
-        "top_diameter_um": top_diameter_um,
-        "foot_diameter_um": foot_diameter_um,
-    }
-    for k, v in info.items():
-        c.info[k] = v
+    c.info["disk_id"] = disk_id
+    _set_write_info(c, dwell_ms, power_uW, energy_uJ, peak_dose_mJ_per_cm2, top_diameter_um,
+                    foot_diameter_um)
     return c
+
+
+def _set_write_info(c: gf.Component, dwell_ms: float, power_uW: float, energy_uJ: float,
+                    peak_dose_mJ_per_cm2: float, top_diameter_um: float,
+                    foot_diameter_um: float) -> None:
+    """The write settings (ms, uW, uJ, mJ/cm^2) and predicted diameters (um) in ``c.info``."""
+    for k, v in {"dwell_ms": dwell_ms, "power_uW": power_uW, "energy_uJ": energy_uJ,
+                 "peak_dose_mJ_per_cm2": peak_dose_mJ_per_cm2,
+                 "top_diameter_um": top_diameter_um,
+                 "foot_diameter_um": foot_diameter_um}.items():
+        c.info[k] = v
 
 
 def row_id(row: int) -> str:
@@ -265,21 +268,13 @@ def row_disk(
     c = gf.Component()
     _draw_disk(c, top_diameter_um, foot_diameter_um, circle_points, marker_um)
     y_nm = -row * pitch_nm
-    info = {
-        "row": row,
-        "row_id": row_id(row),
-        "dwell_ms": dwell_ms,
-        "power_uW": power_uW,
-        "energy_uJ": energy_uJ,
-        "peak_dose_mJ_per_cm2": peak_dose_mJ_per_cm2,
-        "top_diameter_um": top_diameter_um,
-        "foot_diameter_um": foot_diameter_um,
-        "disk_ids": [make_disk_id(row, col) for col in range(repeats)],
-        # nm / 1000: the double nearest to the exact position in um
-        "positions_um": [[col * pitch_nm / 1000, y_nm / 1000] for col in range(repeats)],
-    }
-    for k, v in info.items():
-        c.info[k] = v
+    c.info["row"] = row
+    c.info["row_id"] = row_id(row)
+    _set_write_info(c, dwell_ms, power_uW, energy_uJ, peak_dose_mJ_per_cm2, top_diameter_um,
+                    foot_diameter_um)
+    c.info["disk_ids"] = [make_disk_id(row, col) for col in range(repeats)]
+    # nm / 1000: the double nearest to the exact position in um
+    c.info["positions_um"] = [[col * pitch_nm / 1000, y_nm / 1000] for col in range(repeats)]
     return c
 
 
