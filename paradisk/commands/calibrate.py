@@ -11,7 +11,6 @@ import argparse
 import json
 from pathlib import Path
 
-from geometry import calibrate, read_dose_series
 from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with
 
@@ -29,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geometry import calibrate, read_dose_series
+
     if not args.measurements.is_file():
         raise UserInputError(f"measurements file {args.measurements} does not exist")
     try:

@@ -10,9 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from paradisk.design import DesignTarget, search_design, write_design
-from paradisk.pipeline import default_workers
-from paradisk.spec import load_spec
 from paradisk.tables import text_table
 
 
@@ -29,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--concentrations", type=float, nargs="+", default=[5.0, 10.0, 20.0, 40.0],
                    help="absorber concentrations to try, mg/mL (solution basis)")
     p.add_argument("--objective", choices=("threshold", "K"), default="threshold")
-    p.add_argument("--workers", type=int, default=default_workers())
+    p.add_argument("--workers", type=int, default=None)
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
     p.add_argument("--cache", type=Path, metavar="DIR", help="cache (default OUT/cache)")
     p.add_argument("--no-cache", action="store_true")
@@ -38,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.design import DesignTarget, search_design, write_design
+    from paradisk.pipeline import default_workers
+    from paradisk.spec import load_spec
+
     spec = load_spec(args.spec)
     target = DesignTarget(
         top_diameters_um=tuple(args.diameters_um),
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         objective=args.objective,
     )
     cache = None if args.no_cache else (args.cache or args.out / "cache")
-    result = search_design(spec, target, workers=args.workers, scheduler=args.scheduler,
+    workers = default_workers() if args.workers is None else args.workers
+    result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
                            cache_dir=cache)
     paths = write_design(result, target, args.out)
     print(text_table(result.grid.to_dict(orient="records"),

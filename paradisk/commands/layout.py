@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paradisk.errors import UserInputError
-from paradisk.spec import DesignSpec, load_spec
+
+if TYPE_CHECKING:
+    from paradisk.spec import DesignSpec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -63,6 +65,8 @@ def summary_text(result: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.spec import load_spec
+
     spec = load_spec(args.spec)
     result, paths = write_spec_layout(spec, args.out, oas=args.oas)
     for path in paths.values():

@@ -24,12 +24,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with
-from paradisk.spec import load_spec
-from paradisk.stages import total_Q
 from paradisk.tables import text_table
 
 SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
@@ -67,6 +63,10 @@ def _f(x: Any) -> float | None:
 
 def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
     """Copy of a ModeTable whose Q is ``total_Q(Q, intrinsic_Q)`` (nan: no loss known)."""
+    import numpy as np
+
+    from paradisk.stages import total_Q
+
     q = np.array([total_Q(float(x), intrinsic_Q) for x in table.Q], dtype=float)
     return dataclasses.replace(table, Q=q)
 
@@ -80,6 +80,8 @@ def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITH
     other modes whose threshold is within ``competing_within`` (fraction) of the lasing mode's:
     {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first.
     """
+    import numpy as np
+
     from gain.threshold import lasing_mode_index, mode_thresholds
 
     film, pump = spec.nanocrystals, spec.pump
@@ -176,6 +178,8 @@ def competition_notes(rows: list[dict[str, Any]], competing_within: float,
 
 def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
     """Gain figures of the spec's material, Fig. 6d for the best disk, and a lasing summary."""
+    import numpy as np
+
     from gain import plots
     from gain.dynamics import CavityModes
 
@@ -214,6 +218,7 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
 
 def run(args: argparse.Namespace) -> int:
     from gain.modetable import ModeTable, ModeTableError
+    from paradisk.spec import load_spec
 
     spec = load_spec(args.spec)
     try:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paradisk.files import atomic_write_text, atomic_write_with
-from paradisk.spec import DesignSpec, load_spec
 from paradisk.tables import csv_text, text_table
+
+if TYPE_CHECKING:
+    from paradisk.spec import DesignSpec
 
 COLUMNS = ("id", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
            "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "anchored")
@@ -53,6 +56,8 @@ def write_profile_figures(spec: DesignSpec, out_dir: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.spec import load_spec
+
     spec = load_spec(args.spec)
     rows = profile_rows(spec, args.all)
     if args.json:

@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 from paradisk.errors import UserInputError
-from paradisk.pipeline import RunOptions, default_workers, run_pipeline
-from paradisk.spec import load_spec
 from paradisk.tables import text_table
 
 SHOWN = ("id", "dwell_ms", "top_diameter_um", "n_modes", "lasing_m", "lasing_polarization",
@@ -29,8 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--solver", choices=("fem", "meep"), help="override the spec's solver")
     p.add_argument("--meep-check", type=int, default=0, metavar="N",
                    help="also solve the lasing mode of N rows with Meep and compare (slow)")
-    p.add_argument("--workers", type=int, default=default_workers(),
-                   help="local worker processes for the mode solves (default: cores)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes for the mode solves (default: the number of "
+                        "cores, at most 8)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the mode solves on a Dask cluster (tcp://host:8786)")
     p.add_argument("--cache", type=Path, metavar="DIR", help="cache location (default OUT/cache)")
@@ -43,6 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.pipeline import RunOptions, default_workers, run_pipeline
+    from paradisk.spec import load_spec
+
+    if args.workers is None:
+        args.workers = default_workers()
     if args.meep_check < 0:
         raise UserInputError(f"--meep-check = {args.meep_check}: must be >= 0")
     if args.workers < 1:
