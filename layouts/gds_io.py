@@ -8,9 +8,9 @@ first copied into a fresh layout in a canonical order (cells, layers, meta data 
 instances sorted): the same inputs then give byte-identical files in any process.
 
 Round trip: each exposure point carries a text record on the EXPOSURE layer at its position
-(layouts.cells.exposure_record); ``read_exposure_points`` collects them through the hierarchy.
+(layouts.records.exposure_record); ``read_exposure_points`` collects them through the hierarchy.
 The per-disk settings are also in the cells' gdsfactory info (KLayout meta info "kfactory:info"
-of each row cell, layouts.cells.row_disk); ``read_disk_info`` collects those by disk id.
+of each row cell, layouts.disks.row_disk); ``read_disk_info`` collects those by disk id.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import gdsfactory as gf
 from gdsfactory.component import save_layout_options
 from kfactory import kdb
 
-from layouts.cells import EXPOSURE_RECORD_FIELDS, EXPOSURE_RECORD_PREFIX
 from layouts.files import write_atomic_with
 from layouts.job import DBU_UM, ExposurePoint
 from layouts.layers import EXPOSURE
+from layouts.records import EXPOSURE_RECORD_FIELDS, EXPOSURE_RECORD_PREFIX
 
 _INT_FIELDS = {"order", "row", "col"}
 
@@ -166,7 +166,7 @@ def read_disk_info(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """The settings of every disk from the cell info stored in a layout file, by disk id.
 
     Reads gdsfactory's info (KLayout meta info "kfactory:info") of each cell that has
-    ``disk_ids`` (the row cells of layouts.cells.row_disk) and returns, for each id, the row's
+    ``disk_ids`` (the row cells of layouts.disks.row_disk) and returns, for each id, the row's
     ``ROW_INFO_FIELDS``, ``cell`` (the cell name) and ``position_um`` ((x, y) in the frame of the
     dose matrix, as the cell info states it). Raises ValueError for an id found twice.
 
