@@ -27,6 +27,7 @@ import math
 import gdsfactory as gf
 import numpy as np
 
+from layouts.cellkit import set_cell_name
 from layouts.job import disk_id as make_disk_id
 from layouts.layers import DISK_FOOT, DISK_TOP, EXPOSURE
 
@@ -94,6 +95,7 @@ def disk(
     c.info["disk_id"] = disk_id
     _set_write_info(c, dwell_ms, power_uW, energy_uJ, peak_dose_mJ_per_cm2, top_diameter_um,
                     foot_diameter_um)
+    set_cell_name(c, f"disk_{disk_id}" if disk_id else "disk")
     return c
 
 
@@ -121,7 +123,7 @@ def row_disk(
 
     ``info`` carries the row's settings and prediction and, for every disk the placement
     makes, its id (``disk_ids``) and centre in the matrix frame (``positions_um``), in column
-    order. See the module docstring.
+    order. See the module docstring. In the file the cell is named "disk_" + the row id.
     """
     if repeats < 1:
         raise ValueError(f"repeats = {repeats}: must be >= 1")
@@ -135,4 +137,5 @@ def row_disk(
     c.info["disk_ids"] = [make_disk_id(row, col) for col in range(repeats)]
     # nm / 1000: the double nearest to the exact position in um
     c.info["positions_um"] = [[col * pitch_nm / 1000, y_nm / 1000] for col in range(repeats)]
+    set_cell_name(c, f"disk_{row_id(row)}")
     return c

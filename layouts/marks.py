@@ -8,7 +8,7 @@ from __future__ import annotations
 import gdsfactory as gf
 from kfactory import kdb
 
-from layouts.cellkit import layer_index
+from layouts.cellkit import layer_index, set_cell_name
 from layouts.layers import CHIP, MARK
 
 
@@ -22,6 +22,7 @@ def alignment_cross(size_um: float = 100.0, line_width_um: float = 10.0) -> gf.C
          (a, w), (w, w), (w, a), (-w, a), (-w, w), (-a, w)],
         layer=MARK,
     )
+    set_cell_name(c, "alignment_cross")
     return c
 
 
@@ -39,6 +40,7 @@ def orientation_arrow(length_um: float = 100.0, line_width_um: float = 10.0) -> 
     # a foot on one side only: the arrow is not symmetric under y -> -y
     c.add_polygon([(0, w), (line_width_um, w), (line_width_um, 0.5 * length_um * 0.4),
                    (0, 0.5 * length_um * 0.4)], layer=MARK)
+    set_cell_name(c, "orientation_arrow")
     return c
 
 
@@ -60,4 +62,5 @@ def chip_outline(
     c.kdb_cell.shapes(layer_index(c, CHIP)).insert(frame)
     c.info["width_um"] = width_um
     c.info["height_um"] = height_um
+    set_cell_name(c, "chip_outline")
     return c

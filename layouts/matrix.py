@@ -14,12 +14,16 @@ from collections.abc import Sequence
 import gdsfactory as gf
 from kfactory import kdb
 
-from layouts.cellkit import layer_index
+from layouts.cellkit import layer_index, set_cell_name
 from layouts.disks import row_disk
 from layouts.job import DBU_UM, exposure_points, pitch_nm
-from layouts.layers import EXPOSURE
+from layouts.layers import EXPOSURE_RECORD
 from layouts.marks import alignment_cross, chip_outline, orientation_arrow
-from layouts.records import exposure_record
+from layouts.records import (
+    EXPOSURE_TEXT_HEIGHT_UM,
+    exposure_properties,
+    exposure_text,
+)
 from layouts.rows import DiskRow
 from layouts.settings import LayoutSettings
 from layouts.text import ascii_text, place_text, significant, text_advance_um, text_width_um
@@ -95,10 +99,16 @@ def dose_matrix(
             repeats, 1,
         ))
     # exposure records, in write order
-    exposure_shapes = c.kdb_cell.shapes(layer_index(c, EXPOSURE))
+    exposure_shapes = c.kdb_cell.shapes(layer_index(c, EXPOSURE_RECORD))
     points = exposure_points(rows, repeats, pitch_um)
+    layout = c.kcl.layout
     for pt in points:
-        exposure_shapes.insert(kdb.Text(exposure_record(pt), kdb.Trans(pt.x_nm, pt.y_nm)))
+        text = kdb.Text(exposure_text(pt), kdb.Trans(pt.x_nm, pt.y_nm))
+        text.size = round(EXPOSURE_TEXT_HEIGHT_UM / DBU_UM)
+        # centred over the point: neighbouring records overlap only when the pitch on screen
+        # is below the text's width
+        text.halign, text.valign = kdb.HAlign.HAlignCenter, kdb.VAlign.VAlignBottom
+        exposure_shapes.insert(text, layout.properties_id(exposure_properties(pt)))
     # labels
     g = label_geometry(rows, settings)
     r_max, gap, h = g["r_max_um"], g["gap_um"], g["height_um"]
@@ -160,4 +170,5 @@ def dose_matrix(
     }
     for k, v in info.items():
         c.info[k] = v
+    set_cell_name(c, "dose_matrix")
     return c

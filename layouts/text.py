@@ -10,11 +10,12 @@ never uses an exponent (the stroke font's E is easily misread).
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import gdsfactory as gf
 from kfactory import kdb
 
-from layouts.cellkit import layer_index
+from layouts.cellkit import layer_index, length_tag, name_part, set_cell_name
 from layouts.job import DBU_UM
 from layouts.layers import LABEL, Layer
 
@@ -56,6 +57,13 @@ def ascii_text(text: str) -> str:
     return "".join(ch if 32 <= ord(ch) <= 126 else "_" for ch in text)
 
 
+def _glyph_name(code: int, height_um: float, layer: Layer) -> str:
+    ch = chr(code)
+    part = ch if ch.isalnum() else name_part(unicodedata.name(ch)).lower()
+    on = "" if layer == LABEL else f"_L{layer[0]}_{layer[1]}"
+    return f"glyph_{part}_{length_tag(height_um)}{on}"
+
+
 @gf.cell
 def glyph(code: int, height_um: float = 10.0, layer: Layer = LABEL) -> gf.Component:
     """One character (ASCII ``code``) of KLayout's stroke font, ``height_um`` tall, its lower left
@@ -69,6 +77,7 @@ def glyph(code: int, height_um: float = 10.0, layer: Layer = LABEL) -> gf.Compon
     ))
     c.info["character"] = chr(code)
     c.info["height_um"] = height_um
+    set_cell_name(c, _glyph_name(code, height_um, layer))
     return c
 
 
@@ -120,4 +129,5 @@ def label_text(
     place_text(c, text, 0.0, 0.0, height_um, layer=layer)
     c.info["text"] = text
     c.info["height_um"] = height_um
+    set_cell_name(c, f"text_{name_part(text) or 'blank'}")
     return c
