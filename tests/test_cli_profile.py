@@ -89,3 +89,25 @@ def test_calibrate_prints_spec_fields_and_residuals(capsys):
     for r in rows:  # residual = measured - fit, foot too
         assert float(r[1]) - float(r[2]) == pytest.approx(float(r[3]), abs=2e-3)
         assert float(r[4]) - float(r[5]) == pytest.approx(float(r[6]), abs=2e-3)
+
+
+def test_every_help_explains_every_option_without_markup_or_module_names():
+    """The --help of each command is for users: every option has a help line, and no text
+    holds reST markup or a code module path (paradisk.stages, layouts.outputs, ...)."""
+    import argparse
+    import re
+
+    from paradisk.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == ["calibrate", "design", "layout", "modes", "predict",
+                                   "profile", "run"]
+    internal = re.compile(r"``|\b(paradisk|layouts|solvers|gain|geometry)\.[a-z_]")
+    for name, p in sub.choices.items():
+        text = p.format_help()
+        assert not internal.search(text), (name, internal.search(text).group(0))
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and len(action.help) > 10, (name, action.dest)

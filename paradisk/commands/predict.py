@@ -1,18 +1,18 @@
-"""``paradisk predict SPEC --modes FILE.csv``: lasing threshold and lasing mode of every disk.
+"""paradisk predict SPEC --modes FILE.csv: lasing threshold and lasing mode of every disk.
 
-The mode table (columns m, wavelength_nm, Q, film_fraction, effective_index; optional disk_id,
-polarization, mode_volume_um3) is hand-made, measured or written by a solver. With a disk_id
-column each disk uses its own rows (disks without rows are reported as having no modes); without
-it the table applies to every disk of the spec. The nanocrystal film and the pump come from the
-spec. Per disk: threshold N (mean photons absorbed per nanocrystal), pump fluence and average
-power at threshold, the lasing (lowest-threshold) mode, its shift from the emission peak, and K.
+The mode table has one row per mode, with columns m, wavelength_nm, Q, film_fraction and
+effective_index, and optionally disk_id, polarization and mode_volume_um3 (the modes/*.csv
+files of 'paradisk run' have them; a table can also be measured or made by hand). With a
+disk_id column each disk uses its own rows; without it the table applies to every disk. The
+nanocrystal film and the pump come from the spec.
 
-The loss of a mode is that of the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
-``intrinsic_Q``: losses no solver models), exactly as in the pipeline (``paradisk.stages.
-total_Q``); a table Q of ``inf`` or ``nan`` (unresolved) leaves ``intrinsic_Q`` alone. The n of
-the loss 2 pi n/(lambda Q) and of K is the film's refractive index (``nanocrystals.
-refractive_index``; derivation in the ``gain`` package docstring), not the table's
-``effective_index`` (which only sets estimated mode volumes for Fig. 6d).
+Per disk: the threshold N (mean photons absorbed per nanocrystal), the pump fluence and
+average power at threshold, the lasing (lowest-threshold) mode, its shift from the emission
+peak, and K. A mode's loss uses the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
+intrinsic_Q: losses no solver models), as 'paradisk run' does; a Q of inf or nan in the table
+(not resolved by the solver) leaves intrinsic_Q alone. The index n of the loss 2 pi n/(lambda Q)
+and of K is the film's (nanocrystals.refractive_index), not the table's effective_index, which
+only sets estimated mode volumes for the Fig. 6d spectra.
 """
 
 from __future__ import annotations
@@ -46,11 +46,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="mode table CSV (m, wavelength_nm, Q, film_fraction, effective_index)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--plot", type=Path, metavar="DIR",
-                   help="write the gain figures (paper Fig. 1c-d, 4a-d, 6d) and a summary")
+                   help="write PNGs into DIR: the nanocrystal gain figures of the paper "
+                        "(Fig. 1c-d, 4a-d), the spectra against pump of the best disk "
+                        "(Fig. 6d) and a summary of every disk")
     p.add_argument("--competing-within", type=float, default=COMPETING_WITHIN,
                    metavar="FRACTION",
-                   help="list modes whose threshold is within this fraction of the lowest "
-                        f"(default {COMPETING_WITHIN:g})")
+                   help="list the modes whose threshold is within this fraction of the "
+                        f"lowest, 0-1: they compete above threshold (default "
+                        f"{COMPETING_WITHIN:g})")
     p.set_defaults(func=run)
     return p
 
