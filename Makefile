@@ -3,7 +3,7 @@ PY := .venv/bin/python
 SPEC ?= examples/qs3_array.yaml
 OUT ?= out
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test check lint clean
 
 setup:
 	@./.ci/setup
@@ -13,6 +13,11 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+	.venv/bin/ruff check .
+
+# the fast tier: no Meep and no real mode solve (every such test is marked slow)
+check: setup
+	$(PY) -m pytest -q -m "not slow"
 	.venv/bin/ruff check .
 
 lint: setup

@@ -20,6 +20,7 @@ makes light faster than c in the medium and breaks the Courant condition.
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -96,15 +97,185 @@ def constant_medium(eps: float, name: str = "") -> DispersiveMedium:
     return DispersiveMedium(eps_inf=float(eps), name=name)
 
 
-def _eval(params: np.ndarray, f: np.ndarray, kinds: list[str]) -> np.ndarray:
-    eps = np.full(f.shape, params[0], dtype=complex)
+# The fit is done in real arithmetic with elementwise + - * / only, by MINPACK's
+# Levenberg-Marquardt (self-contained, no BLAS), and the start is found by a scan whose linear
+# algebra is written out elementwise too: no step depends on the BLAS kernel or the vector unit
+# of the processor, so the poles are the same on every machine, bit for bit. (On a nearly flat
+# valley of the misfit, which narrow bands have, a BLAS-dependent optimiser stops at points
+# that differ in the first digit from one machine to the next.)
+
+
+def _terms(f: np.ndarray, kinds: tuple[str, ...], x: np.ndarray):
+    """Each pole's real and imaginary eps and its derivatives by (f_j^2 or -, gamma, sigma).
+
+    ``x`` = [eps_inf, (f_j, gamma_j, sigma_j) per pole]. A pole term is
+    sigma num / (a - i b) with a = f_j^2 - f^2 (Drude: -f^2, num = 1), b = f gamma_j,
+    num = f_j^2 (Lorentz).
+    """
+    ff = f * f
+    out = []
     for i, kind in enumerate(kinds):
-        fn, g, s = params[1 + 3 * i: 4 + 3 * i]
-        if kind == "lorentz":
-            eps = eps + s * fn**2 / (fn**2 - f**2 - 1j * f * g)
-        else:
-            eps = eps + s * fn**2 / (-(f**2) - 1j * f * g)
-    return eps
+        fn, g, s = x[1 + 3 * i], x[2 + 3 * i], x[3 + 3 * i]
+        u = fn * fn if kind == "lorentz" else 0.0
+        num = u if kind == "lorentz" else 1.0
+        a = u - ff
+        b = f * g
+        d = a * a + b * b
+        # 1 / (a - i b) = (a + i b) / d ;  1 / (a - i b)^2 = (a^2 - b^2 + 2 i a b) / d^2
+        inv_re, inv_im = a / d, b / d
+        inv2_re, inv2_im = (a * a - b * b) / (d * d), (2.0 * a * b) / (d * d)
+        t_re, t_im = s * num * inv_re, s * num * inv_im
+        ds = (num * inv_re, num * inv_im)
+        # d/dg: s num i f / (a - i b)^2
+        dg = (-(s * num * f) * inv2_im, (s * num * f) * inv2_re)
+        # d/du (Lorentz): s / (a - i b) - s u / (a - i b)^2
+        du = (s * inv_re - s * u * inv2_re, s * inv_im - s * u * inv2_im)
+        out.append((t_re, t_im, du, dg, ds, kind))
+    return out
+
+
+def _eval(params: np.ndarray, f: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
+    x = np.asarray(params, dtype=float)
+    re = np.full(f.shape, x[0])
+    im = np.zeros(f.shape)
+    for t_re, t_im, *_ in _terms(f, kinds, x):
+        re = re + t_re
+        im = im + t_im
+    return re + 1j * im
+
+
+class _Layout:
+    """Which parameters the fit moves, each as the square of a free number (positivity
+    without bounds): eps_inf - 1, then per pole f_j (Lorentz only), gamma_j (absorbing media
+    only) and sigma_j."""
+
+    def __init__(self, kinds: tuple[str, ...], damped: bool):
+        self.kinds = kinds
+        slots = [0]
+        for i, kind in enumerate(kinds):
+            if kind == "lorentz":
+                slots.append(1 + 3 * i)
+            if damped:
+                slots.append(2 + 3 * i)
+            slots.append(3 + 3 * i)
+        self.slots = slots
+
+    def params(self, q: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+        x = fixed.copy()
+        x[self.slots] = q * q
+        x[0] = 1.0 + q[0] * q[0]
+        return x
+
+    def free(self, x: np.ndarray) -> np.ndarray:
+        v = np.array([x[k] for k in self.slots], dtype=float)
+        v[0] = x[0] - 1.0
+        return np.sqrt(np.maximum(v, 0.0))
+
+
+def _solve_small(g: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Batched Gaussian elimination with partial pivoting, written elementwise (no LAPACK)."""
+    g = g.copy()
+    r = r.copy()
+    n = g.shape[1]
+    rows = np.arange(g.shape[0])
+    for k in range(n):
+        piv = k + np.argmax(np.abs(g[:, k:, k]), axis=1)
+        gk, gp = g[rows, k].copy(), g[rows, piv].copy()
+        g[rows, k], g[rows, piv] = gp, gk
+        rk, rp = r[rows, k].copy(), r[rows, piv].copy()
+        r[rows, k], r[rows, piv] = rp, rk
+        pivot = g[:, k, k]
+        pivot = np.where(pivot == 0.0, 1e-300, pivot)
+        for i in range(k + 1, n):
+            m = g[:, i, k] / pivot
+            g[:, i, :] = g[:, i, :] - m[:, None] * g[:, k, :]
+            r[:, i] = r[:, i] - m * r[:, k]
+    x = np.zeros_like(r)
+    for k in range(n - 1, -1, -1):
+        acc = r[:, k]
+        for j in range(k + 1, n):
+            acc = acc - g[:, k, j] * x[:, j]
+        pivot = np.where(g[:, k, k] == 0.0, 1e-300, g[:, k, k])
+        x[:, k] = acc / pivot
+    return x
+
+
+def _dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Sum over the last axis of u * v by numpy's own pairwise summation (no BLAS)."""
+    return np.sum(u * v, axis=-1)
+
+
+# Pole grid of the deterministic global search, in units of the band's centre frequency:
+# Lorentz resonances from just above the band to the far UV, damping from sharp to broad.
+_GRID_FREQUENCY = (1.02, 1.06, 1.12, 1.2, 1.3, 1.45, 1.65, 1.9, 2.3, 3.0, 4.0)
+_GRID_DAMPING = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
+_GRID_DRUDE_DAMPING = (0.005, 0.02, 0.04, 0.08)
+_REFINED_STARTS = 3
+_TIE = 1e-9  # relative cost difference below which two minima count as equal (first one wins)
+
+
+def _grid_starts(f: np.ndarray, target: np.ndarray, weights: tuple[np.ndarray, np.ndarray],
+                 kinds: tuple[str, ...]) -> list[np.ndarray]:
+    """The best few starting points of a variable-projection scan over a fixed pole grid.
+
+    For fixed pole frequencies and dampings eps is linear in eps_inf and the strengths sigma,
+    so each grid point costs one small linear least-squares solve; the scan covers the whole
+    grid, so the start does not depend on a guess.
+    """
+    fc = float(np.mean(f))
+    n_lorentz = kinds.count("lorentz")
+    drude = "drude" in kinds
+    w_re, w_im = weights
+    y = np.concatenate([target.real * w_re, target.imag * w_im])
+
+    def column(kind: str, fn: float, g: float) -> np.ndarray:
+        x = np.array([0.0, fn, g, 1.0])
+        t_re, t_im, *_ = _terms(f, (kind,), x)[0]
+        return np.concatenate([t_re * w_re, t_im * w_im])
+
+    undamped = not drude  # a transparent medium: undamped UV poles only
+    dampings = (0.0,) if undamped else tuple(fc * g for g in _GRID_DAMPING)
+    f_min = 1.2 * float(f.max()) if undamped else 0.0  # an undamped pole stays off the band
+    lorentz = [(fc * a, g) for a in _GRID_FREQUENCY for g in dampings if fc * a > f_min]
+    drude_gammas = tuple(fc * g for g in _GRID_DRUDE_DAMPING) if drude else ()
+    cols = [np.concatenate([w_re, 0.0 * w_im])]
+    cols += [column("drude", 1.0, gd) for gd in drude_gammas]
+    cols += [column("lorentz", fn, g) for fn, g in lorentz]
+    a = np.stack(cols)
+    gram = _dot(a[:, None, :], a[None, :, :])
+    rhs = _dot(a, y)
+    yy = float(_dot(y, y))
+    first_lorentz = 1 + len(drude_gammas)
+    combos = [
+        c for c in itertools.combinations(range(len(lorentz)), n_lorentz)
+        if len({lorentz[i][0] for i in c}) == n_lorentz
+    ]
+    chosen = []  # column indices of each candidate: eps_inf, [Drude], Lorentz terms
+    for d in range(len(drude_gammas)) if drude else (None,):
+        head = [0] if d is None else [0, 1 + d]
+        chosen += [head + [first_lorentz + i for i in c] for c in combos]
+    idx = np.array(chosen)
+    g = gram[idx[:, :, None], idx[:, None, :]]
+    ridge = 1e-12 * np.sum(np.diagonal(g, axis1=1, axis2=2), axis=1)
+    g = g + ridge[:, None, None] * np.eye(idx.shape[1])
+    c = _solve_small(g, rhs[idx])
+    c = np.maximum(c, np.array([1.0] + [0.0] * (idx.shape[1] - 1)))  # eps_inf >= 1, sigma >= 0
+    gc = np.sum(g * c[:, None, :], axis=2)
+    cost = yy - 2.0 * _dot(c, rhs[idx]) + _dot(c, gc)
+    # ranked on 6 significant digits, then by grid position: a rounding difference cannot
+    # reorder two candidates
+    key = np.array([float(f"{v:.6e}") for v in cost])
+    starts = []
+    for k in np.lexsort((np.arange(key.size), key))[:_REFINED_STARTS]:
+        params = [c[k, 0]]
+        rest = list(c[k, 1:])
+        if drude:
+            params += [1.0, drude_gammas[idx[k, 1] - 1], rest.pop(0)]
+        for col_i, s in zip(idx[k, len(idx[k]) - n_lorentz:], rest, strict=True):
+            fn, gm = lorentz[col_i - first_lorentz]
+            params += [fn, gm, s]
+        starts.append(np.array(params))
+    return starts
 
 
 @functools.lru_cache(maxsize=64)
@@ -141,41 +312,55 @@ def fit_material(
         wl = np.linspace(lo, hi, n_samples)
         target = np.asarray(permittivity(material, wl))
     f = 1.0e3 / wl
-    fc = float(np.mean(f))
     absorbing = bool(np.any(target.imag > 1e-6 * np.abs(target)))
-    if not absorbing:
-        # eps_inf + one undamped Lorentz pole in the UV (Sellmeier-like)
-        kinds = ["lorentz"]
-        x0 = np.array([max(1.0, target.real.min() - 0.1), 3.0 * fc, 0.0, 0.1])
-        lower = np.array([1.0, 1.2 * f.max(), 0.0, 0.0])
-        upper = np.array([np.inf, 50.0 * fc, 1e-12, np.inf])
-    else:
-        kinds = ["drude"] + ["lorentz"] * n_lorentz
-        # Drude pole with f_n = 1 (sigma = f_plasma^2 in 1/um^2): gold's plasma ~9 eV = 7.3/um
-        x0 = [1.0, 1.0, 0.05 * fc, (2.0 * fc) ** 2]
-        lower = [1.0, 1.0 - 1e-12, 0.0, 0.0]
-        upper = [np.inf, 1.0, 5.0 * fc, np.inf]
-        for j in range(n_lorentz):
-            x0 += [fc * (1.3 + 0.5 * j), 0.5 * fc, 1.0]
-            lower += [0.3 * fc, 0.05 * fc, 0.0]
-            upper += [20.0 * fc, 10.0 * fc, np.inf]
-        x0, lower, upper = np.array(x0), np.array(lower), np.array(upper)
-    x0 = np.clip(x0, lower, np.where(np.isfinite(upper), upper, x0 + 1.0))
-    # real and imaginary parts weighted separately: Im(eps) sets the metal-limited Q, and a
-    # single |eps| scale would let a 2 % error in Im(gold) hide behind Re(gold) ~ -12
-    scale_re = np.abs(target)
+    # transparent: eps_inf + one undamped Lorentz pole in the UV (Sellmeier-like);
+    # absorbing: a Drude term plus n_lorentz damped Lorentz terms
+    kinds: tuple[str, ...] = ("drude",) + ("lorentz",) * n_lorentz if absorbing else ("lorentz",)
+    # real and imaginary parts weighted by what the fit must meet: Im(eps) sets the
+    # metal-limited Q, and a single |eps| scale would let a 2 % error in Im(gold) hide behind
+    # Re(gold) ~ -12; each part counts relative to its own tolerance
+    scale_re = np.abs(target) * (tolerance / tolerance_imag)
     scale_im = np.maximum(np.abs(target.imag), 1e-3 * np.abs(target))
+    w_re, w_im = 1.0 / scale_re, 1.0 / scale_im
+    layout = _Layout(kinds, damped=absorbing)
 
-    def residual(p: np.ndarray) -> np.ndarray:
-        d = _eval(p, f, kinds) - target
-        return np.concatenate([d.real / scale_re, d.imag / scale_im])
+    def misfit(q: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = layout.params(q, fixed)
+        re = np.full(f.shape, x[0]) - target.real
+        im = -target.imag
+        cols_re, cols_im = [np.ones(f.shape)], [np.zeros(f.shape)]
+        for i, (t_re, t_im, du, dg, ds, kind) in enumerate(_terms(f, kinds, x)):
+            re = re + t_re
+            im = im + t_im
+            if kind == "lorentz":  # d/df_j = 2 f_j d/du
+                fn = x[1 + 3 * i]
+                cols_re.append(2.0 * fn * du[0])
+                cols_im.append(2.0 * fn * du[1])
+            if absorbing:
+                cols_re.append(dg[0])
+                cols_im.append(dg[1])
+            cols_re.append(ds[0])
+            cols_im.append(ds[1])
+        chain = 2.0 * q  # d x / d q
+        jac = np.concatenate([np.stack(cols_re, axis=1) * w_re[:, None],
+                              np.stack(cols_im, axis=1) * w_im[:, None]]) * chain[None, :]
+        res = np.concatenate([re * w_re, im * w_im])
+        if not (np.all(np.isfinite(res)) and np.all(np.isfinite(jac))):
+            res = np.full(res.shape, 1e10)
+            jac = np.zeros(jac.shape)
+        return res, jac
 
     best = None
-    for attempt in range(4):
-        start = x0 if attempt == 0 else x0 * (1.0 + 0.3 * np.sin(np.arange(x0.size) + attempt))
-        start = np.clip(start, lower, np.where(np.isfinite(upper), upper, start))
-        sol = least_squares(residual, start, bounds=(lower, upper), x_scale="jac", max_nfev=600)
-        if best is None or sol.cost < best.cost:
+    for start in _grid_starts(f, target, (w_re, w_im), kinds):
+        fixed = start.copy()
+        q0 = layout.free(start)
+        q0 = np.where(q0 == 0.0, 1e-3, q0)  # off the stationary point of the square
+        sol = least_squares(
+            lambda q, fx=fixed: misfit(q, fx)[0], q0, jac=lambda q, fx=fixed: misfit(q, fx)[1],
+            method="lm", xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=400,
+        )
+        sol.x = layout.params(sol.x, fixed)
+        if best is None or sol.cost < best.cost * (1.0 - _TIE):
             best = sol
     params = best.x
     fitted = _eval(params, f, kinds)
