@@ -124,6 +124,7 @@ def test_a_raising_task_is_an_error_result_not_fatal(workers):
         map_tasks(raise_on_two, [(k,) for k in range(5)], workers=workers)
 
 
+@pytest.mark.slow  # process pools: ~10 s
 def test_a_dead_worker_process_is_an_error_for_its_task_only():
     out = map_tasks(die_on_three, [(k,) for k in range(6)], workers=2, on_error=error_result)
     assert [out[k] for k in (0, 1, 2, 4, 5)] == [0, 1, 4, 16, 25]
@@ -137,6 +138,7 @@ def test_unreachable_scheduler_is_a_user_error():
         map_tasks(operator.pow, [(2, 1)], scheduler="tcp://127.0.0.1:9", connect_timeout_s=1)
 
 
+@pytest.mark.slow  # a Dask LocalCluster: ~10 s
 def test_dask_local_cluster_executor():
     from distributed import LocalCluster
 
@@ -165,6 +167,7 @@ def square_once(k: int, cache_root: str, die_flag: str) -> dict:
     return {"value": k * k, "cached": False}
 
 
+@pytest.mark.slow  # a Dask LocalCluster: ~15 s
 def test_dask_killed_worker_is_an_error_for_its_task_only(tmp_path):
     """What Dask promises, whatever worker it gives each task: the task that kills its worker
     is an error; every other task succeeds or, if it was in the dead worker's hands (queued

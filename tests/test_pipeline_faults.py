@@ -175,7 +175,15 @@ TWO_RUNS = textwrap.dedent("""
 """)
 
 
+def _waits_for_a_lock(pid: int) -> bool:
+    """Whether process ``pid`` is blocked on a file lock (Linux's /proc/locks lists waiters
+    with '->')."""
+    return any("->" in line and f" {pid} " in line
+               for line in Path("/proc/locks").read_text().splitlines())
+
+
 @pytest.mark.slow  # child processes importing the pipeline: ~20 s
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/locks")
 def test_two_runs_on_one_cache_solve_each_disk_once(tmp_path):
     spec_file = tmp_path / "spec.yaml"
     spec_file.write_text(yaml.safe_dump(small_spec(rows=2)))
@@ -186,10 +194,12 @@ def test_two_runs_on_one_cache_solve_each_disk_once(tmp_path):
     second = None
     try:
         wait_for(lambda: log.exists(), what="the first run to start solving")
-        # the second run starts while the first holds a disk: it must wait for it
+        # the second run starts while the first holds a disk: it must wait for it (a blocked
+        # flock, listed in /proc/locks) instead of solving it too (a second "solve" line)
         second = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
-        time.sleep(1.0)  # give it time to reach the lock (the result holds either way)
+        wait_for(lambda: _waits_for_a_lock(second.pid) or log.read_text().count("solve") > 1,
+                 what="the second run to reach the disk the first is solving")
         release.touch()
         out1, err1 = first.communicate(timeout=WAIT_S)
         out2, err2 = second.communicate(timeout=WAIT_S)
