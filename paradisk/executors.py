@@ -242,7 +242,8 @@ def _run_dask(fn: Callable[..., Any], args: Sequence[tuple], scheduler: str,
                 no_workers_since = None
             if now - max(last_change, last_note) >= note_every_s:
                 last_note = now
-                who = ("no workers" if workers == 0 else
+                who = ("the scheduler does not answer" if workers is None else
+                       "no workers" if workers == 0 else
                        f"{workers} worker{'s' if workers != 1 else ''}")
                 gone = (f"; giving up after {no_workers_timeout_s:g} s without one"
                         if workers == 0 else "")
