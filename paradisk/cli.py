@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as exc:
         print(f"paradisk {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line, the status of a SIGINT death
+        print(f"paradisk {args.command}: {exc or 'interrupted'}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,19 @@ A task whose worker dies (segfault, out-of-memory kill: ``BrokenProcessPool``, D
 (the pipeline turns it into an error row for that disk), instead of aborting the sweep. A dead
 worker breaks a whole process pool, so the tasks that were pending in it are run again, each in
 a fresh single-process pool of its own: only the task that kills its worker again gets an error.
-A scheduler that cannot be reached is a ``UserInputError`` (one line, no traceback).
+Faults of the machinery itself stop the run with one line (``UserInputError``), never a hang:
+
+- a scheduler address that is not a Dask scheduler, or does not answer its handshake within
+  ``connect_timeout_s`` (a dashboard port, a port of another service, a firewall dropping
+  packets), is checked with a plain socket before Dask reads anything from it (Dask would take
+  the first bytes of an unrelated service for a message length and try to allocate exabytes);
+- a cluster with no worker for ``no_workers_timeout_s`` (all died, none started) gives up,
+  after notes every ``note_every_s`` while it waits (``on_note``).
+
+Local pool workers exit when the process that started them dies, even by kill -9 (the kernel's
+parent-death signal, and a watchdog thread polling the parent), so no worker and no
+multiprocessing resource tracker outlives a killed run; they ignore Ctrl-C, which the main
+process handles by stopping them and re-raising ``KeyboardInterrupt`` promptly.
 
 A script that starts a process pool from its top level, outside ``if __name__ == "__main__":``,
 would be run again by every spawned worker (spawn imports the main script); ``check_main_guard``
@@ -26,8 +38,15 @@ stops it with one clear error before any worker starts or any result is written.
 from __future__ import annotations
 
 import ast
+import contextlib
 import multiprocessing
+import os
+import signal
+import socket
+import struct
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +55,9 @@ from typing import Any
 from paradisk.errors import UserInputError
 
 OnError = Callable[[BaseException], Any]
+OnNote = Callable[[str], None]
+# a Dask handshake is a few hundred bytes; a larger length is another protocol's bytes
+MAX_HANDSHAKE_BYTES = 1 << 20
 
 
 def error_result(exc: BaseException) -> dict[str, str]:
@@ -106,11 +128,16 @@ def map_tasks(
     on_done: Callable[[int, Any], None] | None = None,
     on_error: OnError | None = None,
     connect_timeout_s: float = 30.0,
+    no_workers_timeout_s: float = 120.0,
+    on_note: OnNote | None = None,
+    note_every_s: float = 30.0,
 ) -> list[Any]:
     """Run ``fn(*a)`` for every ``a`` in ``args``; results in input order.
 
     ``on_error(exc)``: the result of a task that raised or whose worker died (None: re-raise).
     ``connect_timeout_s``: how long to try reaching ``scheduler`` (s).
+    ``no_workers_timeout_s``: give up when the cluster has had no worker this long (s).
+    ``on_note(line)``: what a Dask run is waiting for, every ``note_every_s`` without progress.
     """
     results: list[Any] = [None] * len(args)
 
@@ -127,7 +154,8 @@ def map_tasks(
     if not args:
         return results
     if scheduler is not None:
-        _run_dask(fn, args, scheduler, done, failed, connect_timeout_s)
+        _run_dask(fn, args, scheduler, done, failed, connect_timeout_s, no_workers_timeout_s,
+                  on_note or (lambda _line: None), note_every_s)
     elif workers <= 1 or len(args) == 1:
         for i, a in enumerate(args):
             try:
@@ -151,7 +179,9 @@ def _run_pool(fn: Callable[..., Any], args: Sequence[tuple], indices: Sequence[i
     (a worker died) unless ``last_try``, when they are reported to ``failed``."""
     ctx = multiprocessing.get_context("spawn")
     broken: list[int] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+    try:
         futures: dict[Future, int] = {pool.submit(fn, *args[i]): i for i in indices}
         for fut in as_completed(futures):
             i = futures[fut]
@@ -166,30 +196,215 @@ def _run_pool(fn: Callable[..., Any], args: Sequence[tuple], indices: Sequence[i
                 failed(i, exc)
             else:
                 done(i, value)
+    except BaseException:
+        # Ctrl-C or an error in a callback: stop the workers now rather than wait for their
+        # solves (a killed worker leaves no cache entry half-written: entries are atomic)
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
     return sorted(broken)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=5)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Initializer of the local pool's workers: exit when the parent dies; leave Ctrl-C to the
+    parent (which stops the pool), so a worker prints no traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+
+
+def die_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """Make this process exit when ``parent_pid`` (its parent) dies: the kernel's parent-death
+    signal on Linux (works even while a solve holds the GIL), and a daemon thread polling the
+    parent's pid (any POSIX system). The parent may already be gone: then exit at once."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="paradisk-parent-watchdog", daemon=True).start()
 
 
 def _run_dask(fn: Callable[..., Any], args: Sequence[tuple], scheduler: str,
               done: Callable[[int, Any], None], failed: Callable[[int, BaseException], None],
-              connect_timeout_s: float) -> None:
+              connect_timeout_s: float, no_workers_timeout_s: float, note: OnNote,
+              note_every_s: float) -> None:
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
+        from distributed import wait as dask_wait
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise RuntimeError("the Dask scheduler needs the 'distributed' package") from exc
+    t0 = time.monotonic()
+    probe_scheduler(scheduler, connect_timeout_s, note)
+    left = max(1.0, connect_timeout_s - (time.monotonic() - t0))
     try:
-        client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+        client = Client(scheduler, timeout=f"{left}s")
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UserInputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
-                             f"({reason})") from None
+        raise _unreachable(scheduler, _first_line(exc)) from None
     with client:
         futures = [client.submit(fn, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
-        for fut in dask_completed(futures):
+        pending = set(futures)
+        last_change = last_note = time.monotonic()
+        no_workers_since: float | None = None
+        poll_s = min(2.0, note_every_s, max(0.2, no_workers_timeout_s / 10))
+        while pending:
             try:
-                value = fut.result()
-            except Exception as exc:  # KilledWorker, or the task raised
-                failed(index[fut.key], exc)
+                finished = dask_wait(list(pending), timeout=poll_s,
+                                     return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                finished = set()
+            for fut in finished:
+                pending.discard(fut)
+                try:
+                    value = fut.result()
+                except Exception as exc:  # KilledWorker, or the task raised
+                    failed(index[fut.key], exc)
+                else:
+                    done(index[fut.key], value)
+            now = time.monotonic()
+            if finished:
+                last_change = now
+                continue
+            workers = _n_workers(client)
+            if workers == 0:
+                no_workers_since = no_workers_since or now
+                if now - no_workers_since >= no_workers_timeout_s:
+                    client.cancel(list(pending))
+                    raise UserInputError(
+                        f"--scheduler {scheduler}: no workers for {no_workers_timeout_s:g} s; "
+                        f"{len(pending)} of {len(args)} tasks unfinished (every finished one "
+                        f"is in the cache: a re-run resumes from there)")
             else:
-                done(index[fut.key], value)
+                no_workers_since = None
+            if now - max(last_change, last_note) >= note_every_s:
+                last_note = now
+                who = ("the scheduler does not answer" if workers is None else
+                       "no workers" if workers == 0 else
+                       f"{workers} worker{'s' if workers != 1 else ''}")
+                gone = (f"; giving up after {no_workers_timeout_s:g} s without one"
+                        if workers == 0 else "")
+                note(f"waiting for the Dask cluster at {scheduler}: {len(args) - len(pending)} "
+                     f"of {len(args)} tasks done, {who}{gone}")
+
+
+def _n_workers(client: Any) -> int | None:
+    """Workers connected to the scheduler now (None: the scheduler did not answer)."""
+    try:
+        return len(client.nthreads())
+    except Exception:
+        return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _unreachable(scheduler: str, reason: str) -> UserInputError:
+    return UserInputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                          f"({reason})")
+
+
+def probe_scheduler(address: str, timeout_s: float, note: OnNote | None = None) -> None:
+    """Check that a Dask scheduler answers at ``address`` (tcp://host:port) within
+    ``timeout_s``, with a plain socket: it must send a Dask handshake (a length-prefixed
+    message of a few hundred bytes). A refused connection is retried until the deadline (the
+    scheduler may be starting). Other transports (tls://, ...) are left to Dask's own timeout.
+    Raises UserInputError (one line) otherwise."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme != "tcp":
+        return
+    host, _, port_text = rest.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port_text.isdigit():
+        raise _unreachable(address, "not an address of the form tcp://host:port")
+    deadline = time.monotonic() + timeout_s
+    next_note = time.monotonic() + 10.0
+    refused = False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _unreachable(address, ("connection refused" if refused else "no connection")
+                               + f" for {timeout_s:g} s")
+        try:
+            sock = socket.create_connection((host, int(port_text)), timeout=left)
+            break
+        except ConnectionRefusedError:
+            refused = True
+            if time.monotonic() > next_note and note is not None:
+                note(f"{address} refuses connections; trying again until {timeout_s:g} s")
+                next_note = time.monotonic() + 10.0
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        except (OSError, ValueError) as exc:
+            raise _unreachable(address, _first_line(exc)) from None
+    with sock:
+        try:
+            head = _recv_exactly(sock, 8, deadline)
+            (size,) = struct.unpack("Q", head)
+            if not 0 < size <= MAX_HANDSHAKE_BYTES:
+                raise _unreachable(address, "something answers there, but not a Dask "
+                                            "scheduler")
+            body = _recv_exactly(sock, size, deadline)
+        except TimeoutError:
+            raise _unreachable(address, f"no Dask handshake within {timeout_s:g} s: is it "
+                                        "the scheduler's port (8786 by default), not the "
+                                        "dashboard's (8787)?") from None
+        except OSError as exc:
+            raise _unreachable(address, _first_line(exc)) from None
+    if not _is_handshake(body):
+        raise _unreachable(address, "something answers there, but not a Dask scheduler")
+
+
+def _recv_exactly(sock: socket.socket, n: int, deadline: float) -> bytes:
+    data = bytearray()
+    while len(data) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(left)
+        chunk = sock.recv(min(n - len(data), 1 << 16))
+        if not chunk:
+            raise ConnectionError("the connection was closed")
+        data += chunk
+    return bytes(data)
+
+
+def _is_handshake(body: bytes) -> bool:
+    """Whether ``body`` (the bytes after the length prefix) decode to Dask's handshake."""
+    try:
+        from distributed.protocol.core import loads
+        from distributed.protocol.utils import unpack_frames
+
+        frames, more = unpack_frames(body, partial=True)
+        if more:  # a handshake has no out-of-band buffers
+            return False
+        msg = loads(frames, deserialize=False)
+    except Exception:
+        return False
+    return isinstance(msg, dict) and "compression" in msg

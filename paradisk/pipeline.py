@@ -9,7 +9,9 @@ the gain model and the field of the report's mode picture are cached per disk (p
 paradisk.stages), so an unchanged rerun or a gain-only change runs no solver at all
 (``stats["solver_runs"] == 0``). Identical disks (the
 repeats of a row) are solved once. Mode solves run in parallel over ``workers`` local processes
-or on a Dask cluster; a disk that fails gets its error in the table and the run goes on.
+or on a Dask cluster; a disk that fails gets its error in the table and the run goes on. The
+output folder is all or nothing (paradisk.output_folder): a run that stops, or in which every
+disk failed, leaves the previous results as they were.
 
 Units: um, ms, uW, uJ, mJ/cm^2, nm, uJ/cm^2.
 """
@@ -28,8 +30,11 @@ import numpy as np
 import pandas as pd
 
 from paradisk.cache import Cache
-from paradisk.executors import error_result, map_tasks
+from paradisk.cache import log as cache_log
+from paradisk.errors import UserInputError
+from paradisk.executors import error_result, map_tasks, probe_scheduler
 from paradisk.files import atomic_write_json, atomic_write_text
+from paradisk.output_folder import StagedOutputs
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
     field_stage,
@@ -67,6 +72,8 @@ class RunOptions:
     write_layout: bool = True
     report: bool = True
     progress: bool = False
+    connect_timeout_s: float = 30.0  # how long to try reaching ``scheduler``
+    no_workers_timeout_s: float = 120.0  # give up when the Dask cluster has no worker this long
     # called as progress(stage, done, total, cached) after each finished task
     on_progress: Callable[[str, int, int, int], None] | None = None
 
@@ -101,8 +108,56 @@ def run_spec(spec: DesignSpec | str | Path, **options: Any) -> pd.DataFrame:
     return run_pipeline(spec, RunOptions(**options)).table
 
 
+class RunFailedError(UserInputError):
+    """Every disk of the run failed: nothing was written (``result`` holds the error rows)."""
+
+    def __init__(self, message: str, result: RunResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run: its message says what was kept."""
+
+
 def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunResult:
-    """Run every stage for every disk of ``spec``; write outputs when ``options.out_dir``."""
+    """Run every stage for every disk of ``spec``; write outputs when ``options.out_dir``.
+
+    The outputs are all or nothing (paradisk.output_folder): staged while the run works and
+    swapped into ``out_dir`` only at its end. A run that stops (an exception, Ctrl-C) or in
+    which every disk failed (``RunFailedError``) leaves ``out_dir`` as it was; the cache keeps
+    every disk it finished, so a re-run resumes from there.
+    """
+    if options.out_dir is None:
+        result = _run(spec, options, None)
+        _check_not_all_failed(result, None)
+        return result
+    try:
+        with StagedOutputs(options.out_dir) as staged:
+            result = _run(spec, options, staged.dir)
+            _check_not_all_failed(result, Path(options.out_dir))
+            _write_outputs(result, staged.dir, options)
+            staged.commit()
+            result.paths = {k: staged.final_path(v) for k, v in result.paths.items()}
+    except KeyboardInterrupt:
+        where = options.resolved_cache_dir()
+        kept = (f"; every finished disk is in the cache {where}: a re-run resumes from there"
+                if where is not None else "")
+        raise RunInterrupted(f"interrupted; {options.out_dir} left as it was{kept}") from None
+    return result
+
+
+def _check_not_all_failed(result: RunResult, out: Path | None) -> None:
+    errors = result.table.drop_duplicates("row")["error"].tolist()
+    if errors and all(errors):
+        first = errors[0].strip().splitlines()[0] if errors[0].strip() else "?"
+        kept = f"; {out} left as it was" if out is not None else ""
+        raise RunFailedError(f"every disk failed ({len(errors)} of {len(errors)} rows){kept}; "
+                             f"the first: {first}", result)
+
+
+def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResult:
+    """The stages; the layout is written under ``staging`` (None: nothing written)."""
     t_start = time.perf_counter()
     method = options.solver or spec.solver.method
     cache_dir = options.resolved_cache_dir()
@@ -110,6 +165,8 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
     stats: dict[str, Any] = {"solver": method, "workers": options.workers,
                              "scheduler": options.scheduler, "cache_dir": str(cache_dir)}
     progress = _Progress(options)
+    if options.scheduler is not None:  # a bad address stops the run before any work
+        probe_scheduler(options.scheduler, options.connect_timeout_s, progress.note)
 
     # exposure profiles (and the spec's cross-checks) -----------------------------------
     t0 = time.perf_counter()
@@ -119,9 +176,9 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
 
     # write pattern --------------------------------------------------------------------
     paths: dict[str, Path] = {}
-    if options.out_dir is not None and options.write_layout:
+    if staging is not None and options.write_layout:
         t0 = time.perf_counter()
-        paths.update(_write_layout(spec, Path(options.out_dir) / "layout"))
+        paths.update(_write_layout(spec, staging / "layout"))
         stats["layout_seconds"] = time.perf_counter() - t0
 
     # modes: one solve per distinct body ------------------------------------------------
@@ -141,8 +198,9 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
         counter["cached"] += bool(result.get("cached"))
         progress("modes", counter["done"], len(keys), counter["cached"])
 
-    results = map_tasks(modes_stage, [bodies[k] for k in keys], workers=options.workers,
-                        scheduler=options.scheduler, on_done=modes_done, on_error=error_result)
+    results = map_tasks(modes_stage, [bodies[k] for k in keys], on_done=modes_done,
+                        on_error=error_result, **_executor(options, progress))
+    stats["cache_damaged"] = _report_damage(results)
     by_body = dict(zip(keys, results, strict=True))
     stats["modes_seconds"] = time.perf_counter() - t0
     stats["modes_solved"] = len(keys) - counter["cached"]
@@ -193,6 +251,7 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
     stats["solver_runs"] = (stats["modes_solved"] + stats["field_solved"]
                             + stats["meep_checks_solved"])
 
+    stats["cache_damaged"] += len(cache.damaged) if cache is not None else 0
     progress.close()  # a stage whose last task failed leaves its bar open
     table = _results_table(plans, mode_tables, lasing, errors)
     stats["disks"] = len(plans)
@@ -201,9 +260,23 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
     stats["total_seconds"] = time.perf_counter() - t_start
     result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
                        paths=paths, meep_checks=checks, mode_field=mode_field)
-    if options.out_dir is not None:
-        _write_outputs(result, Path(options.out_dir), options)
     return result
+
+
+def _executor(options: RunOptions, progress: _Progress) -> dict[str, Any]:
+    """map_tasks' options of a run."""
+    return {"workers": options.workers, "scheduler": options.scheduler,
+            "connect_timeout_s": options.connect_timeout_s,
+            "no_workers_timeout_s": options.no_workers_timeout_s, "on_note": progress.note}
+
+
+def _report_damage(results: list[dict]) -> int:
+    """Report (one warning line each) the damaged cache entries that stages in workers found
+    and moved aside; returns how many."""
+    notes = [n for r in results if isinstance(r, dict) for n in r.pop("cache_damaged", [])]
+    for note in notes:
+        cache_log.warning("paradisk: warning: %s", note)
+    return len(notes)
 
 
 CHECK_COLUMNS = ("id", "m", "polarization", "fem_wavelength_nm", "meep_wavelength_nm",
@@ -228,8 +301,9 @@ def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dic
         count["done"] += 1
         progress("meep check", count["done"], len(tasks), 0)
 
-    results = map_tasks(meep_check_stage, tasks, workers=options.workers,
-                        scheduler=options.scheduler, on_done=done, on_error=error_result)
+    results = map_tasks(meep_check_stage, tasks, on_done=done, on_error=error_result,
+                        **_executor(options, progress))
+    _report_damage(results)
     out = []
     for plan, res in zip(picks, results, strict=True):
         las = lasing[plan.id]
@@ -268,7 +342,7 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
                   for m in modes[plan.id]]
     las = lasing[plan.id]
     body_json = plan.body.model_dump(mode="json")
-    cache = Cache(cache_dir) if cache_dir is not None else None
+    cache = Cache(cache_dir) if (cache_dir is not None and options.use_cache) else None
     stored = stored_mode_field(cache, body_json, solver_json, "fem", las["index"])
     if stored is not None:  # saved by the mode solve: no solver run
         return {"id": plan.id, "record": mode_table[las["index"]], "field": stored,
@@ -276,6 +350,7 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
     res = field_stage(body_json, solver_json, las["m"], las["polarization"],
                       las["wavelength_nm"], str(cache_dir) if cache_dir else None,
                       options.use_cache)
+    _report_damage([res])
     return {"id": plan.id, **res}
 
 
@@ -383,6 +458,12 @@ class _Progress:
         bar.update(task, completed=done, total=total, note=note)
         if done >= total:
             self.close()
+
+    def note(self, line: str) -> None:
+        """A line about what the run is waiting for (shown with the progress)."""
+        if self.console is not None:
+            self.close()
+            self.console.print(line, markup=False, highlight=False)
 
     def close(self) -> None:
         """Stop the live bar, if one is shown."""

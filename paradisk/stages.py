@@ -14,6 +14,12 @@ worker, and its result can be cached (paradisk.cache) under a key made of exactl
   assembly of the lasing record live here). Changing only gain parameters therefore reruns no
   solver.
 
+A solver stage that finds no entry takes the entry's lock (``Cache.lock``) and looks again
+before solving, so two runs sharing a cache solve a disk once: the second waits for the first
+and reads its entry. Each stage checks the shape of what it reads back (``check_*``); a damaged
+entry is moved aside and recomputed, and stages in workers hand the damage they found back to
+the run (``cache_damaged``), which reports it.
+
 Units: wavelengths in nm, fluence in uJ/cm^2, power in uW.
 """
 
@@ -56,13 +62,67 @@ def modes_key(body_json: dict, solver_json: dict, method: str) -> tuple[str, dic
     return make_key(MODES, solver_version(), inputs), inputs
 
 
-def _cache_hit(
-    cache_root: str | None, use_cache: bool, kind: str, key: str
-) -> tuple[Cache | None, dict[str, Any] | None]:
-    """The stage's cache (None when off) and its stored result for ``key``, marked cached."""
-    cache = Cache(cache_root) if (cache_root and use_cache) else None
-    hit = cache.get(kind, key) if cache is not None else None
-    return cache, (None if hit is None else {**hit, "cached": True, "seconds": 0.0})
+def _stage_cache(cache_root: str | None, use_cache: bool) -> Cache | None:
+    """The cache of a stage running in a worker (None when off): damaged entries are collected
+    in ``damaged`` for the caller to report, not printed by the worker."""
+    return Cache(cache_root, report=None) if (cache_root and use_cache) else None
+
+
+def _hit(cache: Cache, hit: dict[str, Any]) -> dict[str, Any]:
+    return {**hit, "cached": True, "seconds": 0.0, **_notes(cache)}
+
+
+def _notes(cache: Cache | None) -> dict[str, Any]:
+    """What a stage tells the caller about the cache: the damaged entries it moved aside."""
+    return {"cache_damaged": list(cache.damaged)} if cache is not None and cache.damaged else {}
+
+
+def _is_records(value: Any, *fields: str) -> str | None:
+    """None when ``value`` is a list of dicts having numeric ``fields``, else what is wrong."""
+    if not isinstance(value, list):
+        return f"a {type(value).__name__}, not a list"
+    for item in value:
+        if not isinstance(item, dict):
+            return f"an item is a {type(item).__name__}, not a record"
+        for f in fields:
+            v = item.get(f)
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                return f"{f} = {v!r} is not a number"
+    return None
+
+
+def _has(result: Any, **kinds: Any) -> str | None:
+    """None when ``result`` is a dict whose ``kinds`` keys have those types, else why not."""
+    if not isinstance(result, dict):
+        return f"a {type(result).__name__}, not a dict"
+    for name, kind in kinds.items():
+        if name not in result:
+            return f"no {name!r}"
+        if not isinstance(result[name], kind):
+            return f"{name} is a {type(result[name]).__name__}"
+    return None
+
+
+def check_modes(result: Any) -> str | None:
+    """Shape of a MODES entry: {"modes": [mode record, ...]}."""
+    return _has(result, modes=list) or _is_records(result["modes"], "m", "wavelength_nm")
+
+
+def check_mode_fields(result: Any) -> str | None:
+    return _has(result, fields=list)
+
+
+def check_lasing(result: Any) -> str | None:
+    return (_has(result, thresholds=list, lasing=dict | type(None))
+            or _is_records(result["thresholds"], "N_threshold"))
+
+
+def check_field(result: Any) -> str | None:
+    return _has(result, record=dict | type(None), field=dict | type(None))
+
+
+def check_meep(result: Any) -> str | None:
+    return _has(result, meep=dict | type(None))
 
 
 def _solve(
@@ -98,9 +158,22 @@ def modes_stage(
     cached by the worker itself, so a killed run keeps every finished disk.
     """
     key, inputs = modes_key(body_json, solver_json, method)
-    cache, hit = _cache_hit(cache_root, use_cache, MODES, key)
-    if hit is not None:
-        return hit
+    cache = _stage_cache(cache_root, use_cache)
+    if cache is None:
+        return _solve_modes(body_json, solver_json, method, None, key, inputs)
+    hit = cache.get(MODES, key, check_modes)
+    if hit is None:
+        # another run may be solving this disk: wait for it, then read its entry
+        with cache.lock(MODES, key):
+            hit = cache.get(MODES, key, check_modes)
+            if hit is None:
+                return {**_solve_modes(body_json, solver_json, method, cache, key, inputs),
+                        **_notes(cache)}
+    return _hit(cache, hit)
+
+
+def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache | None,
+                 key: str, inputs: dict) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         records = _solve(body_json, solver_json, method, m=None)
@@ -133,9 +206,23 @@ def meep_check_stage(
     inputs = {"body": body_json, "solver": solver_key_json(solver_json, "meep"), "m": m,
               "polarization": polarization, "near_nm": round(fem_wavelength_nm, 3)}
     key = make_key(MEEP_CHECK, solver_version(), inputs)
-    cache, hit = _cache_hit(cache_root, use_cache, MEEP_CHECK, key)
-    if hit is not None:
-        return hit
+    cache = _stage_cache(cache_root, use_cache)
+    if cache is None:
+        return _meep_check(body_json, solver_json, m, polarization, fem_wavelength_nm, None,
+                           key, inputs)
+    hit = cache.get(MEEP_CHECK, key, check_meep)
+    if hit is None:
+        with cache.lock(MEEP_CHECK, key):  # one process solves it, the others read it
+            hit = cache.get(MEEP_CHECK, key, check_meep)
+            if hit is None:
+                return {**_meep_check(body_json, solver_json, m, polarization,
+                                      fem_wavelength_nm, cache, key, inputs), **_notes(cache)}
+    return _hit(cache, hit)
+
+
+def _meep_check(body_json: dict, solver_json: dict, m: int, polarization: str,
+                fem_wavelength_nm: float, cache: Cache | None, key: str,
+                inputs: dict) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         # a +-1 % window around the FEM mode: Harminv resolves it without neighbouring m
@@ -193,7 +280,8 @@ def stored_mode_field(cache: Cache | None, body_json: dict, solver_json: dict, m
     its (wavelength-sorted) table, or None when not stored."""
     if cache is None:
         return None
-    hit = cache.get(MODE_FIELDS, modes_key(body_json, solver_json, method)[0])
+    hit = cache.get(MODE_FIELDS, modes_key(body_json, solver_json, method)[0],
+                    check_mode_fields)
     if hit is None or not 0 <= index < len(hit["fields"]):
         return None
     return hit["fields"][index]
@@ -218,9 +306,23 @@ def field_stage(
     "cached": bool, "seconds": float} or {"error": "..."}.
     """
     key, inputs = field_key(body_json, solver_json, m, polarization, wavelength_nm)
-    cache, hit = _cache_hit(cache_root, use_cache, FIELD, key)
-    if hit is not None:
-        return hit
+    cache = _stage_cache(cache_root, use_cache)
+    if cache is None:
+        return _solve_field(body_json, solver_json, m, polarization, wavelength_nm, None, key,
+                            inputs)
+    hit = cache.get(FIELD, key, check_field)
+    if hit is None:
+        with cache.lock(FIELD, key):  # one process solves it, the others read it
+            hit = cache.get(FIELD, key, check_field)
+            if hit is None:
+                return {**_solve_field(body_json, solver_json, m, polarization, wavelength_nm,
+                                       cache, key, inputs), **_notes(cache)}
+    return _hit(cache, hit)
+
+
+def _solve_field(body_json: dict, solver_json: dict, m: int, polarization: str,
+                 wavelength_nm: float, cache: Cache | None, key: str,
+                 inputs: dict) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         records = _solve(body_json, solver_json, "fem", m=m, polarizations=(polarization,))
@@ -270,7 +372,7 @@ def lasing_stage(
     """
     key, inputs = lasing_key(modes, film_json, pump_json, intrinsic_Q)
     if cache is not None:
-        hit = cache.get(LASING, key)
+        hit = cache.get(LASING, key, check_lasing)
         if hit is not None:
             return hit
     from gain import NanocrystalFilm, PumpSettings
