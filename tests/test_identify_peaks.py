@@ -214,3 +214,37 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, example_spec_path, capsys
     assert main(["identify", str(example_spec_path), str(flat), "--row", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no peak" in err
+
+
+def test_spec_disk_modes_read_from_a_run_cache_read_only(example_spec_path, tmp_path,
+                                                         monkeypatch):
+    """With a run's cache the spec disk's comb is read from it (the pipeline's key), never
+    solved again, and nothing is written into the cache."""
+    import solvers
+    from paradisk.cache import Cache
+    from paradisk.identify import identify
+    from paradisk.spec import load_spec
+    from paradisk.stages import MODES, modes_key
+
+    spec = load_spec(example_spec_path)
+    plan = spec.unique_disks()[0]
+    analytic = _analytic_solver()
+    d0 = plan.profile.top_diameter_um
+    key, inputs = modes_key(plan.body.model_dump(mode="json"),
+                            spec.solver.model_dump(mode="json"), "fem")
+    Cache(tmp_path).put(MODES, key, {"modes": [r.to_dict() for r in analytic(d0)]}, inputs)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    solved = []
+
+    def fake_find_modes(body, **kw):
+        solved.append(body.rim_radius_um * 2.0)
+        return analytic(body.rim_radius_um * 2.0)
+
+    monkeypatch.setattr(solvers, "find_modes", fake_find_modes)
+    truth = analytic(d0 * 1.02)
+    sp = _spectrum([(r.wavelength_nm, 300.0, r.wavelength_nm / 5000.0) for r in truth],
+                   step=0.01)
+    res = identify(spec, sp, row=0, cache_dir=str(tmp_path))
+    assert res.fitted_top_diameter_um == pytest.approx(d0 * 1.02, abs=0.005)
+    assert solved and all(abs(d - d0) > 1e-3 for d in solved)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

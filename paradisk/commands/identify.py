@@ -72,6 +72,10 @@ def _text(res: Any) -> str:
                               "radial_order", "confidence", "residual_nm", "Q", "fwhm_nm"),
                        digits=7)
     lines = [head, table]
+    for f in res.fsr:
+        lines.append(f"free spectral range {f['polarization']}{f['radial_order']} "
+                     f"m={f['m']}-{f['m'] + 1}: measured {f['measured_nm']:.4f} nm, predicted "
+                     f"{f['predicted_nm']:.4f} nm")
     if res.lasing:
         las = res.lasing
         pred = las["predicted"]

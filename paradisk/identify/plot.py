@@ -55,5 +55,5 @@ def identification_figure(result: Any):
     if result.ambiguous:
         title += "  AMBIGUOUS"
     ax.set_title(title, fontsize=9, pad=28)
-    ax.legend(fontsize=7, loc="upper right")
+    fig.legend(fontsize=7, loc="outside right upper")
     return fig
