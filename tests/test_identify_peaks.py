@@ -248,3 +248,36 @@ def test_spec_disk_modes_read_from_a_run_cache_read_only(example_spec_path, tmp_
     assert res.fitted_top_diameter_um == pytest.approx(d0 * 1.02, abs=0.005)
     assert solved and all(abs(d - d0) > 1e-3 for d in solved)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_disk_selectors(example_spec_path):
+    from paradisk.identify.identification import _spec_disk
+    from paradisk.spec import load_spec
+
+    spec = load_spec(example_spec_path)
+    plans = spec.disks()
+    disk_id, d, body = _spec_disk(spec, None, plans[5].id, None)
+    assert (disk_id, d, body) == (plans[5].id, plans[5].profile.top_diameter_um, plans[5].body)
+    disk_id, d, body = _spec_disk(spec, 2, None, None)
+    assert disk_id == spec.unique_disks()[2].id
+    disk_id, d, body = _spec_disk(spec, None, None, 12.5)
+    assert disk_id is None and body.profile.top_diameter_um == pytest.approx(12.5)
+    with pytest.raises(UserInputError, match="r99c99"):
+        _spec_disk(spec, None, "r99c99", None)
+    with pytest.raises(UserInputError, match="exactly one"):
+        _spec_disk(spec, 1, "r00c00", None)
+    with pytest.raises(UserInputError, match="top-diameter-um"):
+        _spec_disk(spec, None, None, 1.0)  # too small to reach the substrate
+
+
+def test_json_record_is_standard_json():
+    import json
+
+    from paradisk.identify.identification import Identification
+
+    res = Identification(disk=None, spec_top_diameter_um=10.0, fitted_top_diameter_um=10.1,
+                         sigma_um=math.nan, peaks=[], rms_residual_nm=math.inf,
+                         reduced_chi2=np.float64(0.5), ambiguous=False, warnings=[],
+                         alternatives=[], solved_diameters_um=[10.0], window_nm=(620.0, 660.0))
+    d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert d["sigma"] is None and d["rms_residual_nm"] is None and d["reduced_chi2"] == 0.5

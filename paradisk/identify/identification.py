@@ -35,8 +35,9 @@ from paradisk.identify.spectrum import Spectrum
 from solvers.modes import ModeRecord
 
 # the one-solve comb scales the spec disk's modes to another diameter with the sphere
-# asymptotics; over a few percent of D its error is ~1e-4 of the wavelength (measured: 10 um
-# disk of examples/qs3_array.yaml scaled by +3 %, 0.03 to 0.06 nm): assumption with margin
+# asymptotics. Measured on the 10 um disk of examples/qs3_array.yaml carried to +3 %: errors
+# of 0.21 to 0.30 nm against the FEM there, a common shift that the fitted diameter absorbs to
+# within +-0.05 nm. 3e-4 (0.19 nm at 640 nm) keeps a margin for larger steps
 COARSE_MODEL_REL = 3e-4
 # error of the spec's disk model beyond its diameter (wall shape, film, index): ASSUMPTION,
 # 5e-5 of the wavelength (0.03 nm at 640 nm), the spread of the FEM between meshes being 1e-6
@@ -109,7 +110,7 @@ class Identification:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON (non-finite numbers as None)."""
-        return {
+        return _clean({
             "disk": self.disk,
             "spec_top_diameter_um": self.spec_top_diameter_um,
             "fitted_top_diameter_um": self.fitted_top_diameter_um,
@@ -125,8 +126,21 @@ class Identification:
             "solved_diameters_um": self.solved_diameters_um,
             "window_nm": list(self.window_nm),
             "comb": [{"m": r.m, "polarization": r.polarization, "radial_order": r.radial_order,
-                      "wavelength_nm": r.wavelength_nm, "Q": _num(r.Q)} for r in self.comb],
-        }
+                      "wavelength_nm": r.wavelength_nm, "Q": r.Q} for r in self.comb],
+        })
+
+
+def _clean(obj: Any) -> Any:
+    """Plain JSON types: numpy scalars to Python, non-finite floats to None."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _num(x: Any) -> Any:
@@ -301,6 +315,11 @@ def identify(
         return d_spec * (1.0 + SOLVE_GRID_REL * round((d_um / d_spec - 1.0) / SOLVE_GRID_REL))
 
     coarse = hypotheses(comb, x, sx, hgt, COARSE_MODEL_REL, bounds)
+    if not coarse or coarse[0].n_assigned == 0:
+        raise UserInputError(
+            f"{spectrum.source}: no line of the disk's comb reaches the peaks for top "
+            f"diameters {bounds[0]:.4g}-{bounds[1]:.4g} um (widen --search-fraction, or check "
+            "the disk selected and the spec)")
     d1 = snap(coarse[0].top_diameter_um)
     if abs(d1 - d_spec) < MIN_FD_STEP_REL * d_spec:
         d1 = snap(d_spec * (1.0 + MIN_FD_STEP_REL))
