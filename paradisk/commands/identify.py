@@ -10,7 +10,8 @@ is given) for their centre with uncertainty and loaded Q (flagged resolution-lim
 instrument sets the width; Q is then a lower bound). The disk's top diameter is fitted so that
 its FEM comb (TE/TM, the spec's radial orders, the spec's solver window) matches the peaks; each
 peak gets (m, polarization, radial order) with a confidence, and a warning says when another
-label set fits about as well and what would decide. Two or three FEM solves per call;
+label set fits about as well and what would decide. ``--fit-film-thickness`` also fits the
+nanocrystal film's thickness (four FEM solves in all). Two or three FEM solves per call;
 ``--cache DIR`` reads the spec disk's modes from a run's cache (never writes it). Above
 threshold the lasing line is compared with the mode the gain model predicts.
 
@@ -48,6 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="try top diameters within +-F of the spec's (default 0.04)")
     p.add_argument("--window-nm", type=float, nargs=2, metavar=("LO", "HI"),
                    help="solver window (default: the spec's solver.window_nm)")
+    p.add_argument("--fit-film-thickness", action="store_true",
+                   help="fit the nanocrystal film's thickness too (needs TE and TM lines; four "
+                        "FEM solves)")
     p.add_argument("--cache", type=Path, metavar="DIR",
                    help="a run's cache to read the spec disk's modes from (read only)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -72,6 +76,10 @@ def _text(res: Any) -> str:
                               "radial_order", "confidence", "residual_nm", "Q", "fwhm_nm"),
                        digits=7)
     lines = [head, table]
+    if res.film_thickness_nm is not None:
+        lines.insert(1, f"nanocrystal film {res.film_thickness_nm:.3f} +- "
+                        f"{res.film_sigma_nm:.2g} nm (correlation with the diameter "
+                        f"{res.film_correlation:+.2f})")
     for f in res.fsr:
         lines.append(f"free spectral range {f['polarization']}{f['radial_order']} "
                      f"m={f['m']}-{f['m'] + 1}: measured {f['measured_nm']:.4f} nm, predicted "
@@ -111,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         search_fraction=SEARCH_FRACTION if args.search_fraction is None else args.search_fraction,
         window_nm=None if args.window_nm is None else tuple(args.window_nm),
         cache_dir=None if args.cache is None else str(args.cache),
+        fit_film_thickness=args.fit_film_thickness,
     )
     if args.plot:
         from paradisk.identify.plot import identification_figure

@@ -114,7 +114,7 @@ def evaluate(comb: Comb, d_um: float, peaks_nm: np.ndarray, sigma_nm: np.ndarray
     return Hypothesis(d_um, labels, pred, r, score)
 
 
-def _slopes(comb: Comb, h: Hypothesis, use: list[int]) -> np.ndarray:
+def line_slopes(comb: Comb, h: Hypothesis, use: list[int]) -> np.ndarray:
     """d lambda / dD (nm/um) of the lines the peaks ``use`` are assigned to, one call per
     family."""
     out = np.zeros(len(use))
@@ -134,7 +134,7 @@ def refine(comb: Comb, d_um: float, peaks_nm: np.ndarray, sigma_nm: np.ndarray,
         use = [i for i, lab in enumerate(h.labels) if lab is not None]
         if not use:
             break
-        slopes = _slopes(comb, h, use)
+        slopes = line_slopes(comb, h, use)
         w = 1.0 / s[use] ** 2
         step = float(np.sum(w * slopes * h.residuals_nm[use]) / np.sum(w * slopes**2))
         d_new = float(np.clip(h.top_diameter_um + step, *bounds))
@@ -147,7 +147,7 @@ def refine(comb: Comb, d_um: float, peaks_nm: np.ndarray, sigma_nm: np.ndarray,
             break
     use = [i for i, lab in enumerate(h.labels) if lab is not None]
     if use:
-        slopes = _slopes(comb, h, use)
+        slopes = line_slopes(comb, h, use)
         h.sigma_um = float(1.0 / math.sqrt(np.sum(slopes**2 / s[use] ** 2)))
         full = np.full(len(peaks_nm), math.nan)
         full[use] = slopes

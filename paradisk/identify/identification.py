@@ -12,7 +12,13 @@
 5. a re-solve at the fitted diameter (unless a solve lies within CONFIRM_REL of it) confirms
    the labels and gives the residuals and the final fit.
 
-FEM cost: two or three window scans per call (one fewer when the cache holds the spec disk's).
+With ``fit_film_thickness`` the nanocrystal film's thickness is a second parameter
+(paradisk.identify.film): after step 3, one solve at the second diameter with a thicker film
+gives each mode's film sensitivity, every label set is searched on (D, t), and one solve at
+the fitted (D, t) confirms (instead of steps 4-5's re-solves).
+
+FEM cost: two or three window scans per call (one fewer when the cache holds the spec disk's);
+four with the film.
 Above threshold the strongest line (LASING_CONTRAST times the next) is the lasing line; it is
 labelled like the others and compared with the lasing mode predicted by the gain model for the
 disk of the fitted diameter (and of the spec's).
@@ -56,6 +62,10 @@ AMBIGUITY_RATIO = 0.05
 # the strongest line is a lasing line when it is this many times higher than every other one
 # (below threshold the WGM peaks on the envelope have comparable heights): assumption
 LASING_CONTRAST = 10.0
+# film thickness fit: the sensitivity solve's film is this much thicker (relative); the best
+# diameter-only hypotheses of the coarse comb are the starts of the (D, t) search
+FILM_STEP_REL = 0.5
+FILM_SEEDS = 24
 SEARCH_FRACTION = 0.04  # default: diameters within +-4 % of the spec's are tried
 
 
@@ -106,6 +116,9 @@ class Identification:
     spec_comb: list[ModeRecord] = field(repr=False, default_factory=list)  # at the spec's
     fsr: list[dict[str, Any]] = field(default_factory=list)
     lasing: dict[str, Any] | None = None
+    film_thickness_nm: float | None = None  # fitted, with fit_film_thickness
+    film_sigma_nm: float | None = None
+    film_correlation: float | None = None  # of the top diameter and the film thickness
     spectrum: Spectrum | None = field(repr=False, default=None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +136,9 @@ class Identification:
             "alternatives": self.alternatives,
             "fsr": self.fsr,
             "lasing": self.lasing,
+            "fitted_film_thickness_nm": self.film_thickness_nm,
+            "film_sigma_nm": self.film_sigma_nm,
+            "film_correlation": self.film_correlation,
             "solved_diameters_um": self.solved_diameters_um,
             "window_nm": list(self.window_nm),
             "comb": [{"m": r.m, "polarization": r.polarization, "radial_order": r.radial_order,
@@ -152,16 +168,26 @@ def _num(x: Any) -> Any:
 
 def _fem_solver(spec, window_nm: tuple[float, float], d_spec: float, body_spec: Any,
                 cache_dir: str | None) -> Callable[[float], list[ModeRecord]]:
-    """solve(D) -> the FEM modes of the disk of top diameter D on the window; the spec disk's
-    from a pipeline cache when it holds them (read only)."""
+    """solve(D, film_thickness_nm=None) -> the FEM modes of the disk of top diameter D (um)
+    with the spec's nanocrystal film (or one of that thickness, nm) on the window; the spec
+    disk's from a pipeline cache when it holds them (read only)."""
     from solvers import find_modes
 
     solver_json = spec.solver.model_dump(mode="json")
     solver_json["window_nm"] = list(window_nm)
 
-    def solve(d_um: float) -> list[ModeRecord]:
-        body = body_spec if d_um == d_spec else disk_for_top_diameter(spec, d_um)
-        if cache_dir is not None and d_um == d_spec:
+    t_spec = spec.nanocrystals.thickness_nm
+
+    def solve(d_um: float, film_thickness_nm: float | None = None) -> list[ModeRecord]:
+        film = t_spec if film_thickness_nm is None else film_thickness_nm
+        if film != t_spec:
+            thick = spec.nanocrystals.model_copy(update={"thickness_nm": film})
+            body = disk_for_top_diameter(spec.model_copy(update={"nanocrystals": thick}), d_um)
+        elif d_um == d_spec:
+            body = body_spec
+        else:
+            body = disk_for_top_diameter(spec, d_um)
+        if cache_dir is not None and d_um == d_spec and film == t_spec:
             from paradisk.cache import Cache
             from paradisk.stages import MODES, modes_key
 
@@ -232,6 +258,37 @@ def _ambiguity_text(best: Hypothesis, alt: Hypothesis, peaks_nm: np.ndarray,
             f"({dd:+.4f} um); to decide: " + "; ".join(ways))
 
 
+def _with_film(spec, solve, comb: Comb, coarse: list[Hypothesis], x: np.ndarray,
+               sx: np.ndarray, bounds: tuple[float, float], snap: Callable[[float], float]):
+    """Label sets searched on (D, t) (paradisk.identify.film): one solve with a thicker film
+    at the second diameter for the sensitivities, one at the fitted (D, t) to confirm.
+    Returns (hypotheses best first, the confirming comb, (t, sigma_t, correlation))."""
+    from paradisk.identify.assign import m_span_for
+    from paradisk.identify.film import FilmComb, hypotheses_film, refine_film
+
+    t0 = spec.nanocrystals.thickness_nm
+    dt = FILM_STEP_REL * t0
+    d1 = comb.solves[-1].top_diameter_um
+    thick = Comb(lambda d: solve(d, film_thickness_nm=t0 + dt), comb.material, comb.n_env,
+                 comb.families)
+    thick.add_solve(d1)
+    fc = FilmComb(comb, t0, comb, thick, d1, dt, t0)
+    found = hypotheses_film(fc, x, sx, MODEL_REL, bounds,
+                            [h.top_diameter_um for h in coarse[:FILM_SEEDS]])
+    best, t_fit, cov = found[0]
+    conf = Comb(lambda d: solve(d, film_thickness_nm=t_fit), comb.material, comb.n_env,
+                comb.families)
+    conf.add_solve(snap(best.top_diameter_um))
+    # final refinement on the confirming solve (exact at its (D, t); the film slopes as
+    # before): the linear model of the search is off by ~1e-4 of the wavelength at the fit
+    fc_conf = FilmComb(conf, t_fit, comb, thick, d1, dt, t0)
+    best, t_fit, cov = refine_film(fc_conf, best.top_diameter_um, t_fit, x, sx, MODEL_REL,
+                                   m_span_for(fc_conf, x, bounds), bounds)
+    hyps = [best] + [h for h, _, _ in found[1:] if h.labels != best.labels]
+    corr = float(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]))
+    return hyps, conf, (t_fit, float(math.sqrt(cov[1, 1])), corr)
+
+
 def _comb_at(comb: Comb, modes: list[ModeRecord], d_um: float) -> list[ModeRecord]:
     """The modes of the confirming solve moved to the fitted diameter (by the comb model;
     the other fields as solved), sorted by wavelength."""
@@ -278,11 +335,14 @@ def identify(
     window_nm: tuple[float, float] | None = None,
     min_snr: float = MIN_SNR,
     cache_dir: str | None = None,
-    solve: Callable[[float], list[ModeRecord]] | None = None,
+    solve: Callable[..., list[ModeRecord]] | None = None,
+    fit_film_thickness: bool = False,
 ) -> Identification:
     """Label the peaks of ``spectrum`` with the modes of ``spec``'s disk (one of ``row`` (index
     of the array's row), ``disk`` (id such as r01c02) or ``top_diameter_um``) and fit the top
-    diameter. ``solve``: replaces the FEM (D -> ModeRecords), for tests and other solvers.
+    diameter (and, with ``fit_film_thickness``, the nanocrystal film's thickness).
+    ``solve``: replaces the FEM (D[, film_thickness_nm=t] -> ModeRecords), for tests and other
+    solvers.
     Raises UserInputError for bad input (no peaks, no peak in the window, bad selector)."""
     disk_id, d_spec, body = _spec_disk(spec, row, disk, top_diameter_um)
     if not 0.0 < search_fraction <= 0.2:
@@ -324,13 +384,17 @@ def identify(
     if abs(d1 - d_spec) < MIN_FD_STEP_REL * d_spec:
         d1 = snap(d_spec * (1.0 + MIN_FD_STEP_REL))
     comb.add_solve(d1)
-    seeds = [h.top_diameter_um for h in coarse[:12]]
-    hyps = hypotheses(comb, x, sx, hgt, MODEL_REL, bounds, seeds)
-    d2 = hyps[0].top_diameter_um
-    if min(abs(s.top_diameter_um - d2) for s in comb.solves) > CONFIRM_REL * d2:
-        comb.add_solve(snap(d2))
-        hyps = hypotheses(comb, x, sx, hgt, MODEL_REL, bounds,
-                          [h.top_diameter_um for h in hyps[:12]])
+    final_comb, film = comb, None
+    if fit_film_thickness:
+        hyps, final_comb, film = _with_film(spec, solve, comb, coarse, x, sx, bounds, snap)
+    else:
+        seeds = [h.top_diameter_um for h in coarse[:12]]
+        hyps = hypotheses(comb, x, sx, hgt, MODEL_REL, bounds, seeds)
+        d2 = hyps[0].top_diameter_um
+        if min(abs(s.top_diameter_um - d2) for s in comb.solves) > CONFIRM_REL * d2:
+            comb.add_solve(snap(d2))
+            hyps = hypotheses(comb, x, sx, hgt, MODEL_REL, bounds,
+                              [h.top_diameter_um for h in hyps[:12]])
     best = hyps[0]
     n_used = best.n_assigned
     red = best.score / max(1, len(x) - 1)
@@ -358,7 +422,7 @@ def identify(
         warnings.append(f"{outside} peak(s) outside the solver window {window[0]:g}-"
                         f"{window[1]:g} nm are not labelled (widen it with --window-nm)")
 
-    confirm = comb.nearest_solve(best.top_diameter_um)
+    confirm = final_comb.nearest_solve(best.top_diameter_um)
     assignments: list[PeakAssignment] = []
     k = 0
     for i, p in enumerate(peaks):
@@ -381,7 +445,7 @@ def identify(
     for lab, a in sorted(by_label.items(), key=lambda t: (t[0].family, t[0].m)):
         nxt = Label(lab.m + 1, lab.polarization, lab.radial_order)
         if nxt in by_label:
-            pred_fsr = float(np.diff(comb.wavelength_nm([lab.m + 1, lab.m], lab.family,
+            pred_fsr = float(np.diff(final_comb.wavelength_nm([lab.m + 1, lab.m], lab.family,
                                                        best.top_diameter_um))[0])
             fsr.append({"polarization": lab.polarization, "radial_order": lab.radial_order,
                         "m": lab.m, "measured_nm": a.peak.wavelength_nm
@@ -411,7 +475,10 @@ def identify(
         sigma_um=best.sigma_um * math.sqrt(scale), peaks=assignments, rms_residual_nm=rms,
         reduced_chi2=red, ambiguous=ambiguous, warnings=warnings, alternatives=alternatives,
         solved_diameters_um=[s.top_diameter_um for s in comb.solves], window_nm=window,
-        comb=_comb_at(comb, confirm.modes, best.top_diameter_um), fsr=fsr, lasing=lasing,
+        comb=_comb_at(final_comb, confirm.modes, best.top_diameter_um), fsr=fsr, lasing=lasing,
+        film_thickness_nm=None if film is None else film[0],
+        film_sigma_nm=None if film is None else film[1] * math.sqrt(scale),
+        film_correlation=None if film is None else film[2],
         spec_comb=sorted(comb.solves[0].modes, key=lambda r: r.wavelength_nm),
         spectrum=spectrum,
     )
