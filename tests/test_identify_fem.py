@@ -217,6 +217,9 @@ def test_film_thickness_fitted_with_the_diameter(spec, fem):
         assert a.confidence > 0.95
     assert res.rms_residual_nm < 0.03
     assert not res.ambiguous
+    # one film solve for the sensitivities, one at the fitted (D, t) to confirm
+    assert len(res.film_solves) == 2
+    assert res.film_solves[1][0] == pytest.approx(res.fitted_top_diameter_um, rel=5e-4)
 
 
 def test_disk_for_top_diameter_is_the_spec_process_disk(spec):

@@ -119,6 +119,7 @@ class Identification:
     film_thickness_nm: float | None = None  # fitted, with fit_film_thickness
     film_sigma_nm: float | None = None
     film_correlation: float | None = None  # of the top diameter and the film thickness
+    film_solves: list[tuple[float, float]] = field(default_factory=list)  # (D um, t nm)
     spectrum: Spectrum | None = field(repr=False, default=None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,6 +140,7 @@ class Identification:
             "fitted_film_thickness_nm": self.film_thickness_nm,
             "film_sigma_nm": self.film_sigma_nm,
             "film_correlation": self.film_correlation,
+            "film_solves": [list(p) for p in self.film_solves],
             "solved_diameters_um": self.solved_diameters_um,
             "window_nm": list(self.window_nm),
             "comb": [{"m": r.m, "polarization": r.polarization, "radial_order": r.radial_order,
@@ -276,8 +278,9 @@ def _with_film(spec, solve, comb: Comb, coarse: list[Hypothesis], x: np.ndarray,
     found = hypotheses_film(fc, x, sx, MODEL_REL, bounds,
                             [h.top_diameter_um for h in coarse[:FILM_SEEDS]])
     best, t_fit, cov = found[0]
-    conf = Comb(lambda d: solve(d, film_thickness_nm=t_fit), comb.material, comb.n_env,
-                comb.families)
+    t_fit_searched = t_fit
+    conf = Comb(lambda d: solve(d, film_thickness_nm=t_fit_searched), comb.material,
+                comb.n_env, comb.families)
     conf.add_solve(snap(best.top_diameter_um))
     # final refinement on the confirming solve (exact at its (D, t); the film slopes as
     # before): the linear model of the search is off by ~1e-4 of the wavelength at the fit
@@ -286,7 +289,8 @@ def _with_film(spec, solve, comb: Comb, coarse: list[Hypothesis], x: np.ndarray,
                                    m_span_for(fc_conf, x, bounds), bounds)
     hyps = [best] + [h for h, _, _ in found[1:] if h.labels != best.labels]
     corr = float(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]))
-    return hyps, conf, (t_fit, float(math.sqrt(cov[1, 1])), corr)
+    solves = [(d1, t0 + dt), (conf.solves[0].top_diameter_um, t_fit_searched)]
+    return hyps, conf, (t_fit, float(math.sqrt(cov[1, 1])), corr, solves)
 
 
 def _comb_at(comb: Comb, modes: list[ModeRecord], d_um: float) -> list[ModeRecord]:
@@ -479,6 +483,7 @@ def identify(
         film_thickness_nm=None if film is None else film[0],
         film_sigma_nm=None if film is None else film[1] * math.sqrt(scale),
         film_correlation=None if film is None else film[2],
+        film_solves=[] if film is None else film[3],
         spec_comb=sorted(comb.solves[0].modes, key=lambda r: r.wavelength_nm),
         spectrum=spectrum,
     )
