@@ -51,6 +51,7 @@ def test_channels_add_as_inverse_q_and_each_follows_its_data() -> None:
     b = loss_budget(_mode(), _body(), LossSettings(roughness={"wall": rough}, Q_other=5e5))
     inv = b.inverse_q()
     assert set(inv) == set(CHANNELS)
+    assert list(b.columns()) == [*CHANNELS, "Q_total"]
     assert 1.0 / b.Q_total == pytest.approx(sum(inv.values()), rel=1e-14)
     assert b.Q_radiation == 2e6 and b.Q_metal == 2e6 and b.Q_other == 5e5
     # material: SU8 body 8/10 of the energy with its data k; the film's host (ligand), (1 - f)
@@ -135,3 +136,24 @@ def test_the_rougher_interface_decides_between_te_and_tm() -> None:
     assert q_tm3 > q_te3
     assert r_te3["top"] > 1.2 * r_tm3["top"]
     assert r_te3["wall"] == r_te["wall"]
+
+
+@pytest.mark.slow
+def test_disk_interface_fields_obey_the_scaling_identity() -> None:
+    """A body in vacuum scaled by s has its wavelengths scaled by s, and the shifted-boundary
+    formula (Johnson et al., Phys. Rev. E 65, 066611 (2002)) turns that into an identity on the
+    fields the roughness channel uses: the integral over the surface of
+    (x . n) (eps_in - eps_out) (|E_t|^2 + eps_in/eps_out |E_n,in|^2) equals twice the electric
+    energy W. On the cylinder it checks the interface fields on the wall, the top, the bottom
+    and at the corners, TE and TM."""
+    _, te, tm = disk_pair()
+    for rec in (te, tm):
+        f = rec.field_rz
+        total = 0.0
+        for iface in f.interfaces.values():
+            p = iface.points
+            x_dot_n = p.r_um * p.normal_r + p.z_um * p.normal_z
+            dens = (iface.eps_in - iface.eps_out) * (
+                iface.e_tan2 + iface.eps_in / iface.eps_out * iface.e_norm_in2)
+            total += float(np.sum(x_dot_n * dens * p.area_weights_um2))
+        assert total == pytest.approx(2.0 * sum(f.region_energy.values()), rel=3e-3)

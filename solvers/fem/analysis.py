@@ -15,6 +15,8 @@
   inside the body) and along the curve parallel to the outline at the maximum's depth (axial
   order = lobes - 1: the polar angle for a sphere, along the wall for a disk); lobes weaker
   than 20 % of the maximum are ignored.
+- For the loss budget (solvers.losses) the field map also carries the electric energy of each
+  mesh region and the field on the body's interfaces (solvers.fem.surfaces).
 """
 
 from __future__ import annotations

@@ -61,6 +61,10 @@ class LossBudget:
         """1/Q of each channel (0 for math.inf), the numbers that add up to 1/Q_total."""
         return {c: _inverse(getattr(self, c)) for c in CHANNELS}
 
+    def columns(self) -> dict[str, float]:
+        """The table columns Q_radiation ... Q_other, Q_total (math.inf: no loss)."""
+        return {c: getattr(self, c) for c in (*CHANNELS, "Q_total")}
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
