@@ -18,13 +18,17 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
-from scipy.integrate import quad
+from scipy.integrate import dblquad, quad
 from scipy.special import spherical_jn, spherical_yn
 
 from geometry.bodies import Sphere
 from solvers.losses import LossSettings, SurfaceRoughness, loss_budget
 from solvers.losses.interfaces import InterfaceField, InterfacePoints
-from solvers.losses.roughness import roughness_inverse_q, sphere_q_closed_form
+from solvers.losses.roughness import (
+    roughness_inverse_q,
+    spectral_factors,
+    sphere_q_closed_form,
+)
 from tests.test_fem_mie import mie_resonance
 
 R_UM, N, M = 3.0, 1.6, 35
@@ -84,7 +88,8 @@ def _mie_q(l_: int, wavelength_nm: float, pol: str) -> float:
 
 
 def _settings(rms_nm: float = RMS_NM) -> LossSettings:
-    rough = SurfaceRoughness(rms_nm=rms_nm, correlation_nm=CORR_NM)
+    # the Rayleigh limit: the model whose sphere result is the closed form
+    rough = SurfaceRoughness(rms_nm=rms_nm, correlation_nm=CORR_NM, spectrum="rayleigh")
     return LossSettings(roughness={"wall": rough, "top": rough})
 
 
@@ -119,6 +124,47 @@ def test_roughness_q_is_exactly_inverse_square_in_rms_and_in_correlation_length(
     hand = (4 * math.pi**2 * 1.0 * 0.002**2 * math.pi * 0.03**2 * 1.25**2 * (1.0 + 2.25 * 0.5)
             / (3 * 0.63**3 * 10.0))
     assert base == pytest.approx(hand, rel=1e-12)
+
+
+def test_spectral_factors_against_direct_integration() -> None:
+    # Rayleigh limit: every component radiates fully
+    for f in spectral_factors(1e-8, np.array([0.0])):
+        assert f[0] == pytest.approx(1.0, abs=1e-12)
+    # no in-plane phase (b = 0): F_phi = F_t, and F_n = (3/4) int (1 - mu^2) exp(-a^2 (1 - mu^2))
+    a = 0.8
+    f_phi, f_t, f_n = (x[0] for x in spectral_factors(a, np.array([0.0])))
+    assert f_phi == pytest.approx(f_t, rel=1e-12)
+    direct_n = 0.75 * quad(lambda mu: (1 - mu * mu) * math.exp(-a * a * (1 - mu * mu)), -1, 1)[0]
+    assert f_n == pytest.approx(direct_n, rel=1e-8)
+    # a mode's own phase (b > 0) against a direct double integral over the sphere
+    a, b = 0.6, 0.9
+
+    def integrand(psi: float, mu: float, comp: int) -> float:
+        st = math.sqrt(1 - mu * mu)
+        s = (st * math.cos(psi), st * math.sin(psi), mu)
+        g = math.exp(-((a * s[0] - b) ** 2) - (a * s[1]) ** 2)
+        return 3 / (8 * math.pi) * (1 - s[comp] ** 2) * g
+
+    got = spectral_factors(a, np.array([b]))
+    for comp in range(3):
+        want = dblquad(lambda psi, mu, c=comp: integrand(psi, mu, c), -1, 1, 0, 2 * math.pi,
+                       epsabs=1e-12, epsrel=1e-10)[0]
+        assert got[comp][0] == pytest.approx(want, rel=1e-6)
+    # a longer correlation, or a faster phase, radiates less
+    assert spectral_factors(1.2, np.array([b]))[2][0] < got[2][0]
+    assert spectral_factors(a, np.array([1.5]))[2][0] < got[2][0]
+
+
+def test_gaussian_spectrum_tends_to_the_rayleigh_limit() -> None:
+    f = _flat_patch(1.0, 0.5)
+    ray = roughness_inverse_q(f, 10.0, 630.0, 2.0, 30.0, 1.0)
+    for corr, lo, hi in ((0.01, 1 - 1e-6, 1.0), (30.0, 0.5, 0.99), (300.0, 0.0, 0.5)):
+        r = roughness_inverse_q(f, 10.0, 630.0, 2.0, corr, 1.0, azimuthal_number=20,
+                                spectrum="gaussian")
+        r_ray = ray * (corr / 30.0) ** 2
+        assert lo <= r / r_ray <= hi, corr
+    with pytest.raises(ValueError, match="azimuthal_number"):
+        roughness_inverse_q(f, 10.0, 630.0, 2.0, 30.0, 1.0, spectrum="gaussian")
 
 
 def test_normal_field_scatters_more_than_the_same_tangential_field() -> None:

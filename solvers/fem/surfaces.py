@@ -55,7 +55,8 @@ def interface_fields(
     e0 = 2.0 * e[:n] - e[n:2 * n]
     en = e0[:, 0] * nr + e0[:, 2] * nz
     et = -e0[:, 0] * nz + e0[:, 2] * nr
-    tan2 = (np.abs(et) ** 2 + np.abs(e0[:, 1]) ** 2) / scale
+    phi2 = np.abs(e0[:, 1]) ** 2 / scale
+    tan2 = np.abs(et) ** 2 / scale + phi2
     norm2 = np.abs(en) ** 2 / scale
     out: dict[str, InterfaceField] = {}
     start = 0
@@ -64,6 +65,6 @@ def interface_fields(
         start += p.r_um.size
         out[name] = InterfaceField(
             points=p, e_tan2=tan2[sl], e_norm_in2=norm2[sl],
-            eps_in=eps_all[:n][sl], eps_out=eps_all[2 * n:][sl],
+            eps_in=eps_all[:n][sl], eps_out=eps_all[2 * n:][sl], e_phi2=phi2[sl],
         )
     return out

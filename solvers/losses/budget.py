@@ -139,7 +139,7 @@ def loss_budget(
         if iface is None:
             continue  # the body has no such interface (e.g. "film" without a coating)
         inv_rough[name] = roughness_inverse_q(
-            iface, total, lam, rough.rms_nm, rough.correlation_nm, n0
+            iface, total, lam, rough.rms_nm, rough.correlation_nm, n0, mode.m, rough.spectrum
         )
 
     inv_film = 0.0

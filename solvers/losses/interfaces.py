@@ -49,9 +49,10 @@ class InterfaceField:
     """The mode's field on one interface (any common scale of |E|^2, the scale of the
     region energies it is used with).
 
-    ``e_tan2`` = |E_t|^2 + |E_phi|^2 (tangential, continuous across the interface);
-    ``e_norm_in2`` = |E_n|^2 just inside (on the body side); ``eps_in``/``eps_out`` are the
-    real permittivities on the two sides.
+    ``e_tan2`` = |E_t|^2 + |E_phi|^2 (tangential, continuous across the interface), of which
+    ``e_phi2`` = |E_phi|^2 (None: not known, taken as half); ``e_norm_in2`` = |E_n|^2 just
+    inside (on the body side); ``eps_in``/``eps_out`` are the real permittivities on the two
+    sides.
     """
 
     points: InterfacePoints
@@ -59,6 +60,7 @@ class InterfaceField:
     e_norm_in2: np.ndarray
     eps_in: np.ndarray
     eps_out: np.ndarray
+    e_phi2: np.ndarray | None = None
 
 
 def _ccw_ring(poly: shapely.Polygon) -> np.ndarray:

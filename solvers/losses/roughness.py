@@ -28,10 +28,23 @@ sphere TE and TM scatter alike; on a disk they differ by where their field meets
 a TM mode's normal field at the wall (outside, eps_in/eps_out times the inside one), a TE
 mode's E_z normal to the top face, so wall and top roughness weigh them differently.
 
-Limits: the Rayleigh limit overestimates the loss when k n0 L approaches 1 (the roughness
-spectrum then cuts off the phase-matched directions; Borselli et al. keep that factor); the
-radiation of a dipole on an interface is taken as in the homogeneous medium n0 (the
-environment above the chip); first order in sigma (sigma << lambda / n).
+Finite correlation length (``spectrum="gaussian"``, the default): a patch radiates into the
+direction s (unit vector, medium n0) only the part of the roughness spectrum that bridges the
+mode's own in-plane wavevector, beta = m / r along phi, and the in-plane part of the radiated
+wavevector, k n0 s_par (the phase-matching that Borselli et al. keep through the roughness
+spectrum). For the Gaussian correlation the spectrum is pi L^2 exp(-q^2 L^2 / 4), so each
+dipole component a (phi, the in-plane tangent t, the normal n) is weighted by
+
+    F_a = (3 / 8 pi) integral dOmega (1 - s_a^2) exp(-((k n0 s_phi - beta)^2 + (k n0 s_t)^2)
+                                                      L^2 / 4)
+
+(1 in the Rayleigh limit L -> 0; cross terms between components integrate to zero by
+symmetry). The field's own variation along t (the wall's height, ~1 um) is taken slow next to
+L. ``spectrum="rayleigh"`` sets F = 1 (the formula above, an upper bound).
+
+Limits: the radiation of a dipole on an interface is taken as in the homogeneous medium n0
+(the environment above the chip); first order in sigma (sigma << lambda / n); no
+multiple scattering or coherent backscattering (mode splitting) is modelled.
 """
 
 from __future__ import annotations
@@ -42,14 +55,52 @@ import numpy as np
 
 from solvers.losses.interfaces import InterfaceField
 
+# quadrature over the sphere of directions: Gauss-Legendre in cos(theta) about the normal,
+# uniform in the azimuth psi; 24 x 48 nodes reach 1e-6 for k n0 L / 2 and beta L / 2 below 3
+_MU, _W_MU = np.polynomial.legendre.leggauss(24)
+_PSI = (np.arange(48) + 0.5) * 2.0 * np.pi / 48
+_SIN = np.sqrt(1.0 - _MU**2)
+_S_PHI = (_SIN[:, None] * np.cos(_PSI)[None, :]).ravel()
+_S_T = (_SIN[:, None] * np.sin(_PSI)[None, :]).ravel()
+_S_N = np.repeat(_MU, _PSI.size)
+_W = np.repeat(_W_MU, _PSI.size) * (2.0 * np.pi / _PSI.size)
 
-def surface_integral(f: InterfaceField) -> float:
+
+def spectral_factors(a: float, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(F_phi, F_t, F_n) of the module docstring for a = k n0 L / 2 and each b = beta L / 2."""
+    b = np.atleast_1d(np.asarray(b, dtype=float))
+    g = np.exp(-((a * _S_PHI[None, :] - b[:, None]) ** 2) - (a * _S_T[None, :]) ** 2)
+    c = 3.0 / (8.0 * np.pi)
+    return tuple(c * (g * ((1.0 - s**2) * _W)[None, :]).sum(axis=1)
+                 for s in (_S_PHI, _S_T, _S_N))  # type: ignore[return-value]
+
+
+def _factors_on(a: float, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """spectral_factors at many points, through 33 values of b (F is smooth in b)."""
+    lo, hi = float(np.min(b)), float(np.max(b))
+    if hi - lo < 1e-9 * max(hi, 1.0):
+        f = spectral_factors(a, np.array([lo]))
+        return tuple(np.full(b.shape, x[0]) for x in f)  # type: ignore[return-value]
+    grid = np.linspace(lo, hi, 33)
+    f = spectral_factors(a, grid)
+    return tuple(np.interp(b, grid, x) for x in f)  # type: ignore[return-value]
+
+
+def surface_integral(
+    f: InterfaceField,
+    factors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> float:
     """Delta-eps-weighted surface integral (eps_in - eps_out)^2 S of the interface, um^2 times
-    the |E|^2 scale."""
+    the |E|^2 scale; with ``factors`` (F_phi, F_t, F_n per point) each component weighted."""
     d_eps = f.eps_in - f.eps_out
-    ratio = f.eps_in / f.eps_out
-    dens = d_eps**2 * (f.e_tan2 + ratio * f.e_norm_in2)
-    return float(np.sum(dens * f.points.area_weights_um2))
+    normal = f.eps_in / f.eps_out * f.e_norm_in2
+    if factors is None:
+        dens = f.e_tan2 + normal
+    else:
+        e_phi2 = 0.5 * f.e_tan2 if f.e_phi2 is None else f.e_phi2
+        f_phi, f_t, f_n = factors
+        dens = f_phi * e_phi2 + f_t * (f.e_tan2 - e_phi2) + f_n * normal
+    return float(np.sum(d_eps**2 * dens * f.points.area_weights_um2))
 
 
 def roughness_inverse_q(
@@ -59,18 +110,31 @@ def roughness_inverse_q(
     rms_nm: float,
     correlation_nm: float,
     n_scatter: float,
+    azimuthal_number: int | None = None,
+    spectrum: str = "rayleigh",
 ) -> float:
     """1/Q of the scattering by one rough interface (model in the module docstring).
 
     ``total_energy``: integral of e(eps)|E|^2 over the physical domain, um^3 on the scale of
-    ``f``; ``n_scatter``: index n0 of the medium the light is scattered into.
+    ``f``; ``n_scatter``: index n0 of the medium the light is scattered into;
+    ``spectrum``: "rayleigh" (L -> 0) or "gaussian" (finite L, needs ``azimuthal_number``).
     """
     if not total_energy > 0.0:
         raise ValueError("roughness_inverse_q: the mode has no electric energy")
     lam = wavelength_nm * 1e-3
     sigma = rms_nm * 1e-3
-    area = math.pi * (correlation_nm * 1e-3) ** 2
-    s = surface_integral(f)
+    ell = correlation_nm * 1e-3
+    area = math.pi * ell**2
+    factors = None
+    if spectrum == "gaussian":
+        if azimuthal_number is None:
+            raise ValueError("roughness_inverse_q: spectrum 'gaussian' needs azimuthal_number")
+        a = math.pi * n_scatter / lam * ell
+        b = azimuthal_number / f.points.r_um * ell / 2.0
+        factors = _factors_on(a, b)
+    elif spectrum != "rayleigh":
+        raise ValueError(f"spectrum = {spectrum!r}: must be 'rayleigh' or 'gaussian'")
+    s = surface_integral(f, factors)
     return 4.0 * math.pi**2 * n_scatter * sigma**2 * area * s / (3.0 * lam**3 * total_energy)
 
 

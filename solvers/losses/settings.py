@@ -6,6 +6,8 @@ the bulk absorption data). Lengths in nm as the field names say.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from solvers.losses.interfaces import INTERFACES
@@ -14,12 +16,15 @@ from solvers.materials import MaterialError, permittivity
 
 class SurfaceRoughness(BaseModel):
     """Roughness of one interface: rms height and correlation length (Gaussian correlation
-    function C(rho) = exp(-rho^2 / L^2), correlation area pi L^2)."""
+    function C(rho) = exp(-rho^2 / L^2), correlation area pi L^2). ``spectrum``: "gaussian"
+    keeps the phase matching of the Gaussian roughness spectrum (finite L), "rayleigh" takes
+    the L -> 0 limit (an upper bound of the loss); solvers.losses.roughness."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rms_nm: float = Field(gt=0.0, le=200.0, description="rms height sigma, nm")
     correlation_nm: float = Field(gt=0.0, le=2000.0, description="correlation length L, nm")
+    spectrum: Literal["gaussian", "rayleigh"] = "gaussian"
 
 
 class FilmComposition(BaseModel):
