@@ -32,8 +32,9 @@ n_f d(ln lambda)/d(n_f) to 0.3 %, and an absorbing sphere (n = 1.6 + 3e-4 i) wit
 Q_absorption to 0.4 % of the complex Mie roots.
 
 Modules: settings (FemSettings), mesh (regions and mesh), formulation (weak form, assembly,
-shift-invert), analysis (energies, polarization, orders, field maps), estimate (Airy
-asymptotics for m and shifts), solver (find_modes, window scan).
+shift-invert), analysis (energies, polarization, orders, field maps), surfaces (the field on
+the body's interfaces, for solvers.losses), estimate (Airy asymptotics for m and shifts),
+solver (find_modes, window scan).
 """
 
 from __future__ import annotations

@@ -15,12 +15,15 @@
   inside the body) and along the curve parallel to the outline at the maximum's depth (axial
   order = lobes - 1: the polar angle for a sphere, along the wall for a disk); lobes weaker
   than 20 % of the maximum are ignored.
+- For the loss budget (solvers.losses) the field map also carries the electric energy of each
+  mesh region and the field on the body's interfaces (solvers.fem.surfaces).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import shapely
@@ -32,6 +35,7 @@ from geometry.bodies import Body
 from solvers.energy import absorption_q, energy_weight, film_fraction
 from solvers.fem.formulation import Discretisation
 from solvers.fem.mesh import Domain
+from solvers.fem.surfaces import interface_fields
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,12 @@ class FieldMap:
     E_phi: np.ndarray
     E_z: np.ndarray
     eps: np.ndarray
+    # for the loss budget (solvers.losses), on the scale of the map (|E|^2 / raw peak):
+    # integral of w_E over each mesh region of the physical domain (um^3), the material of each
+    # region, and the field on the body's interfaces (solvers.losses.interfaces)
+    region_energy: dict[str, float] = field(default_factory=dict)
+    region_material: dict[str, Any] = field(default_factory=dict)
+    interfaces: dict[str, Any] = field(default_factory=dict)
 
     @property
     def intensity(self) -> np.ndarray:
@@ -177,6 +187,13 @@ def analyse(
     physical_fraction = float(np.abs(phys_dens).sum() / tot_norm) if tot_norm > 0 else 0.0
 
     fmap, fmap_scale = sample_field(domain, body, gf, eps, grid_points)
+    el_w = energy_weight(el_eps) * el_int / fmap_scale
+    fmap = replace(
+        fmap,
+        region_energy={r: float(np.sum(el_w[el_region == r])) for r in domain.materials},
+        region_material=dict(domain.materials),
+        interfaces=interface_fields(domain, body, (e_r, e_phi, e_z), eps, fmap_scale),
+    )
     w = energy_weight(fmap.eps) * fmap.intensity
     iz, ir = np.unravel_index(int(np.argmax(w)), w.shape)
     peak_region = _region_at(mesh, float(fmap.r_um[ir]), float(fmap.z_um[iz]))

@@ -1,0 +1,151 @@
+"""Scattering by surface roughness: the volume-current method in the Rayleigh limit.
+
+Model (the volume-current approach of M. Borselli, T. J. Johnson and O. Painter, "Beyond the
+Rayleigh scattering limit in high-Q silicon microdisks: theory and experiment", Opt. Express
+13, 1515 (2005), sec. 3, applied to a two-dimensional rough surface; the same picture of
+roughness as small dipoles radiating incoherently as M. L. Gorodetsky, A. D. Pryamikov and
+V. S. Ilchenko, "Rayleigh scattering in high-Q microspheres", J. Opt. Soc. Am. B 17, 1051
+(2000)). A surface displaced by a random height delta (rms sigma, Gaussian correlation of
+length L, correlation area A_c = pi L^2) along its normal holds the polarization of the
+displaced sliver, p / (eps0 dA) = delta (eps_in - eps_out) E_eff, with E_eff = E_t for the
+tangential field and, for the normal one, the symmetric choice of S. G. Johnson et al.,
+Phys. Rev. E 65, 066611 (2002) (perturbation with shifted boundaries):
+|E_eff,n|^2 = |D_n|^2 / (eps0^2 eps_in eps_out) = (eps_in / eps_out) |E_n,in|^2. In the Rayleigh
+limit (k n0 L << 1: patches radiate independently) each patch radiates as a dipole in the
+surrounding medium of index n0, P = n0 omega^4 |p|^2 / (12 pi eps0 c^3). With the stored energy
+omega W = (omega eps0 / 2) integral e(eps)|E|^2 dV:
+
+    1/Q_roughness = 4 pi^2 n0 sigma^2 A_c (eps_in - eps_out)^2 S / (3 lambda^3 W),
+    S = integral over the interface of (|E_t|^2 + (eps_in/eps_out) |E_n,in|^2) dA.
+
+Sphere (radius a, index n, in vacuum): (eps - 1) S is the boundary integral of the
+shifted-boundary formula of Johnson et al., and a uniform scaling of the sphere scales the
+wavelength (d ln omega / d ln a = -1), so W / S = a (eps - 1) / 2 exactly, for TE and TM modes
+alike, and Q = 3 lambda^3 a / (8 pi^2 n0 (n^2 - 1) A_c sigma^2): the form
+Q_ss ~ 3 lambda^3 a / (8 n pi^2 B^2 sigma^2) quoted from Gorodetsky et al. (PHYSICS.md), with
+B^2 the correlation area and n0 (n^2 - 1) for n (1.56 against 1.6 at n = 1.6 in air). On a
+sphere TE and TM scatter alike; on a disk they differ by where their field meets the surface:
+a TM mode's normal field at the wall (outside, eps_in/eps_out times the inside one), a TE
+mode's E_z normal to the top face, so wall and top roughness weigh them differently.
+
+Finite correlation length (``spectrum="gaussian"``, the default): a patch radiates into the
+direction s (unit vector, medium n0) only the part of the roughness spectrum that bridges the
+mode's own in-plane wavevector, beta = m / r along phi, and the in-plane part of the radiated
+wavevector, k n0 s_par (the phase-matching that Borselli et al. keep through the roughness
+spectrum). For the Gaussian correlation the spectrum is pi L^2 exp(-q^2 L^2 / 4), so each
+dipole component a (phi, the in-plane tangent t, the normal n) is weighted by
+
+    F_a = (3 / 8 pi) integral dOmega (1 - s_a^2) exp(-((k n0 s_phi - beta)^2 + (k n0 s_t)^2)
+                                                      L^2 / 4)
+
+(1 in the Rayleigh limit L -> 0; cross terms between components integrate to zero by
+symmetry). The field's own variation along t (the wall's height, ~1 um) is taken slow next to
+L. ``spectrum="rayleigh"`` sets F = 1 (the formula above, an upper bound).
+
+Limits: the radiation of a dipole on an interface is taken as in the homogeneous medium n0
+(the environment above the chip); first order in sigma (sigma << lambda / n); no
+multiple scattering or coherent backscattering (mode splitting) is modelled.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from solvers.losses.interfaces import InterfaceField
+
+# quadrature over the sphere of directions: Gauss-Legendre in cos(theta) about the normal,
+# uniform in the azimuth psi; 24 x 48 nodes reach 1e-6 for k n0 L / 2 and beta L / 2 below 3
+_MU, _W_MU = np.polynomial.legendre.leggauss(24)
+_PSI = (np.arange(48) + 0.5) * 2.0 * np.pi / 48
+_SIN = np.sqrt(1.0 - _MU**2)
+_S_PHI = (_SIN[:, None] * np.cos(_PSI)[None, :]).ravel()
+_S_T = (_SIN[:, None] * np.sin(_PSI)[None, :]).ravel()
+_S_N = np.repeat(_MU, _PSI.size)
+_W = np.repeat(_W_MU, _PSI.size) * (2.0 * np.pi / _PSI.size)
+
+
+def spectral_factors(a: float, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(F_phi, F_t, F_n) of the module docstring for a = k n0 L / 2 and each b = beta L / 2."""
+    b = np.atleast_1d(np.asarray(b, dtype=float))
+    g = np.exp(-((a * _S_PHI[None, :] - b[:, None]) ** 2) - (a * _S_T[None, :]) ** 2)
+    c = 3.0 / (8.0 * np.pi)
+    return tuple(c * (g * ((1.0 - s**2) * _W)[None, :]).sum(axis=1)
+                 for s in (_S_PHI, _S_T, _S_N))  # type: ignore[return-value]
+
+
+def _factors_on(a: float, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """spectral_factors at many points, through 33 values of b (F is smooth in b)."""
+    lo, hi = float(np.min(b)), float(np.max(b))
+    if hi - lo < 1e-9 * max(hi, 1.0):
+        f = spectral_factors(a, np.array([lo]))
+        return tuple(np.full(b.shape, x[0]) for x in f)  # type: ignore[return-value]
+    grid = np.linspace(lo, hi, 33)
+    f = spectral_factors(a, grid)
+    return tuple(np.interp(b, grid, x) for x in f)  # type: ignore[return-value]
+
+
+def surface_integral(
+    f: InterfaceField,
+    factors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> float:
+    """Delta-eps-weighted surface integral (eps_in - eps_out)^2 S of the interface, um^2 times
+    the |E|^2 scale; with ``factors`` (F_phi, F_t, F_n per point) each component weighted."""
+    d_eps = f.eps_in - f.eps_out
+    normal = f.eps_in / f.eps_out * f.e_norm_in2
+    if factors is None:
+        dens = f.e_tan2 + normal
+    else:
+        e_phi2 = 0.5 * f.e_tan2 if f.e_phi2 is None else f.e_phi2
+        f_phi, f_t, f_n = factors
+        dens = f_phi * e_phi2 + f_t * (f.e_tan2 - e_phi2) + f_n * normal
+    return float(np.sum(d_eps**2 * dens * f.points.area_weights_um2))
+
+
+def roughness_inverse_q(
+    f: InterfaceField,
+    total_energy: float,
+    wavelength_nm: float,
+    rms_nm: float,
+    correlation_nm: float,
+    n_scatter: float,
+    azimuthal_number: int | None = None,
+    spectrum: str = "rayleigh",
+) -> float:
+    """1/Q of the scattering by one rough interface (model in the module docstring).
+
+    ``total_energy``: integral of e(eps)|E|^2 over the physical domain, um^3 on the scale of
+    ``f``; ``n_scatter``: index n0 of the medium the light is scattered into;
+    ``spectrum``: "rayleigh" (L -> 0) or "gaussian" (finite L, needs ``azimuthal_number``).
+    """
+    if not total_energy > 0.0:
+        raise ValueError("roughness_inverse_q: the mode has no electric energy")
+    lam = wavelength_nm * 1e-3
+    sigma = rms_nm * 1e-3
+    ell = correlation_nm * 1e-3
+    area = math.pi * ell**2
+    factors = None
+    if spectrum == "gaussian":
+        if azimuthal_number is None:
+            raise ValueError("roughness_inverse_q: spectrum 'gaussian' needs azimuthal_number")
+        a = math.pi * n_scatter / lam * ell
+        b = azimuthal_number / f.points.r_um * ell / 2.0
+        factors = _factors_on(a, b)
+    elif spectrum != "rayleigh":
+        raise ValueError(f"spectrum = {spectrum!r}: must be 'rayleigh' or 'gaussian'")
+    s = surface_integral(f, factors)
+    return 4.0 * math.pi**2 * n_scatter * sigma**2 * area * s / (3.0 * lam**3 * total_energy)
+
+
+def sphere_q_closed_form(
+    wavelength_nm: float, radius_um: float, n_sphere: float, rms_nm: float,
+    correlation_nm: float, n_scatter: float = 1.0,
+) -> float:
+    """This model's Q for any mode of a homogeneous sphere in vacuum (module docstring),
+    Q = 3 lambda^3 a / (8 pi^2 n0 (n^2 - 1) A_c sigma^2), A_c = pi L^2 (lengths in um)."""
+    lam = wavelength_nm * 1e-3
+    area = math.pi * (correlation_nm * 1e-3) ** 2
+    return 3.0 * lam**3 * radius_um / (
+        8.0 * math.pi**2 * n_scatter * (n_sphere**2 - 1.0) * area * (rms_nm * 1e-3) ** 2
+    )
