@@ -1,4 +1,4 @@
-"""Benchmark: thresholds and lasing modes of 10,000 disks x 100 modes (issue 6: ~1 s).
+"""Benchmark: thresholds and lasing modes of 10,000 disks x 100 modes (goal: ~1 s).
 
 Random but plausible modes (600-680 nm, Q 5e3-1e5, film fraction 0.02-0.3, index 1.40-1.50)
 with the QS3 preset and the default film (loss index = the film's refractive index). Prints

@@ -1,6 +1,6 @@
 """Benchmark: build and write a 100 x 100 dose matrix (10,000 disks) and read it back.
 
-Prints the seconds of each step. Goal (issue 3): a few seconds for the layout, the job files and
+Prints the seconds of each step. Goal: a few seconds for the layout, the job files and
 the round trip. Run: .venv/bin/python benchmarks/bench_layout_10k.py [--preview]
 
 Measured 2026-12-02 on the shared 2-core development machine (OMP_NUM_THREADS=1; the gdsfactory

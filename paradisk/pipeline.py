@@ -65,7 +65,7 @@ class RunOptions:
     out_dir: Path | None = None  # None: compute only, write nothing
     cache_dir: Path | None = None  # None: <out_dir>/cache, or no cache without out_dir
     use_cache: bool = True
-    workers: int = 2  # local processes for the mode solves (this machine has 2 cores)
+    workers: int = 2  # local processes for the mode solves (one per core of a 2-core machine)
     scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
     solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
     meep_check: int = 0  # re-solve the lasing mode of this many rows with Meep (a check)

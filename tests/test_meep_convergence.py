@@ -8,7 +8,7 @@
 - Large m: a thin n = 3 disk at m = 100 in a cell that excludes the axis runs at Courant 0.5
   without a blow-up and finds the FEM's mode (no z-mirror: see that test).
 
-Measured on this machine (Meep 1.25, one core, resolution 30, z-mirror), sphere Q:
+Measured on a 2-core x86-64 machine (Meep 1.25, one core, resolution 30, z-mirror), sphere Q:
 
     PML + gap (um)   Q_TM / Q_Mie - 1   Q_TE / Q_Mie - 1   wall (s)
     0.5 + 0.3           -26.4 %            -17.3 %             9
@@ -84,7 +84,7 @@ def test_large_m_disk_runs_stably_and_finds_the_fem_mode():
 
     No z-mirror here: with ``z_mirror=True`` this thin disk gave a wrong mode in Meep 1.25
     (929.58 nm at resolution 40, 918.30 at 30, against 915.16 from the FEM and 915.44 without
-    the mirror): an open question, see the report of issue 5."""
+    the mirror): an open question."""
     recs = find_modes(LARGE_M_DISK, m=LARGE_M, window_nm=LARGE_M_WINDOW, polarizations=("TE",),
                       resolution=RES_LARGE_M, exclude_axis=True, q_target=1e3,
                       min_ringdown_periods=60.0, pml_um=0.8, gap_um=0.6, progress=False)

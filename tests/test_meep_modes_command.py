@@ -3,7 +3,7 @@ one azimuthal number (``--m``), the TM family, a coarse grid from the spec's ``s
 (resolution 30, axis-excluding cell, thin PML, short ring-down, no DFT fields) and a broad
 600-700 nm band (a short source pulse).
 
-Measured on this machine (Meep 1.25, one core): two Meep runs (Harminv, film perturbation) at
+Measured on one core (Meep 1.25): two Meep runs (Harminv, film perturbation) at
 Courant 0.25, 92 s for the test with one other Meep job alongside; Meep finds the TM
 fundamental at 649.907 nm (FEM 648.049 nm, +2.9e-3 at this resolution) and a second mode at
 608.09 nm.

@@ -5,7 +5,7 @@ Two tests:
 - ``test_qs3_disk_meep_and_fem_agree_ci`` (slow, runs by default): the TE fundamental (the
   family with the larger film fraction, 0.054 against TM's 0.037) at m = 67, resolution 60,
   the axis-excluding cell (r from 0.6 R = 3 um, inside the caustic), 0.7 um PML + 0.5 um gap
-  and a 60-period ring-down. Measured on this machine (Meep 1.25, one core): 653.8447 nm
+  and a 60-period ring-down. Measured on one core (Meep 1.25): 653.8447 nm
   against the FEM's 653.7077 nm (+2.1e-4), film fraction 0.05534 against 0.05440 (+1.7 %),
   pixel-sum film fraction 0.05621 (+1.6 % of the perturbative one); 88,530 pixels, 12,936
   steps per run, two runs (Harminv, then film perturbation + DFT fields). The test takes 451 s

@@ -52,7 +52,7 @@ def _resonances(job):
 def test_uniformly_lossy_disk_has_exact_absorption_q():
     """With the same D-conductivity sigma everywhere (disk, air, PML), eps -> eps (1 + i
     sigma / omega) in every medium, so Im(omega) grows by exactly sigma / 2: 1/Q = 1/Q_rad +
-    sigma / omega, i.e. Q_abs = Re eps / Im eps = omega / sigma (issue 5)."""
+    sigma / omega, i.e. Q_abs = Re eps / Im eps = omega / sigma."""
     s, scene = _scene(16)
     _, lossless = _resonances(make_job(scene, M, "TE", s))
     assert lossless, "no mode found in the lossless disk"

@@ -236,7 +236,7 @@ def test_ringdown_follows_q_target_within_bounds():
 # --- Meep 1.25's near-axis zone ----------------------------------------------------------------
 
 def test_zeroed_axis_zone_that_reaches_the_mode_raises():
-    """R = 5 um SU8 disk, m = 71 (issue 5): at resolution 20 the |m|-pixel zone is 3.55 um,
+    """R = 5 um SU8 disk, m = 71: at resolution 20 the |m|-pixel zone is 3.55 um,
     inside the field; at 80 it is 0.89 um, far inside the caustic (~4.5 um)."""
     disk = Cylinder(radius_um=5.0, height_um=2.0, index=1.59)
     assert 4.0 < safe_inner_radius_um(disk, 71, WINDOW) < 4.6

@@ -18,7 +18,7 @@ The rule, applied in this order (frequencies in Meep units, 1/um):
 A mode's frequency and Q are those of its hit with the smallest ``err``; the spread of the
 group's frequencies and Qs (or Harminv's error when the spread is smaller) is the error bar.
 Q is unresolved when |Q| > ``q_unresolved`` (1e9: the 1e10 random-sign Q of a lossless disk
-measured in issue 5) - reported as inf - or negative with |Q| below that - reported as nan.
+measured with Meep 1.25) - reported as inf - or negative with |Q| below that - reported as nan.
 """
 
 from __future__ import annotations
