@@ -1,7 +1,7 @@
 """Drude-Lorentz fits of solvers.materials permittivities for Meep (no Meep import here).
 
 Meep needs a material as eps_inf plus susceptibilities. Meep 1.25's own gold models are not
-usable here (measured with Meep 1.25): ``Au_JC_visible`` has its damping terms swapped (eps(630 nm) =
+usable here (measured): ``Au_JC_visible`` has its damping terms swapped (eps(630 nm) =
 -5.8 + 8.7i), ``Au`` (Rakic) goes NaN at Courant 0.5. So every named material is fitted to the
 same tabulated constants the FEM solver uses (``solvers.materials.permittivity``), over the
 wavelength band of the run, with the sign convention of both (exp(-i omega t), Im eps > 0 for
