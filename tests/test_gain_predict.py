@@ -188,8 +188,8 @@ def test_competing_modes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixt
     """Modes with thresholds < 1 % apart: the lowest is the lasing mode, the next competes."""
     f = tmp_path / "modes.csv"
     f.write_text("m,wavelength_nm,Q,film_fraction,effective_index,polarization\n"
-                 "142,648.0,3e4,0.100,1.47,TE\n"
-                 "141,650.0,3e4,0.100,1.47,TE\n"
+                 "142,644.0,3e4,0.100,1.47,TE\n"
+                 "141,645.0,3e4,0.100,1.47,TE\n"
                  "140,646.0,3e4,0.100,1.47,TM\n"
                  "120,640.0,3e4,0.010,1.47,TE\n")
     spec = load_spec(SPEC)
