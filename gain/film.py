@@ -6,7 +6,11 @@ fluence F (uJ/cm^2) at wavelength lambda carries ``F * 1e-6 / (h c / lambda)`` p
 (1 uJ/cm^2 at 532 nm = 2.68e12 photons/cm^2). The average power of the pulse train is
 ``P = F * A * f_rep`` with A the spot area: ``pi d^2 / 4`` for a flat-top spot of diameter d,
 ``pi w^2 / 2`` for a Gaussian spot of 1/e^2 diameter d = 2 w, whose quoted fluence is the peak
-(centre) fluence ``2 E / (pi w^2)``.
+(centre) fluence ``2 E / (pi w^2)``. ``max_fluence_uJ_per_cm2`` is the pump's reach: the
+largest N it gives bounds what can lase (gain.lasing).
+
+Film concentration: C = phi / V_particle with phi the inorganic volume fraction
+(``volume_fraction``), at most random close packing (PHYSICS.md s. 4).
 """
 
 from __future__ import annotations

@@ -44,7 +44,10 @@ below N = 0.5). ``independent_sites = 1`` for dots and shells.
 
 Sources: the paper's supporting Tables S1-S3 (sizes, cross-sections, quantum yields per sample)
 are not available; every preset number below says whether it is from the paper's main text,
-from the literature, or an assumption of plausible order of magnitude.
+from the literature, an assumption of plausible order of magnitude, or fitted to the paper's
+figures (QS3_FIT, NPL_FIT). Cross-sections follow from each preset's CdSe volume and the bulk
+absorption of CdSe (``cdse_sigmas_cm2``), and ``particle_volume_nm3`` lets the film check its
+concentration against close packing (gain.film).
 """
 
 from __future__ import annotations
