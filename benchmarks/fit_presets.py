@@ -2,23 +2,22 @@
 
 Usage (from the repository root, a few seconds):  .venv/bin/python benchmarks/fit_presets.py
 
-The cavity is the example's (examples/qs3_array.yaml): film index 1.8, film fraction GAMMA
-(the FEM film fraction of the example's disks, tests/test_paper_claims.py), a film at volume
-fraction PHI; modes at every wavelength (paper Fig. 4c,d), so the lasing wavelength is that of
-the continuum threshold. Targets (paper main text):
+Modes at every wavelength (paper Fig. 4c,d): the lasing wavelength is that of the continuum
+threshold. The cavity, where one is needed, is the example's (examples/qs3_array.yaml): film
+index 1.8, film volume fraction PHI, and the TE film fractions of its FEM modes
+(tests/data/qs3_example_fem_modes.csv): GAMMA the smallest (30 um disk), GAMMA_BEST the largest
+(10 um disk). Targets (paper main text):
 
-QS3, solved for (Stokes shift, FWHM); sigma_0 follows the FWHM (gain.materials):
-  Fig. 5: cavities with Q > 6,000 lase below N = 0.5 -> N(Q = 6000) = 0.48 (a 4 % margin)
-  Fig. 6a: N < 0.5 lasing is 10-25 nm red of lambda_0 -> shift(Q = 2e4) = 17.5 nm (the middle)
-NPL, solved for (Stokes shift, sites) at FWHM 80 meV (assumption):
-  Fig. 6b: the lowest thresholds lie above N = 2, 10-25 nm red -> at the best cavity
-  (Q = 2e4): shift = 13 nm and N = 2.5 (at 80 meV the continuum shift tops out at ~15 nm)
-Prints the solution, the residuals and the checks at the ends of the range.
+QS3, fitted (Stokes shift, FWHM; sigma_0 follows the FWHM, gain.materials) on the model's
+threshold-wavelength curve (Fig. 5's line): Fig. 6a, lasing at N < 0.5 lies 10-25 nm red of
+lambda_0 -> shift 10.5 nm at N = 0.5 and 24.5 nm at N = 0.1 (least squares, residuals
+printed). Fig. 5 (Q > 6,000 below N = 0.5) is then a check at GAMMA, Q = 6000.
+NPL, solved for (Stokes shift, sites) at FWHM 80 meV (assumption): Fig. 6b, the lowest
+thresholds lie above N = 2, 10-25 nm red -> at GAMMA_BEST and Q = 2e4: 17.5 nm at N = 2.5.
+Prints the solution, the residuals and checks over Q.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from scipy.optimize import brentq, least_squares
@@ -30,7 +29,6 @@ GAMMA = 0.131
 GAMMA_BEST = 0.278
 PHI = 0.35
 N_FILM = 1.8
-N6_TARGET = 0.48  # N at Q = 6000: below the paper's 0.5 with a 4 % margin
 NPL_FWHM = 80.0  # meV, assumption (~27 nm at 650 nm)
 LAM = np.linspace(560.0, 740.0, 3601)
 
@@ -55,17 +53,6 @@ def lasing(mat, Q: float, gamma: float = GAMMA, phi: float = PHI) -> tuple[float
     K = float(figure_of_merit_K(lam0, Q, c, mat.sigma0_reference_cm2, N_FILM))
     n, lam = continuum_threshold(mat, 1.0 / (gamma * K), LAM)
     return float(n[0]), float(lam[0]) - mat.emission_peak_nm
-
-
-def _stokes_for_shift(make, target_nm: float, Q: float, hi: float = 250.0) -> float:
-    """The Stokes shift (meV) that puts the continuum lasing line target_nm red at this Q.
-
-    The shift first grows with the Stokes shift, then falls (far-separated lines lase near the
-    emission peak): the root is taken on the falling branch, the one of the lower thresholds.
-    """
-    grid = np.arange(5.0, hi, 5.0)
-    top = float(grid[int(np.argmax([lasing(make(d), Q)[1] for d in grid]))])
-    return brentq(lambda ds: lasing(make(ds), Q)[1] - target_nm, top, hi, xtol=0.01)
 
 
 def threshold_curve(mat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,7 +112,7 @@ def main() -> None:
     for q in (6000.0, 2e4, 1e5):
         n, s = lasing(m, q)
         print(f"  Q = {q:8.0f}: N = {n:.3f}  shift = {s:+.1f} nm")
-    print(f"(GAMMA = {GAMMA}, PHI = {PHI}, film index {N_FILM}; {math.nan} = none)")
+    print(f"(GAMMA = {GAMMA}, GAMMA_BEST = {GAMMA_BEST}, PHI = {PHI}, film index {N_FILM})")
 
 
 if __name__ == "__main__":

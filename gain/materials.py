@@ -445,8 +445,8 @@ _QD_SIGMA0, _QD_SIGMA_PUMP = cdse_sigmas_cm2(sphere_volume_nm3(QD_RADII_NM[0]), 
 # (Table S1 n/a). The Cd-rich inner shell is CdS-like: transparent at 532 nm (CDS_GAP_NM).
 NPL_CORE_NM = (20.0, 12.0, 1.4)
 NPL_OUTER_NM = (22.0, 14.0, 5.0)
-# FITTED (record in NPL_FIT): line width, Stokes shift and independent sites
-NPL_FWHM_MEV = 80.0
+NPL_FWHM_MEV = 80.0  # ASSUMPTION: ~27 nm at 650 nm, core/shell platelets
+# FITTED (record in NPL_FIT): Stokes shift and independent sites
 NPL_STOKES_MEV = 45.2
 NPL_SITES = 12.5
 _NPL_SIGMA0, _NPL_SIGMA_PUMP = cdse_sigmas_cm2(math.prod(NPL_CORE_NM), NPL_FWHM_MEV)
@@ -475,7 +475,7 @@ PRESETS: dict[str, NanocrystalMaterial] = {
         # ASSUMPTION: XX emission blue of X (paper p. 3: Coulomb repulsion; ASE lines blue of
         # the spontaneous emission, Fig. 1a); 30 meV ~ 10 nm
         xx_splitting_meV=30.0,
-        sigma0_peak_cm2=_QS3_SIGMA0,  # CdSe volume x band-edge absorption (above): 1.6e-14
+        sigma0_peak_cm2=_QS3_SIGMA0,  # CdSe volume x band-edge absorption (above): 1.79e-14
         sigma_high_ratio=1.0,  # ASSUMPTION: CdSe continuum above the band edge ~ sigma_0
         high_onset_meV=150.0,  # ASSUMPTION: next hole level ~150 meV above the 0-X peak
         high_width_meV=40.0,  # ASSUMPTION
@@ -501,7 +501,7 @@ PRESETS: dict[str, NanocrystalMaterial] = {
         # CdSe dots of this size are ~20-30 meV; 25 meV taken
         stokes_shift_meV=25.0,
         xx_splitting_meV=15.0,  # ASSUMPTION: small blue XX shift (paper p. 3)
-        sigma0_peak_cm2=_QD_SIGMA0,  # CdSe core volume x band-edge absorption: 8.0e-16
+        sigma0_peak_cm2=_QD_SIGMA0,  # CdSe core volume x band-edge absorption: 8.2e-16
         sigma_high_ratio=1.5,  # ASSUMPTION: dense higher transitions of a small core
         high_onset_meV=120.0,  # ASSUMPTION
         high_width_meV=40.0,  # ASSUMPTION
@@ -518,10 +518,10 @@ PRESETS: dict[str, NanocrystalMaterial] = {
     "NPL": NanocrystalMaterial(
         name="NPL",
         emission_peak_nm=650.0,  # ASSUMPTION: CdSe/CdZnS core/shell platelets emit ~640-660 nm
-        linewidth_fwhm_meV=NPL_FWHM_MEV,  # FITTED (NPL_FIT)
+        linewidth_fwhm_meV=NPL_FWHM_MEV,  # ASSUMPTION (NPL_FWHM_MEV)
         stokes_shift_meV=NPL_STOKES_MEV,  # FITTED (NPL_FIT)
         xx_splitting_meV=10.0,  # ASSUMPTION: small blue XX shift
-        sigma0_peak_cm2=_NPL_SIGMA0,  # CdSe core volume x band-edge absorption: 1.3e-14
+        sigma0_peak_cm2=_NPL_SIGMA0,  # CdSe core volume x band-edge absorption: 9.2e-15
         sigma_high_ratio=1.0,  # ASSUMPTION
         high_onset_meV=150.0,  # ASSUMPTION: light-hole transition ~150 meV above heavy hole
         high_width_meV=40.0,  # ASSUMPTION
