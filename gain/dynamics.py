@@ -18,9 +18,9 @@ holds ``independent_sites`` sites sharing its cross-sections, see gain.materials
   EXX = s0(E + D_S - D_XX) (XX -> X emission); G_k = -A0 n0 + (EX - AX) nX + EXX nXX - h.
 - q_k: photon number in mode k; W_k = v_k q_k / (V_k sites) the stimulated rate per site per
   unit cross-section (photon density q/V in the mode volume V); v = c/n_g with n_g the index
-  of the gain medium (``CavityModes.gain_index``: the film's refractive index, see the ``gain``
-  package docstring; the effective index when not given); omega/Q the cavity decay. The
-  static threshold of a mode is then that of ``mode_thresholds(..., loss_index=gain_index)``.
+  of the gain medium (``CavityModes.loss_index``: the film's refractive index, see the ``gain``
+  package docstring; the same index as in the loss 2 pi n / (lambda Q)); omega/Q the cavity
+  decay. The static threshold of a mode is then that of ``mode_thresholds(..., loss_index)``.
   Spontaneous emission into a mode is the stimulated rate with one photon in it (Einstein
   relation), which gives the source term
   v Gamma C (EX nX + EXX nXX). All modes draw on the same emitters (the rim region).
@@ -31,7 +31,7 @@ holds ``independent_sites`` sites sharing its cross-sections, see gain.materials
 - Photon bookkeeping: spontaneous emission into a mode is part of the measured radiative rate
   (tau_X, QY_X), so it does not deplete the populations a second time; cavity photons the film
   reabsorbs (A0 n0) re-excite it. Below threshold the free-space photons per site therefore
-  equal QY-weighted pump absorption plus this recycling (+1.5 % for two Gamma = 0.1 modes,
+  equal QY-weighted pump absorption plus this recycling (+4 % for two Gamma = 0.1 modes,
   tests/test_gain_dynamics.py).
 
 Mode volume: ``mode_volume_um3`` if given, else the assumption V = 2 pi R * 1.5 (lambda/n)^2
@@ -67,7 +67,7 @@ class CavityModes:
     film_fraction: NDArray[np.float64]
     effective_index: NDArray[np.float64]
     mode_volume_um3: NDArray[np.float64]
-    gain_index: NDArray[np.float64]  # index of the gain medium: v = c / gain_index
+    loss_index: NDArray[np.float64]  # film (gain medium) index: v = c / loss_index
 
     @classmethod
     def build(
@@ -78,11 +78,13 @@ class CavityModes:
         effective_index: ArrayLike,
         m: ArrayLike | None = None,
         mode_volume_um3: ArrayLike | None = None,
-        gain_index: ArrayLike | None = None,
+        *,
+        loss_index: ArrayLike,
     ) -> CavityModes:
         """Validate; estimate mode volumes from m when not given (see module docstring).
 
-        ``gain_index``: the film's refractive index (None: the effective index).
+        ``loss_index``: the film's refractive index (required; the effective index only sets
+        the estimated mode volume).
         """
         lam, q, g, n = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                         (wavelength_nm, Q, film_fraction, effective_index))
@@ -109,12 +111,9 @@ class CavityModes:
             vol = mm * lam_um / n * WGM_SECTION_FACTOR * (lam_um / n) ** 2
         else:
             raise ValueError("give mode_volume_um3 or m (to estimate the mode volume)")
-        if gain_index is None:
-            ng = n.copy()
-        else:
-            ng = np.broadcast_to(np.asarray(gain_index, dtype=float), lam.shape).copy()
-            if np.any(~(ng > 0)):
-                raise ValueError("gain_index must be > 0")
+        ng = np.broadcast_to(np.asarray(loss_index, dtype=float), lam.shape).copy()
+        if np.any(~(ng > 0)):
+            raise ValueError("loss_index must be > 0")
         return cls(lam.copy(), q.copy(), g.copy(), n.copy(), vol, ng)
 
     @property
@@ -176,7 +175,7 @@ def simulate_pulse(
     sites = material.independent_sites
     xs = _cross_sections(material, modes.wavelength_nm)
     A0, EX, AX, EXX, H = xs["A0"], xs["EX"], xs["AX"], xs["EXX"], xs["H"]
-    v = C_CM_PER_NS / modes.gain_index  # cm/ns, light speed in the gain medium
+    v = C_CM_PER_NS / modes.loss_index  # cm/ns, light speed in the gain medium
     vol_cm3 = modes.mode_volume_um3 * 1e-12
     kappa = 2.0 * math.pi * C_NM_PER_NS / (modes.wavelength_nm * modes.Q)  # 1/ns
     vgc = v * modes.film_fraction * concentration_per_cm3  # 1/(ns cm^2)

@@ -7,7 +7,7 @@ have documented defaults) and returns a matplotlib Figure:
 - ``fig4b_figure``: normalised gain versus N at three wavelengths (Fig. 4b);
 - ``fig4cd_figure``: threshold N and lasing wavelength versus 1/K (Fig. 4c,d);
 - ``fig1b_figure``: detected ASE intensity versus pump (Fig. 1b, Eq. 1);
-- ``fig1c_figure``: ASE threshold fluence versus concentration (Fig. 1c);
+- ``fig1c_figure``: ASE threshold fluence and ASE wavelength versus concentration (Fig. 1c);
 - ``fig1d_figure``: minimum concentration for ASE versus 1/sigma_0 (Fig. 1d);
 - ``fig6d_figure``: emission spectra versus pump above threshold (Fig. 6d, rate equations).
 
@@ -28,8 +28,10 @@ from matplotlib.figure import Figure
 from gain.ase import (
     AseGeometry,
     ase_intensity,
+    ase_spectral,
     ase_threshold_N,
     minimum_concentration_per_cm3,
+    minimum_concentration_spectral_per_cm3,
 )
 from gain.dynamics import CavityModes, emission_spectra, light_in_light_out
 from gain.film import NanocrystalFilm, PumpSettings
@@ -135,24 +137,37 @@ def fig1b_figure(material: NanocrystalMaterial, concentration_per_cm3: float | N
 
 def fig1c_figure(material: NanocrystalMaterial, pump: PumpSettings | None = None,
                  geometry: AseGeometry | None = None, compare_presets: bool = True) -> Figure:
-    """ASE threshold fluence versus concentration (paper Fig. 1c)."""
+    """ASE threshold fluence and ASE wavelength versus concentration (paper Fig. 1c, S10-S12).
+
+    Full model (``gain.ase.ase_spectral``: the maximum over wavelength of Eq. 5) as solid lines;
+    the paper's simple XX-X form (Eq. 1) dashed on the threshold panel.
+    """
     geo = geometry or AseGeometry()
     mats = {material.name: material}
     if compare_presets:
         mats.update({k: v for k, v in PRESETS.items() if k != material.name})
-    fig, (ax,) = _figure()
-    for name, mat in mats.items():
+    fig, (ax, ax2) = _figure(2, 4.8)
+    for i, (name, mat) in enumerate(mats.items()):
+        color = f"C{i}"
         p = pump or PumpSettings(wavelength_nm=mat.pump_wavelength_nm)
-        cmin = minimum_concentration_per_cm3(mat, geo)
-        C = cmin * np.logspace(0.005, 1.5, 200)
-        f = p.fluence_uJ_per_cm2_from_N(ase_threshold_N(mat, C, geo), mat)
-        ax.plot(C, f, label=name)
+        cmin = minimum_concentration_spectral_per_cm3(mat, geo)
+        C = cmin * np.logspace(0.005, 2.0, 120)
+        n_full, lam_ase = ase_spectral(mat, C, geo)
+        ax.plot(C, p.fluence_uJ_per_cm2_from_N(n_full, mat), color=color, label=name)
+        ax.plot(C, p.fluence_uJ_per_cm2_from_N(ase_threshold_N(mat, C, geo), mat), color=color,
+                ls="--", lw=0.8)
+        ax2.plot(C, lam_ase - mat.emission_peak_nm, color=color, label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"concentration (cm$^{-3}$)")
     ax.set_ylabel(r"ASE threshold ($\mu$J/cm$^2$)")
-    ax.set_title("ASE threshold versus concentration", fontsize=10)
+    ax.set_title("(c) ASE threshold (solid: Eq. 5 spectrum; dashed: Eq. 1)", fontsize=9)
     ax.legend(fontsize=8)
+    ax2.axhline(0.0, color="0.5", ls=":", lw=0.8)
+    ax2.set_xscale("log")
+    ax2.set_xlabel(r"concentration (cm$^{-3}$)")
+    ax2.set_ylabel(r"$\lambda_{ASE} - \lambda_0$ (nm)")
+    ax2.set_title("ASE line versus concentration", fontsize=9)
     return fig
 
 
@@ -178,12 +193,12 @@ def fig1d_figure(material: NanocrystalMaterial, geometry: AseGeometry | None = N
 
 def example_disk_modes(material: NanocrystalMaterial, radius_um: float = 10.0,
                        Q: float = 3.0e4, film_fraction: float = 0.1,
-                       effective_index: float = 1.47, gain_index: float | None = None
+                       effective_index: float = 1.47, loss_index: float | None = None
                        ) -> tuple[CavityModes, np.ndarray]:
     """First-order WGMs of a disk (lambda = 2 pi R n / m) across the gain band, equal Q.
 
     An assumption-level stand-in for solver output, used by ``fig6d_figure`` by default.
-    ``gain_index`` (the film index in the loss and gain rate): default the default film's
+    ``loss_index`` (the film index in the loss and gain rate): default the default film's
     ``NanocrystalFilm().refractive_index``. Returns (modes, m).
     """
     lo = material.emission_peak_nm - 25.0
@@ -191,8 +206,8 @@ def example_disk_modes(material: NanocrystalMaterial, radius_um: float = 10.0,
     k = 2.0 * np.pi * radius_um * 1e3 * effective_index
     m = np.arange(int(np.ceil(k / hi)), int(np.floor(k / lo)) + 1)
     lam = k / m
-    ng = NanocrystalFilm().refractive_index if gain_index is None else gain_index
-    modes = CavityModes.build(lam, Q, film_fraction, effective_index, m=m, gain_index=ng)
+    ng = NanocrystalFilm().refractive_index if loss_index is None else loss_index
+    modes = CavityModes.build(lam, Q, film_fraction, effective_index, m=m, loss_index=ng)
     return modes, m
 
 
@@ -215,7 +230,7 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     c = concentration_per_cm3 or NanocrystalFilm().concentration_per_cm3
     tau = pulse_duration_ns or PumpSettings().pulse_duration_ns
     th = mode_thresholds(material, c, modes.wavelength_nm, modes.Q, modes.film_fraction,
-                         modes.effective_index, loss_index=modes.gain_index).N_threshold
+                         loss_index=modes.loss_index).N_threshold
     i_static = int(np.argmin(np.where(np.isnan(th), np.inf, th)))
     n_th = float(th[i_static])
     if not np.isfinite(n_th):

@@ -10,10 +10,10 @@ its modal gain reaches its lineic loss:
 coated disk whose mode lies only partly in the film). With Gamma the fraction of the mode's
 electric energy in the film (the mode tables' ``film_fraction``), the energy balance (gain
 rate c Gamma g / n_f against decay omega / Q, derivation in the ``gain`` package docstring)
-makes n the film's refractive index n_f: pass ``loss_index=film.refractive_index`` to
-``mode_thresholds``, as ``paradisk predict`` does. Without ``loss_index`` the mode's effective
-index is used (the convention before this derivation; thresholds then come out low by
-n_f / n_eff, ~1.2 for a 1.8 film on SU8 modes of n_eff ~ 1.47).
+makes n the film's refractive index n_f: ``mode_thresholds`` requires it as ``loss_index``
+(the mode's effective index would give thresholds low by n_f / n_eff, ~1.2 for a 1.8 film on
+SU8 modes of n_eff ~ 1.47). ``gain.lasing.predict_lasing`` is the disk-level evaluation built
+on this module (total Q, the pump's reach, the reason a disk does not lase).
 
 Threshold search. g at a fixed wavelength is not monotonic in N (the X-0 term rises then falls,
 paper Fig. 4b). With Poisson populations the normalised gain is
@@ -160,29 +160,26 @@ def mode_thresholds(
     wavelength_nm: ArrayLike,
     Q: ArrayLike,
     film_fraction: ArrayLike,
-    effective_index: ArrayLike,
+    *,
+    loss_index: ArrayLike,
     N_max: float = DEFAULT_N_MAX,
-    loss_index: ArrayLike | None = None,
 ) -> ModeThresholds:
     """Threshold N of every mode; inputs broadcast (e.g. shape (disks, modes)). NaN = no mode.
 
-    ``loss_index``: the n of the loss 2 pi n / (lambda Q) and of K. Physically the film's
-    refractive index (module docstring); None falls back to ``effective_index``.
+    ``loss_index``: the n of the loss 2 pi n / (lambda Q) and of K, the film's refractive index
+    (module docstring). Required: no mode-dependent index stands in for it.
     """
     if not (concentration_per_cm3 > 0 and math.isfinite(concentration_per_cm3)):
         raise ValueError(f"concentration_per_cm3 must be > 0, got {concentration_per_cm3}")
     lam, q, gam, n = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (wavelength_nm, Q, film_fraction, effective_index))
+        *(np.asarray(x, dtype=float) for x in (wavelength_nm, Q, film_fraction, loss_index))
     )
-    for name, arr, lo_ok in (("Q", q, 0.0), ("effective_index", n, 0.0)):
-        if np.any(arr[np.isfinite(arr)] <= lo_ok):
-            raise ValueError(f"{name} must be > 0")
+    if np.any(q[np.isfinite(q)] <= 0):
+        raise ValueError("Q must be > 0")
     if np.any((gam < 0) | (gam > 1)):
         raise ValueError("film_fraction must be within [0, 1]")
-    if loss_index is not None:
-        n = np.broadcast_to(np.asarray(loss_index, dtype=float), lam.shape)
-        if np.any(~(n > 0)):
-            raise ValueError("loss_index must be > 0")
+    if np.any(~(n > 0)):
+        raise ValueError("loss_index must be > 0")
     sigma0 = material.sigma0_reference_cm2
     K = figure_of_merit_K(lam, q, concentration_per_cm3, sigma0, n)
     with np.errstate(divide="ignore"):

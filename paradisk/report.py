@@ -186,7 +186,7 @@ def _fig6d(result: RunResult) -> Figure | None:
     cavity = CavityModes.build(
         [m["wavelength_nm"] for m in modes], [m["Q_total"] for m in modes],
         [m["film_fraction"] for m in modes], [m["effective_index"] for m in modes],
-        m=[m["m"] for m in modes], gain_index=result.spec.nanocrystals.refractive_index)
+        m=[m["m"] for m in modes], loss_index=result.spec.nanocrystals.refractive_index)
     spec = result.spec
     return plots.fig6d_figure(spec.nanocrystals.resolved_material, cavity,
                               spec.nanocrystals.concentration_per_cm3,

@@ -340,13 +340,10 @@ def _solve_field(body_json: dict, solver_json: dict, m: int, polarization: str,
 
 
 def total_Q(solver_Q: float | None, intrinsic_Q: float | None) -> float:
-    """1/Q = 1/Q_solver + 1/Q_intrinsic. An unresolved solver Q (inf, nan, <= 0: the solver
-    saw no loss it could measure) leaves the intrinsic one; nan when neither is known."""
-    q = math.nan if solver_Q is None else float(solver_Q)
-    resolved = math.isfinite(q) and q > 0.0
-    if intrinsic_Q is None:
-        return q if resolved else math.nan
-    return 1.0 / (1.0 / q + 1.0 / intrinsic_Q) if resolved else float(intrinsic_Q)
+    """1/Q = 1/Q_solver + 1/Q_intrinsic (``gain.lasing.total_Q``, the one definition)."""
+    from gain.lasing import total_Q as gain_total_Q
+
+    return gain_total_Q(solver_Q, intrinsic_Q)
 
 
 def lasing_key(modes: list[dict], film_json: dict, pump_json: dict,
@@ -365,10 +362,9 @@ def lasing_stage(
 ) -> dict[str, Any]:
     """Threshold of every mode and the lasing (lowest-threshold) mode of one disk.
 
-    The loss of a mode is that of ``total_Q(Q_solver, intrinsic_Q)``: the solver's radiation
-    and absorption plus the losses it does not model (scattering, resin absorption).
-    Returns {"thresholds": [{Q_total, N_threshold, K, fluence_uJ_per_cm2} per mode],
-    "lasing": {...} or None when no mode reaches threshold}.
+    One call of ``gain.lasing.predict_lasing`` (total Q with ``intrinsic_Q``, the film's index,
+    the pump's reach). Returns {"thresholds": [{Q_total, N_threshold, K, fluence_uJ_per_cm2}
+    per mode], "lasing": {...} or None when the disk does not lase, "reason": why}.
     """
     key, inputs = lasing_key(modes, film_json, pump_json, intrinsic_Q)
     if cache is not None:
@@ -376,47 +372,36 @@ def lasing_stage(
         if hit is not None:
             return hit
     from gain import NanocrystalFilm, PumpSettings
-    from gain.threshold import lasing_mode_index, mode_thresholds
+    from gain.lasing import modes_from_records, predict_lasing
 
     film = NanocrystalFilm.model_validate(film_json)
     pump = PumpSettings.model_validate(pump_json)
     material = film.resolved_material
-    if not modes:
-        result: dict[str, Any] = {"thresholds": [], "lasing": None}
-    else:
-        col = {k: np.array([_num(m.get(k)) for m in modes])
-               for k in ("wavelength_nm", "Q", "film_fraction", "effective_index")}
-        q = np.array([total_Q(m.get("Q"), intrinsic_Q) for m in modes])
-        # the loss and K use the film's index: Gamma is an electric-energy fraction (gain/)
-        th = mode_thresholds(material, film.concentration_per_cm3, col["wavelength_nm"], q,
-                             col["film_fraction"], col["effective_index"],
-                             loss_index=film.refractive_index)
-        fluence = np.asarray(pump.fluence_uJ_per_cm2_from_N(
-            np.where(np.isfinite(th.N_threshold), th.N_threshold, np.nan), material), float)
-        thresholds = [
-            {"Q_total": float(qt), "N_threshold": float(n), "K": float(k),
-             "fluence_uJ_per_cm2": float(f)}
-            for qt, n, k, f in zip(q, th.N_threshold, th.K, fluence, strict=True)
-        ]
-        idx, best = lasing_mode_index(th.N_threshold)
-        lasing = None
-        if int(idx) >= 0:
-            i = int(idx)
-            mode = modes[i]
-            n_th = float(best)
-            lasing = {
-                "index": i, "m": mode["m"], "polarization": mode.get("polarization"),
-                "radial_order": mode.get("radial_order"),
-                "wavelength_nm": mode["wavelength_nm"], "Q": mode["Q"],
-                "Q_total": thresholds[i]["Q_total"],
-                "film_fraction": mode["film_fraction"], "K": thresholds[i]["K"],
-                "threshold_N": n_th,
-                "threshold_fluence_uJ_per_cm2": thresholds[i]["fluence_uJ_per_cm2"],
-                "threshold_power_uW": float(np.asarray(
-                    pump.average_power_uW_from_N(n_th, material))),
-                "shift_from_emission_peak_nm": mode["wavelength_nm"] - material.emission_peak_nm,
-            }
-        result = {"thresholds": _jsonable(thresholds), "lasing": _jsonable(lasing)}
+    table = modes_from_records(modes) if modes else None
+    pred = predict_lasing(table if table is not None else [], film, pump,
+                          intrinsic_Q=intrinsic_Q)
+    thresholds = [
+        {"Q_total": float(qt), "N_threshold": float(n), "K": float(k),
+         "fluence_uJ_per_cm2": float(f)}
+        for qt, n, k, f in zip(pred.mode_Q_total, pred.mode_threshold_N, pred.mode_K,
+                               pred.mode_fluence_uJ_per_cm2, strict=True)
+    ]
+    lasing = None
+    if pred.lases:
+        i = int(pred.mode_index)
+        mode = modes[i]
+        lasing = {
+            "index": i, "m": mode["m"], "polarization": mode.get("polarization"),
+            "radial_order": mode.get("radial_order"),
+            "wavelength_nm": mode["wavelength_nm"], "Q": mode["Q"],
+            "Q_total": pred.Q_total, "film_fraction": mode["film_fraction"], "K": pred.K,
+            "threshold_N": pred.threshold_N,
+            "threshold_fluence_uJ_per_cm2": pred.threshold_fluence_uJ_per_cm2,
+            "threshold_power_uW": pred.threshold_power_uW,
+            "shift_from_emission_peak_nm": mode["wavelength_nm"] - material.emission_peak_nm,
+        }
+    result: dict[str, Any] = {"thresholds": _jsonable(thresholds), "lasing": _jsonable(lasing),
+                              "reason": pred.reason}
     if cache is not None:
         cache.put(LASING, key, result, inputs)
     return result

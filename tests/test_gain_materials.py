@@ -13,9 +13,9 @@ from gain import PRESETS, NanocrystalFilm, NanocrystalMaterial, PumpSettings, ge
 
 
 def test_presets_exist_and_lookup_is_case_insensitive() -> None:
-    assert set(PRESETS) == {"QS3", "QD", "NPL"}
+    assert set(PRESETS) == {"QS3", "QS2", "QD", "NPL"}
     assert get_preset("qs3") is PRESETS["QS3"]
-    with pytest.raises(ValueError, match=r"valid presets: \['NPL', 'QD', 'QS3'\]"):
+    with pytest.raises(ValueError, match=r"valid presets: \['NPL', 'QD', 'QS2', 'QS3'\]"):
         get_preset("QS9")
 
 
@@ -198,7 +198,9 @@ def test_spec_loader_resolves_spectrum_against_spec_folder_and_hashes_content(
 
 
 def test_spectrum_peak_must_match_emission_peak_plus_stokes_shift(tmp_path: Path) -> None:
-    qs3 = get_preset("QS3")  # FWHM 100 meV: tolerance +-50 meV; Stokes shift 35 meV
+    # FWHM 100 meV: tolerance +-50 meV; Stokes shift 35 meV
+    qs3 = get_preset("QS3").model_copy(update={"linewidth_fwhm_meV": 100.0,
+                                               "stokes_shift_meV": 35.0})
     f = _spectrum_csv(tmp_path / "abs.csv", peak_eV=2.0)
     e_file = 1239.84198 / np.linspace(560, 700, 141)
     e_peak = e_file[np.argmin(np.abs(e_file - 2.0))]  # the file's sampled maximum

@@ -25,9 +25,13 @@ def test_fig4a_one_curve_per_N_and_normalised_absorption() -> None:
     assert y0.max() <= 1e-12  # N = 0: absorption only
 
 
-def test_fig1c_one_curve_per_preset() -> None:
+def test_fig1c_one_curve_per_preset_threshold_and_wavelength() -> None:
+    from gain import PRESETS
+
     fig = plots.fig1c_figure(get_preset("NPL"))
-    assert sorted(ln.get_label() for ln in fig.axes[0].lines) == ["NPL", "QD", "QS3"]
+    for ax in fig.axes:  # (c) threshold (with the Eq. 1 form dashed), ASE line position
+        labels = [ln.get_label() for ln in ax.lines if not ln.get_label().startswith("_")]
+        assert sorted(labels) == sorted(PRESETS)
 
 
 @pytest.mark.slow
@@ -41,7 +45,7 @@ def test_fig6d_spectra_vs_pump_marks_the_static_lasing_mode() -> None:
     spectra = [ln for ln in ax.lines if np.size(ln.get_xdata()) > 2]
     assert len(spectra) == 3
     th = mode_thresholds(m, 2.0e17, modes.wavelength_nm, modes.Q, modes.film_fraction,
-                         modes.effective_index, loss_index=modes.gain_index).N_threshold
+                         loss_index=modes.loss_index).N_threshold
     marked = [ln for ln in ax.lines if ln.get_label().startswith("static lasing mode")]
     assert len(marked) == 1
     assert marked[0].get_xdata()[0] == pytest.approx(modes.wavelength_nm[np.argmin(th)])

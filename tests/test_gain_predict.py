@@ -188,8 +188,8 @@ def test_competing_modes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixt
     """Modes with thresholds < 1 % apart: the lowest is the lasing mode, the next competes."""
     f = tmp_path / "modes.csv"
     f.write_text("m,wavelength_nm,Q,film_fraction,effective_index,polarization\n"
-                 "142,648.0,3e4,0.100,1.47,TE\n"
-                 "141,650.0,3e4,0.100,1.47,TE\n"
+                 "142,644.0,3e4,0.100,1.47,TE\n"
+                 "141,645.0,3e4,0.100,1.47,TE\n"
                  "140,646.0,3e4,0.100,1.47,TM\n"
                  "120,640.0,3e4,0.010,1.47,TE\n")
     spec = load_spec(SPEC)
@@ -214,3 +214,35 @@ def test_competing_modes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixt
     assert 120 not in [c["m"] for c in wide["competing_modes"]]  # Gamma 0.01: 3x threshold
     assert main(["predict", str(SPEC), "--modes", str(f)]) == 0
     assert "compete" in capsys.readouterr().out
+
+
+def test_run_and_predict_evaluate_a_disk_identically() -> None:
+    """The pipeline's lasing stage (run, design) and predict give the same record for the same
+    modes: both are gain.lasing.predict_lasing. FEM modes of the example's 20 um disk."""
+    import dataclasses
+
+    from paradisk.commands.predict import predict_rows
+    from paradisk.stages import lasing_stage
+
+    spec = load_spec(SPEC)
+    fem = ModeTable.from_csv(ROOT / "tests" / "data" / "qs3_example_fem_modes.csv")
+    table = fem.for_disk("r02c00")
+    records = [{"m": int(table.m[i]), "wavelength_nm": float(table.wavelength_nm[i]),
+                "Q": None, "film_fraction": float(table.film_fraction[i]),
+                "effective_index": float(table.effective_index[i]),
+                "polarization": table.polarization[i]} for i in range(len(table))]
+    staged = lasing_stage(records, spec.nanocrystals.model_dump(mode="json"),
+                          spec.pump.model_dump(mode="json"), None, spec.intrinsic_Q)
+    ids = [d.id for d in spec.disks()]
+    shared = dataclasses.replace(table, disk_id=tuple("r02c00" for _ in range(len(table))))
+    rows = predict_rows(spec, shared)
+    row = next(r for r in rows if r["id"] == "r02c00")
+    assert all(r["n_modes"] == 0 and not r["lases"] for r in rows if r["id"] != "r02c00")
+    las = staged["lasing"]
+    assert las is not None and row["lases"] and "r02c00" in ids
+    assert (las["m"], las["polarization"], las["wavelength_nm"]) == (
+        row["lasing_m"], row["lasing_polarization"], row["lasing_wavelength_nm"])
+    for a, b in (("threshold_N", "threshold_N"), ("Q_total", "lasing_Q_total"), ("K", "K"),
+                 ("threshold_fluence_uJ_per_cm2", "threshold_fluence_uJ_per_cm2")):
+        assert las[a] == pytest.approx(row[b], rel=1e-12), a
+    assert staged["reason"] == row["reason"]

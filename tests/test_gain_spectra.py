@@ -114,5 +114,5 @@ def test_platelet_sites_rescale_N() -> None:
     one = npl.model_copy(update={"independent_sites": 1.0})
     lam = default_wavelength_grid(npl, 201)
     assert np.allclose(
-        normalized_gain(npl, lam, 6.0 * 0.7), normalized_gain(one, lam, 0.7)
+        normalized_gain(npl, lam, npl.independent_sites * 0.7), normalized_gain(one, lam, 0.7)
     )

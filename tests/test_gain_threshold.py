@@ -51,7 +51,7 @@ def test_modal_gain_equals_loss_at_threshold() -> None:
     m = get_preset("QS3")
     C = 2e17
     lam, Q, gam, n = np.array([622.0, 634.0, 646.0]), 3e4, 0.1, 1.47
-    r = mode_thresholds(m, C, lam, Q, gam, n)
+    r = mode_thresholds(m, C, lam, Q, gam, loss_index=n)
     assert np.all(np.isfinite(r.N_threshold))
     g = lineic_gain_per_cm(m, C, lam, r.N_threshold)
     assert np.allclose(gam * g, r.loss_per_cm, rtol=1e-7)
@@ -75,12 +75,16 @@ def test_threshold_falls_and_lasing_moves_red_as_K_grows() -> None:
     assert nth[0] > 1.0
 
 
-def test_loss_index_override_scales_K() -> None:
+def test_loss_index_is_required_and_scales_K() -> None:
     m = get_preset("QS3")
-    a = mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, 1.47)
-    b = mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, 1.47, loss_index=1.8)
+    with pytest.raises(TypeError, match="loss_index"):
+        mode_thresholds(m, 2e17, 640.0, 2e4, 0.1)  # no silent fallback to an effective index
+    a = mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, loss_index=1.47)
+    b = mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, loss_index=1.8)
     assert float(b.K) == pytest.approx(float(a.K) * 1.47 / 1.8)
     assert float(b.N_threshold) > float(a.N_threshold)
+    with pytest.raises(ValueError, match="loss_index"):
+        mode_thresholds(m, 2e17, 640.0, 2e4, 0.1, loss_index=0.0)
 
 
 def test_lasing_mode_is_lowest_threshold_and_padding_ignored() -> None:
@@ -92,9 +96,9 @@ def test_lasing_mode_is_lowest_threshold_and_padding_ignored() -> None:
 
 def test_higher_Q_and_overlap_lower_threshold_zero_overlap_never_lases() -> None:
     m = get_preset("QS3")
-    r = mode_thresholds(m, 2e17, 640.0, np.array([5e3, 2e4, 1e5]), 0.1, 1.47)
+    r = mode_thresholds(m, 2e17, 640.0, np.array([5e3, 2e4, 1e5]), 0.1, loss_index=1.8)
     assert np.all(np.diff(r.N_threshold) < 0)
-    r2 = mode_thresholds(m, 2e17, 640.0, 2e4, np.array([0.0, 0.05, 0.2]), 1.47)
+    r2 = mode_thresholds(m, 2e17, 640.0, 2e4, np.array([0.0, 0.05, 0.2]), loss_index=1.8)
     assert math.isinf(r2.N_threshold[0])
     assert r2.N_threshold[1] > r2.N_threshold[2]
 
@@ -104,28 +108,28 @@ def test_vectorised_over_disks_and_modes() -> None:
     rng = np.random.default_rng(1)
     lam = rng.uniform(600, 680, (50, 20))
     Q = rng.uniform(5e3, 5e4, (50, 20))
-    r = mode_thresholds(m, 2e17, lam, Q, 0.1, 1.47)
+    r = mode_thresholds(m, 2e17, lam, Q, 0.1, loss_index=1.8)
     assert r.N_threshold.shape == (50, 20)
-    one = mode_thresholds(m, 2e17, lam[7, 3], Q[7, 3], 0.1, 1.47)
+    one = mode_thresholds(m, 2e17, lam[7, 3], Q[7, 3], 0.1, loss_index=1.8)
     assert r.N_threshold[7, 3] == pytest.approx(float(one.N_threshold), rel=1e-9)
 
 
 def test_platelet_threshold_scales_with_sites() -> None:
     npl = get_preset("NPL")
     one = npl.model_copy(update={"independent_sites": 1.0})
-    a = mode_thresholds(npl, 1e17, 670.0, 2e4, 0.1, 1.47).N_threshold
-    b = mode_thresholds(one, 1e17, 670.0, 2e4, 0.1, 1.47).N_threshold
+    a = mode_thresholds(npl, 1e17, 670.0, 2e4, 0.1, loss_index=1.8).N_threshold
+    b = mode_thresholds(one, 1e17, 670.0, 2e4, 0.1, loss_index=1.8).N_threshold
     assert float(a) == pytest.approx(npl.independent_sites * float(b), rel=1e-8)
 
 
 def test_threshold_input_validation() -> None:
     m = get_preset("QS3")
     with pytest.raises(ValueError, match="film_fraction"):
-        mode_thresholds(m, 2e17, 640.0, 2e4, 1.5, 1.47)
+        mode_thresholds(m, 2e17, 640.0, 2e4, 1.5, loss_index=1.8)
     with pytest.raises(ValueError, match="Q"):
-        mode_thresholds(m, 2e17, 640.0, -5.0, 0.1, 1.47)
+        mode_thresholds(m, 2e17, 640.0, -5.0, 0.1, loss_index=1.8)
     with pytest.raises(ValueError, match="concentration"):
-        mode_thresholds(m, -1.0, 640.0, 2e4, 0.1, 1.47)
+        mode_thresholds(m, -1.0, 640.0, 2e4, 0.1, loss_index=1.8)
     with pytest.raises(ValueError, match="N_max"):
         threshold_for_required_gain(gain_coefficients(m, 640.0), 0.1, N_max=0.0)
     with pytest.raises(ValueError, match="inverse_K"):

@@ -26,7 +26,7 @@ def test_example_spec_loads_and_plans_disks(example_spec_path):
     # the 20 um row is the paper's ~50 ms at 500 uW
     assert spec.unique_disks()[2].dwell_ms == pytest.approx(50.0, rel=0.01)
     body = disks[0].body
-    assert body.surroundings.coating.thickness_um == pytest.approx(0.030)
+    assert body.surroundings.coating.thickness_um == pytest.approx(0.080)  # 80 nm film
     assert body.surroundings.substrate[0].material == "Au"
 
 

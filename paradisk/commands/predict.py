@@ -6,13 +6,13 @@ files of 'paradisk run' have them; a table can also be measured or made by hand)
 disk_id column each disk uses its own rows; without it the table applies to every disk. The
 nanocrystal film and the pump come from the spec.
 
-Per disk: the threshold N (mean photons absorbed per nanocrystal), the pump fluence and
-average power at threshold, the lasing (lowest-threshold) mode, its shift from the emission
-peak, and K. A mode's loss uses the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
-intrinsic_Q: losses no solver models), as 'paradisk run' does; a Q of inf or nan in the table
-(not resolved by the solver) leaves intrinsic_Q alone. The index n of the loss 2 pi n/(lambda Q)
-and of K is the film's (nanocrystals.refractive_index), not the table's effective_index, which
-only sets estimated mode volumes for the Fig. 6d spectra.
+Each disk is evaluated by ``gain.lasing.predict_lasing``, as in the pipeline: the loss of a
+mode is that of the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's ``intrinsic_Q``:
+losses no solver models; a table Q of ``inf`` or ``nan`` leaves ``intrinsic_Q`` alone); the n
+of the loss 2 pi n/(lambda Q) and of K is the film's refractive index (``nanocrystals.
+refractive_index``), not the table's ``effective_index`` (which only sets estimated mode
+volumes for Fig. 6d); a disk whose threshold needs more than the pump's
+``pump.max_fluence_uJ_per_cm2`` does not lase, and ``reason`` says why.
 """
 
 from __future__ import annotations
@@ -28,14 +28,12 @@ from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with
 from paradisk.tables import text_table
 
+COMPETING_WITHIN = 0.02  # = gain.lasing.COMPETING_WITHIN (kept here: no gain import at load)
+
 SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
          "shift_from_emission_peak_nm", "threshold_N", "threshold_fluence_uJ_per_cm2",
          "threshold_power_uW", "lasing_Q", "lasing_Q_total", "lasing_film_fraction", "K",
          "n_competing")
-# modes whose static threshold is within this fraction of the lowest one compete: which of them
-# lases first is decided by details the static model ignores (spontaneous coupling, mode volume,
-# fabrication spread), see the Fig. 6d rate equations
-COMPETING_WITHIN = 0.02
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -68,27 +66,57 @@ def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
     """Copy of a ModeTable whose Q is ``total_Q(Q, intrinsic_Q)`` (nan: no loss known)."""
     import numpy as np
 
-    from paradisk.stages import total_Q
+    from gain.lasing import total_Q
 
     q = np.array([total_Q(float(x), intrinsic_Q) for x in table.Q], dtype=float)
     return dataclasses.replace(table, Q=q)
+
+
+def prediction_row(pred: Any, table: Any) -> dict[str, Any]:
+    """The lasing columns of a results row from a ``gain.lasing.LasingPrediction``.
+
+    The lasing-mode columns are filled only when the disk lases (within the pump's reach);
+    ``reason`` says why it does not otherwise.
+    """
+    row: dict[str, Any] = {
+        "lasing_m": None, "lasing_polarization": None, "lasing_wavelength_nm": None,
+        "shift_from_emission_peak_nm": None, "threshold_N": None,
+        "threshold_fluence_uJ_per_cm2": None, "threshold_power_uW": None,
+        "lasing_Q": None, "lasing_Q_total": None, "lasing_film_fraction": None, "K": None,
+        "lases": pred.lases, "reason": pred.reason, "n_competing": 0, "competing_modes": [],
+    }
+    if pred.lases:
+        row.update({
+            "lasing_m": pred.m, "lasing_polarization": pred.polarization,
+            "lasing_wavelength_nm": pred.wavelength_nm,
+            "shift_from_emission_peak_nm": pred.shift_from_emission_peak_nm,
+            "threshold_N": pred.threshold_N,
+            "threshold_fluence_uJ_per_cm2": _f(pred.threshold_fluence_uJ_per_cm2),
+            "threshold_power_uW": _f(pred.threshold_power_uW),
+            "lasing_Q": pred.Q, "lasing_Q_total": pred.Q_total,
+            "lasing_film_fraction": pred.film_fraction, "K": pred.K,
+            "n_competing": len(pred.competing),
+            "competing_modes": [
+                {"m": c.m, "polarization": c.polarization, "wavelength_nm": c.wavelength_nm,
+                 "threshold_N": c.threshold_N, "threshold_ratio": c.threshold_ratio}
+                for c in pred.competing],
+        })
+    return row
 
 
 def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITHIN
                  ) -> list[dict[str, Any]]:
     """One result row per disk of ``spec`` (a DesignSpec) for a ``gain.modetable.ModeTable``.
 
-    ``lasing_Q`` is the table's Q (None when unresolved), ``lasing_Q_total`` the one the
-    threshold uses (combined with the spec's ``intrinsic_Q``). ``competing_modes`` lists the
-    other modes whose threshold is within ``competing_within`` (fraction) of the lasing mode's:
-    {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first.
+    Each disk is evaluated by ``gain.lasing.predict_lasing`` (total Q with the spec's
+    ``intrinsic_Q``, the film's index, the pump's reach). ``lasing_Q`` is the table's Q (None
+    when unresolved), ``lasing_Q_total`` the one the threshold uses. ``competing_modes`` lists
+    the other modes whose threshold is within ``competing_within`` (fraction) of the lasing
+    mode's: {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first.
     """
-    import numpy as np
-
-    from gain.threshold import lasing_mode_index, mode_thresholds
+    from gain.lasing import predict_lasing
 
     film, pump = spec.nanocrystals, spec.pump
-    material = film.resolved_material
     disks = spec.disks()
     ids = [d.id for d in disks]
     if table.has_disk_ids:
@@ -98,59 +126,17 @@ def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITH
                 f"--modes: disk_id {unknown[:5]} not in the spec's disks "
                 f"({ids[0]} .. {ids[-1]}, {len(ids)} disks)"
             )
-    pad = with_total_Q(table, spec.intrinsic_Q).padded(ids)
-    th = mode_thresholds(material, film.concentration_per_cm3, pad["wavelength_nm"], pad["Q"],
-                         pad["film_fraction"], pad["effective_index"],
-                         loss_index=film.refractive_index)
-    idx, best = lasing_mode_index(th.N_threshold)
-    try:
-        fluence = pump.fluence_uJ_per_cm2_from_N(np.where(np.isfinite(best), best, np.nan),
-                                                 material)
-    except ValueError as exc:
-        raise UserInputError(f"pump/nanocrystals: {exc}") from None
-    power = pump.average_power_uW_from_fluence(fluence)
     rows = []
-    for i, d in enumerate(disks):
-        n_modes = int(np.sum(pad["row"][i] >= 0))
-        row: dict[str, Any] = {
-            "id": d.id, "row": d.row, "col": d.col,
-            "top_diameter_um": d.profile.top_diameter_um, "n_modes": n_modes,
-            "lasing_m": None, "lasing_polarization": None, "lasing_wavelength_nm": None,
-            "shift_from_emission_peak_nm": None, "threshold_N": None,
-            "threshold_fluence_uJ_per_cm2": None, "threshold_power_uW": None,
-            "lasing_Q": None, "lasing_Q_total": None, "lasing_film_fraction": None, "K": None,
-            "lases": False, "n_competing": 0, "competing_modes": [],
-        }
-        j = int(idx[i])
-        if j >= 0:
-            r = int(pad["row"][i, j])
-            lam = float(table.wavelength_nm[r])
-            row.update({
-                "lasing_m": int(table.m[r]),
-                "lasing_polarization": table.polarization[r] if table.polarization else None,
-                "lasing_wavelength_nm": lam,
-                "shift_from_emission_peak_nm": lam - material.emission_peak_nm,
-                "threshold_N": float(best[i]),
-                "threshold_fluence_uJ_per_cm2": _f(fluence[i]),
-                "threshold_power_uW": _f(power[i]),
-                "lasing_Q": _f(table.Q[r]),
-                "lasing_Q_total": float(pad["Q"][i, j]),
-                "lasing_film_fraction": float(table.film_fraction[r]),
-                "K": float(th.K[i, j]),
-                "lases": True,
-            })
-            nth = th.N_threshold[i]
-            close = np.flatnonzero(np.isfinite(nth) & (nth <= best[i] * (1 + competing_within)))
-            close = sorted((k for k in close if k != j), key=lambda k: nth[k])
-            row["competing_modes"] = [
-                {"m": int(table.m[rk]),
-                 "polarization": table.polarization[rk] if table.polarization else None,
-                 "wavelength_nm": float(table.wavelength_nm[rk]),
-                 "threshold_N": float(nth[k]), "threshold_ratio": float(nth[k] / best[i])}
-                for k in close for rk in (int(pad["row"][i, k]),)
-            ]
-            row["n_competing"] = len(close)
-        rows.append(row)
+    for d in disks:
+        sub = table.for_disk(d.id)
+        try:
+            pred = predict_lasing(sub, film, pump, intrinsic_Q=spec.intrinsic_Q,
+                                  competing_within=competing_within)
+        except ValueError as exc:
+            raise UserInputError(f"pump/nanocrystals: {exc}") from None
+        rows.append({"id": d.id, "row": d.row, "col": d.col,
+                     "top_diameter_um": d.profile.top_diameter_um, "n_modes": len(sub),
+                     **prediction_row(pred, sub)})
     return rows
 
 
@@ -176,6 +162,21 @@ def competition_notes(rows: list[dict[str, Any]], competing_within: float,
         lines.append(f"  {where}: m={m}{' ' + pol if pol else ''} {lam:.2f} nm vs {others}")
     if len(groups) > max_lines:
         lines.append(f"  ... {len(groups) - max_lines} more groups (see --json)")
+    return lines
+
+
+def no_lasing_notes(rows: list[dict[str, Any]], max_lines: int = 10) -> list[str]:
+    """One line per group of disks that do not lase for the same reason."""
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        if not r["lases"]:
+            groups.setdefault(r["reason"], []).append(r["id"])
+    lines = []
+    for reason, ids in list(groups.items())[:max_lines]:
+        where = ids[0] if len(ids) == 1 else f"{ids[0]} .. {ids[-1]} ({len(ids)} disks)"
+        lines.append(f"does not lase: {where}: {reason}")
+    if len(groups) > max_lines:
+        lines.append(f"  ... {len(groups) - max_lines} more reasons (see --json)")
     return lines
 
 
@@ -207,7 +208,7 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
         modes = CavityModes.build(lam[near], sub.Q[ok][near], sub.film_fraction[ok][near],
                                   sub.effective_index[ok][near], m=sub.m[ok][near],
                                   mode_volume_um3=vol,
-                                  gain_index=spec.nanocrystals.refractive_index)
+                                  loss_index=spec.nanocrystals.refractive_index)
         figures["fig6d_spectra_vs_pump.png"] = lambda: plots.fig6d_figure(
             material, modes, spec.nanocrystals.concentration_per_cm3,
             pulse_duration_ns=spec.pump.pulse_duration_ns)
@@ -246,6 +247,8 @@ def run(args: argparse.Namespace) -> int:
               f"threshold N = mean photons absorbed per nanocrystal)")
         print(text_table(rows, SHOWN))
         for line in competition_notes(rows, args.competing_within):
+            print(line)
+        for line in no_lasing_notes(rows):
             print(line)
     if args.plot:
         paths = write_plots(spec, table, rows, args.plot)
