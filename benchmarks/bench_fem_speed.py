@@ -20,7 +20,7 @@ too, not only wall times; the before/after pairs below ran back to back under th
       before (commit 8883d58), example settings, 40831 unknowns: CPU 30.0 s, wall 107 s,
           largest error 1.9e-7
       after, example settings:                                  CPU 23.7 s, wall 77 s,
-          largest error 1.9e-7 (identical wavelengths to 1e-9)
+          largest error 1.9e-7 (wavelengths equal to 1e-10, film fractions to 3e-6)
       after, FAST_SETTINGS, 25311 unknowns:                     CPU 14.6 s, wall 49 s,
           largest error 2.2e-7
 
