@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -77,7 +78,6 @@ class ModeAnalysis:
     body_fraction: float  # electric energy fraction in body + film
     metal_fraction: float  # electric energy fraction in materials with Re(eps) < 0
     peak_region: str  # mesh region holding the maximum of the electric energy density
-    physical_fraction: float  # fraction of the (non-conjugated) field norm outside the PML
     polarization: str
     normal_fraction: float
     radial_order: int
@@ -97,8 +97,10 @@ def _field_cfs(gf) -> tuple[CoefficientFunction, CoefficientFunction, Coefficien
     return e_r, e_phi, e_z
 
 
+@functools.lru_cache(maxsize=16)
 def _outline_normals(body: Body) -> tuple[np.ndarray, np.ndarray]:
-    """Points of the body's outline (excluding the axis) and their outward unit normals."""
+    """Points of the body's outline (excluding the axis) and their outward unit normals
+    (cached: every mode of a scan asks for the same body)."""
     poly = body.polygon(512)
     pts = np.asarray(poly.exterior.coords)[:-1]
     if poly.exterior.is_ccw is False:
@@ -114,6 +116,12 @@ def _outline_normals(body: Body) -> tuple[np.ndarray, np.ndarray]:
     normal = np.column_stack([tang[:, 1], -tang[:, 0]])  # outward for counter-clockwise
     keep = d[:, 0] > 1e-9 * max(1.0, float(np.max(d[:, 0])))
     return d[keep], normal[keep]
+
+
+@functools.lru_cache(maxsize=16)
+def _polygon(body: Body):
+    """The body's outline as a shapely polygon (cached like _outline_normals)."""
+    return body.polygon(256)
 
 
 def _lobes(values: np.ndarray, threshold: float = 0.2) -> int:
@@ -176,15 +184,7 @@ def analyse(
     q_rad = math.inf if inv_rad <= 0.0 else 1.0 / inv_rad
 
     # per-region x^T B_i x (non-conjugated), for dispersion perturbation
-    v, u = gf.components
-    cr = st.s_z / st.s_r
-    cz = st.s_r / st.s_z
-    dens = st.r_t * (cr * v[0] * v[0] + cz * v[1] * v[1]) + st.s_r * st.s_z * u * u / st.r_t
-    el_dens = np.asarray(Integrate(dens, mesh, element_wise=True))
-    region_norms = {r: complex(np.sum(el_dens[el_region == r])) for r in domain.materials}
-    tot_norm = np.abs(el_dens).sum()
-    phys_dens = np.asarray(Integrate(dens * phys, mesh, element_wise=True))
-    physical_fraction = float(np.abs(phys_dens).sum() / tot_norm) if tot_norm > 0 else 0.0
+    region_norms = {r: disc.region_norm(r, vec) for r in domain.materials}
 
     fmap, fmap_scale = sample_field(domain, body, gf, eps, grid_points)
     el_w = energy_weight(el_eps) * el_int / fmap_scale
@@ -214,7 +214,6 @@ def analyse(
         body_fraction=bf,
         metal_fraction=mf,
         peak_region=peak_region,
-        physical_fraction=physical_fraction,
         polarization=pol,
         normal_fraction=nfrac,
         radial_order=max(radial, 1),
@@ -242,7 +241,7 @@ def _orders(
     interp = RegularGridInterpolator(
         (fmap.z_um, fmap.r_um), e_dom, bounds_error=False, fill_value=0.0
     )
-    poly = body.polygon(256)
+    poly = _polygon(body)
     span = max(fmap.r_um[-1] - fmap.r_um[0], fmap.z_um[-1] - fmap.z_um[0])
     step = 0.25 * min(fmap.r_um[1] - fmap.r_um[0], fmap.z_um[1] - fmap.z_um[0])
     s = np.arange(-span, span, step)
@@ -258,12 +257,16 @@ def _orders(
     if inner.geom_type == "MultiPolygon":
         inner = max(inner.geoms, key=lambda g: g.area)
     ring = inner.exterior
-    pts = [ring.interpolate(d) for d in np.arange(0.0, ring.length, step)]
-    cr = np.array([p.x for p in pts])
-    cz = np.array([p.y for p in pts])
+    xy = shapely.get_coordinates(
+        shapely.line_interpolate_point(ring, np.arange(0.0, ring.length, step))
+    )
+    cr, cz = xy[:, 0], xy[:, 1]
     cv = interp(np.column_stack([cz, cr]))
     cv = np.roll(cv, -int(np.argmin(np.abs(cv))))  # start the closed loop at a quiet point
     return radial, _lobes(cv) - 1
+
+
+_POINTS: dict = {}  # the last mesh's located sampling grid (see sample_field)
 
 
 def sample_field(
@@ -280,12 +283,21 @@ def sample_field(
     rr = np.linspace(r0 + 1e-6 * (r1 - r0), r1 - 1e-9 * (r1 - r0), n)
     zz = np.linspace(z0 + 1e-9 * (z1 - z0), z1 - 1e-9 * (z1 - z0), n)
     rg, zg = np.meshgrid(rr, zz)
-    pts = mesh(rg.ravel(), zg.ravel())
-    er = np.asarray(e_r(pts)).reshape(rg.shape)
-    ez = np.asarray(e_z(pts)).reshape(rg.shape)
-    ep = np.asarray(e_phi(pts)).reshape(rg.shape)
-    eps_cf = mesh.MaterialCF({k: complex(v) for k, v in eps.items()}, default=1.0)
-    eg = np.asarray(eps_cf(pts)).reshape(rg.shape)
+    # locating the grid points in the mesh costs more than evaluating the field there: once
+    # per mesh and grid
+    key = (id(mesh), n)
+    if _POINTS.get("key") != key:
+        _POINTS.clear()
+        pts = mesh(rg.ravel(), zg.ravel())
+        region_cf = mesh.MaterialCF({r: float(i) for i, r in enumerate(domain.materials)},
+                                    default=-1.0)
+        region = np.rint(np.asarray(region_cf(pts)).ravel()).astype(int)
+        _POINTS.update(key=key, pts=pts, mesh=mesh, region=region)
+    pts, region = _POINTS["pts"], _POINTS["region"]
+    e_all = np.asarray(CoefficientFunction((e_r, e_z, e_phi))(pts)).reshape(-1, 3)
+    er, ez, ep = (e_all[:, i].reshape(rg.shape) for i in range(3))
+    table = np.array([complex(eps[r]) for r in domain.materials] + [1.0 + 0j])
+    eg = table[region].reshape(rg.shape)
     inten = np.abs(er) ** 2 + np.abs(ep) ** 2 + np.abs(ez) ** 2
     i = int(np.argmax(inten))
     big = [er.ravel()[i], ep.ravel()[i], ez.ravel()[i]]

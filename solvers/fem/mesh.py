@@ -193,7 +193,11 @@ def build_domain(
         keep = _box(r_in, r_box, 0.0 if has_sub else z_box_lo, z_box_hi)
         film_f = film_f * keep
         film_f.faces.name = "film"
-        film_f.faces.maxh = min(settings.h_film * coat.thickness_um, size(coat.index, 0.5))
+        # along the film: no longer than the rim's elements (half a local wavelength when
+        # those are finer)
+        film_f.faces.maxh = min(
+            settings.h_film * coat.thickness_um, size(coat.index, max(0.5, settings.h_rim))
+        )
         materials["film"] = coat.index
         solid = solid + film_f
     shapes.append(body_c)
@@ -207,7 +211,8 @@ def build_domain(
         h = min(size(mat, settings.h_medium), settings.metal_h_decay_lengths * decay_um)
         if thick >= decay_um:
             # a layer thicker than the field decay length: elements no taller than the layer
-            h = min(h, thick)
+            # (times FemSettings.layer_h_thicknesses)
+            h = min(h, settings.layer_h_thicknesses * thick)
         # a metal layer thinner than one decay length (the 5 nm Ti adhesion layer): the field
         # varies little across it, so its elements are sized by the decay length and the local
         # wavelength along r, not by the thickness (Netgen fills the strip with flat triangles).

@@ -54,6 +54,11 @@ class FemSettings(BaseModel):
         "layers at least one decay length thick also cap it at their thickness, thinner ones "
         "(5 nm Ti) do not (see solvers.fem.mesh)",
     )
+    layer_h_thicknesses: float = Field(
+        1.0, ge=0.5, le=10.0,
+        description="element size in a substrate layer thicker than its field decay length, "
+        "in layer thicknesses (above 1: flat elements, for modes that barely reach the layer)",
+    )
     pml_wavelengths: float = Field(
         1.0, ge=0.2, le=10.0, description="thickness of the perfectly matched layers, in lambda0"
     )

@@ -10,7 +10,8 @@ at the shift wavelength; the residual material dispersion between the shift and 
 corrected by first-order perturbation theory of the complex symmetric pencil (error of second
 order in the permittivity change, iterated to self-consistency in the mode's wavelength), and the
 mode is re-solved with the permittivities at its own wavelength when the change exceeds
-FemSettings.dispersion_rel_tol.
+FemSettings.dispersion_rel_tol. The modes of m - 1 (and m - 2) start the eigen solver of m,
+and one factorisation serves several consecutive m (solvers.fem.formulation).
 """
 
 from __future__ import annotations
@@ -50,6 +51,29 @@ Q_RESOLVED_MAX = 1e9
 # above that discretisation error
 GROWTH_NOISE = 1e-5
 
+# Significant digits of what a mode record carries (and paradisk writes). The eigenvalue is a
+# Rayleigh quotient (solvers.fem.formulation): repeated solves agree to ~1e-15 relative, but not
+# bitwise, because NGSolve's sparse Cholesky factorisation is not bitwise reproducible from run
+# to run and BLAS kernels differ between CPUs (OPENBLAS_CORETYPE). Rounding to what is
+# meaningful makes identical runs, on any CPU, write identical numbers (a value straddling a
+# rounding boundary within that noise remains possible; the chance is ~1e-5 per wavelength and
+# ~Q * 1e-12 per Q):
+# - wavelength and effective index: 10 digits (1e-10 relative; the discretisation error is
+#   ~1e-7, tests/test_fem_mie.py);
+# - Q, Q_radiation, Q_absorption: 4 digits (Q agrees with Mie to 0.1 %; Im(k0) carries an
+#   absolute noise of ~1e-16 Re(k0), i.e. 1e-7 relative on a Q of 1e9, the largest resolved);
+# - energy fractions and the mode volume: 6 digits (mesh error 1e-5 .. 1e-4).
+WAVELENGTH_DIGITS = 10
+Q_DIGITS = 4
+FRACTION_DIGITS = 6
+
+
+def _sig(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` significant digits (inf and nan unchanged)."""
+    if not math.isfinite(value) or value == 0.0:
+        return float(value)
+    return float(f"{value:.{digits - 1}e}")
+
 
 @dataclass
 class _Problem:
@@ -57,7 +81,9 @@ class _Problem:
     domain: Domain
     disc: Discretisation
     settings: FemSettings
-    warm: np.ndarray | None = None  # sum of the last analysed eigenvectors (Arnoldi start)
+    # eigenvectors of the modes kept at the last m (start of the next m's Krylov space)
+    warm: list[np.ndarray] | None = None
+    warm_prev: list[np.ndarray] | None = None  # those of the m before
 
 
 def _validate(
@@ -104,17 +130,17 @@ def _solve_at(
     prob: _Problem, m: int, lam_shift_nm: float, nev: int,
     window: tuple[float, float] | None = None, eps_nm: float | None = None,
     near: tuple[list[float], float] | None = None,
-) -> list[tuple[ModeAnalysis, float]]:
-    """Eigenpairs of azimuthal number m nearest lam_shift_nm; (analysis, eval wavelength).
-    Eigenvalues whose wavelength is more than 1 % outside ``window``, or farther than
-    near[1] nm from every wavelength in near[0], are not analysed."""
+) -> list[tuple[ModeAnalysis, float, np.ndarray]]:
+    """Eigenpairs of azimuthal number m nearest lam_shift_nm; (analysis, eval wavelength,
+    eigenvector). Eigenvalues whose wavelength is more than 1 % outside ``window``, or farther
+    than near[1] nm from every wavelength in near[0], are not analysed."""
     lam_eps = lam_shift_nm if eps_nm is None else eps_nm
     eps = region_permittivities(prob.domain, lam_eps)
     k2, vecs = prob.disc.solve(
-        m, eps, k0_of_wavelength_nm(lam_shift_nm), nev, prob.settings.inverse, prob.warm
+        m, eps, k0_of_wavelength_nm(lam_shift_nm), nev, prob.settings.inverse, prob.warm,
+        prob.warm_prev,
     )
     out = []
-    warm = np.zeros(vecs.shape[0], dtype=complex)
     for i, kk in enumerate(k2):
         k0 = complex(np.sqrt(kk))
         if k0.real <= 0.0:
@@ -124,9 +150,8 @@ def _solve_at(
             continue
         if near is not None and min(abs(lam - t) for t in near[0]) > near[1]:
             continue
-        out.append((analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps, m), lam_eps))
-        warm += vecs[:, i] / np.linalg.norm(vecs[:, i])
-    prob.warm = warm if out else None
+        an = analyse(prob.disc, prob.domain, prob.body, vecs[:, i], kk, eps, m)
+        out.append((an, lam_eps, vecs[:, i]))
     return out
 
 
@@ -144,26 +169,26 @@ def _record(
     rim = prob.body.rim_radius_um
     rec = ModeRecord(
         m=int(m),
-        wavelength_nm=lam,
-        Q=q,
+        wavelength_nm=_sig(lam, WAVELENGTH_DIGITS),
+        Q=_sig(q, Q_DIGITS),
         polarization=an.polarization,  # type: ignore[arg-type]
         radial_order=an.radial_order,
         axial_order=an.axial_order,
-        film_fraction=an.film_fraction,
-        effective_index=m / (k0.real * rim),
+        film_fraction=_sig(an.film_fraction, FRACTION_DIGITS),
+        effective_index=_sig(m / (k0.real * rim), WAVELENGTH_DIGITS),
         solver="fem",
-        Q_radiation=math.inf if inv_rad <= 0 else 1.0 / inv_rad,
-        Q_absorption=q_abs,
-        mode_volume_um3=an.mode_volume_um3,
+        Q_radiation=_sig(math.inf if inv_rad <= 0 else 1.0 / inv_rad, Q_DIGITS),
+        Q_absorption=_sig(q_abs, Q_DIGITS),
+        mode_volume_um3=_sig(an.mode_volume_um3, FRACTION_DIGITS),
         extra={
             "ndof": prob.disc.ndof,
-            "normal_fraction": an.normal_fraction,
-            "body_fraction": an.body_fraction,
+            "normal_fraction": _sig(an.normal_fraction, FRACTION_DIGITS),
+            "body_fraction": _sig(an.body_fraction, FRACTION_DIGITS),
             "r_in_um": prob.domain.r_in_um,
             "peak_r_um": an.peak_r_um,
             "peak_z_um": an.peak_z_um,
             "permittivity_wavelength_nm": lam_eval_nm,
-            "Q_raw": q_raw,
+            "Q_raw": _sig(q_raw, Q_DIGITS),
         },
         field_rz=an.field,
     )
@@ -194,9 +219,11 @@ def _modes_for_m(
     their mean wavelength (one more factorisation)."""
     found: list[ModeRecord] = []
     redo: list[tuple[ModeAnalysis, ModeRecord]] = []
-    for an, lam_eval in _solve_at(prob, m, lam_shift_nm, nev, window, eps_nm, near):
+    warm: list[np.ndarray] = []
+    for an, lam_eval, vec in _solve_at(prob, m, lam_shift_nm, nev, window, eps_nm, near):
         if not _keep(an, pols, max_radial, max_axial):
             continue
+        warm.append(vec)
         rec, moved = _record(prob, m, an, lam_eval)
         if moved > prob.settings.dispersion_rel_tol:
             redo.append((an, rec))
@@ -205,7 +232,7 @@ def _modes_for_m(
     if redo:
         lam_new = float(np.mean([r.wavelength_nm for _, r in redo]))
         again = [
-            (a2, le) for a2, le in _solve_at(prob, m, lam_new, len(redo) + 2, window)
+            (a2, le) for a2, le, _ in _solve_at(prob, m, lam_new, len(redo) + 2, window)
             if _keep(a2, pols, max_radial, max_axial)
         ]
         for an, rec in redo:
@@ -219,6 +246,10 @@ def _modes_for_m(
                     match, key=lambda p: abs(wavelength_nm_of_k0(p[0].k0) - rec.wavelength_nm)
                 ))
             found.append(rec)
+    if warm:
+        prob.warm_prev, prob.warm = prob.warm, warm
+    else:
+        prob.warm_prev = prob.warm = None
     if window is not None:
         found = [r for r in found if window[0] <= r.wavelength_nm <= window[1]]
     return _dedupe(found)
@@ -319,7 +350,7 @@ def _missing_families(
     extra: list[ModeRecord] = []
     for f in missing:
         lam = ratio * wgm_wavelength_nm(m, rim, body.index, n_env, *f)
-        prob.warm = None
+        prob.warm = prob.warm_prev = None
         if window is not None and not window[0] <= lam <= window[1]:
             continue
         extra += [
@@ -417,7 +448,7 @@ def scan_window(
                 )
             got = {(r.polarization, r.radial_order) for r in recs if r.axial_order == 0}
             if not all(f in got for f in fams):
-                prob.warm = None
+                prob.warm = prob.warm_prev = None
                 recs = _modes_for_m(
                     prob, m, shift, max(nev, 2 * len(cl) + 2), polarizations,
                     max_radial_order, max_axial_order, None, eps_at,
