@@ -33,3 +33,15 @@ def process():
 @pytest.fixture
 def example_spec_path() -> Path:
     return EXAMPLE_SPEC
+
+
+# The fast tier (`make check`, -m "not slow") must not run a real mode solve: while a test that
+# is not marked slow runs, PARADISK_FAST_TIER=1 makes every FEM or Meep solve raise (in this
+# process and in any worker it starts), so an unmarked solver test fails instead of quietly
+# making the fast tier slow.
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("slow") is None:
+        os.environ["PARADISK_FAST_TIER"] = "1"
+    else:
+        os.environ.pop("PARADISK_FAST_TIER", None)

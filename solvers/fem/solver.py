@@ -29,6 +29,7 @@ from solvers.fem.formulation import Discretisation, k0_of_wavelength_nm, wavelen
 from solvers.fem.mesh import Domain, build_domain, region_permittivities
 from solvers.fem.settings import FemSettings
 from solvers.modes import ModeRecord
+from solvers.tier import refuse_in_fast_tier
 
 # a physical mode keeps at least this fraction of its electric energy in the body and film
 # (PML and box modes keep almost none): assumption, checked on spheres and disks
@@ -294,6 +295,7 @@ def find_modes(
 
     Returns ModeRecords sorted by wavelength (nm); Q includes radiation (PML) and absorption.
     """
+    refuse_in_fast_tier("FEM mode solve")
     settings = settings or FemSettings()
     pols = tuple(polarizations)
     _validate(body, window_nm, pols, max_radial_order, max_axial_order, m)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from solvers.meep.protocol import EXIT_BAD_JOB, EXIT_DIVERGED
+from solvers.tier import refuse_in_fast_tier
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 _ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,7 @@ def run_worker(
     workdir: str | os.PathLike[str] | None = None,
 ) -> WorkerResult:
     """Run ``job`` in a worker process; retry a divergence with a smaller Courant factor."""
+    refuse_in_fast_tier("Meep run")
     job = dict(job)
     retries = 0
     while True:
