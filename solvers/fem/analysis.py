@@ -32,27 +32,7 @@ from geometry.bodies import Body
 from solvers.energy import absorption_q, energy_weight, film_fraction
 from solvers.fem.formulation import Discretisation
 from solvers.fem.mesh import Domain
-
-
-@dataclass(frozen=True)
-class FieldMap:
-    """Field of a mode on a regular (r, z) grid (um), phase-normalised, for plotting.
-
-    Arrays have shape (len(z_um), len(r_um)); E components are complex, arbitrary scale
-    (max |E| = 1).
-    """
-
-    r_um: np.ndarray
-    z_um: np.ndarray
-    E_r: np.ndarray
-    E_phi: np.ndarray
-    E_z: np.ndarray
-    eps: np.ndarray
-
-    @property
-    def intensity(self) -> np.ndarray:
-        """|E|^2 on the grid."""
-        return np.abs(self.E_r) ** 2 + np.abs(self.E_phi) ** 2 + np.abs(self.E_z) ** 2
+from solvers.fields import FieldMap, normalised_field_map
 
 
 @dataclass(frozen=True)
@@ -269,17 +249,7 @@ def sample_field(
     ep = np.asarray(e_phi(pts)).reshape(rg.shape)
     eps_cf = mesh.MaterialCF({k: complex(v) for k, v in eps.items()}, default=1.0)
     eg = np.asarray(eps_cf(pts)).reshape(rg.shape)
-    inten = np.abs(er) ** 2 + np.abs(ep) ** 2 + np.abs(ez) ** 2
-    i = int(np.argmax(inten))
-    big = [er.ravel()[i], ep.ravel()[i], ez.ravel()[i]]
-    ref = big[int(np.argmax(np.abs(big)))]
-    phase = ref / abs(ref) if abs(ref) > 0 else 1.0
-    norm = math.sqrt(float(inten.ravel()[i])) or 1.0
-    fmap = FieldMap(
-        r_um=rr, z_um=zz, E_r=er / (phase * norm), E_phi=ep / (phase * norm),
-        E_z=ez / (phase * norm), eps=eg,
-    )
-    return fmap, norm**2
+    return normalised_field_map(rr, zz, er, ep, ez, eg)
 
 
 def _polarization(

@@ -38,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from solvers.meep.fields import analyse_field, field_map, scene_eps_grid
+from solvers.fields import normalised_field_map
+from solvers.meep.fields import analyse_field, scene_eps_grid
 from solvers.meep.hits import HitRule, Resonance, select_resonances
 from solvers.meep.runner import print_progress, run_worker
 from solvers.meep.scene import (
@@ -202,8 +203,8 @@ def _modes_for_m(
                     z_um = np.asarray(wr2.result["grid"]["z"])
                     # the physical body's eps at the mode's frequency (not Meep's f = 0 grid)
                     eps = scene_eps_grid(scene, r_um, z_um, 1e3 / r.freq).real
-                    fm = field_map(r_um, z_um, wr2.fields["Er"][i], wr2.fields["Ep"][i],
-                                   wr2.fields["Ez"][i], eps)
+                    fm, _ = normalised_field_map(r_um, z_um, wr2.fields["Er"][i],
+                                                 wr2.fields["Ep"][i], wr2.fields["Ez"][i], eps)
                     film_eps = (scene.materials[scene.film_material].permittivity(
                         1e3 / r.freq).real if has_film else None)
                     d["field"] = fm

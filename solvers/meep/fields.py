@@ -31,23 +31,7 @@ import numpy as np
 import shapely
 
 from solvers.energy import energy_weight
-
-
-@dataclass(frozen=True)
-class MeepFieldMap:
-    """A mode's DFT field on the Meep grid: arrays (len(z_um), len(r_um)), max |E| = 1."""
-
-    r_um: np.ndarray
-    z_um: np.ndarray
-    E_r: np.ndarray
-    E_phi: np.ndarray
-    E_z: np.ndarray
-    eps: np.ndarray  # real part of the pixel's permittivity at the mode's frequency
-
-    @property
-    def intensity(self) -> np.ndarray:
-        """|E|^2 on the grid."""
-        return np.abs(self.E_r) ** 2 + np.abs(self.E_phi) ** 2 + np.abs(self.E_z) ** 2
+from solvers.fields import FieldMap
 
 
 @dataclass(frozen=True)
@@ -61,20 +45,6 @@ class FieldAnalysis:
     mode_volume_um3: float
     peak_r_um: float
     peak_z_um: float
-
-
-def field_map(r_um: np.ndarray, z_um: np.ndarray, er: np.ndarray, ep: np.ndarray,
-              ez: np.ndarray, eps: np.ndarray) -> MeepFieldMap:
-    """Normalise the DFT arrays (phase of the largest component at the |E| maximum, max 1)."""
-    inten = np.abs(er) ** 2 + np.abs(ep) ** 2 + np.abs(ez) ** 2
-    i = int(np.argmax(inten))
-    big = [er.ravel()[i], ep.ravel()[i], ez.ravel()[i]]
-    ref = big[int(np.argmax(np.abs(big)))]
-    phase = ref / abs(ref) if abs(ref) > 0 else 1.0
-    norm = math.sqrt(float(inten.ravel()[i])) or 1.0
-    c = 1.0 / (phase * norm)
-    return MeepFieldMap(np.asarray(r_um), np.asarray(z_um), er * c, ep * c, ez * c,
-                        np.asarray(eps, dtype=float))
 
 
 def _lobes(values: np.ndarray, threshold: float = 0.1) -> int:
@@ -166,7 +136,7 @@ def rim_normal(body_polygon: shapely.Polygon, rim_r: float, rim_z: float) -> tup
     return float(n[0]), float(n[1])
 
 
-def analyse_field(fmap: MeepFieldMap, body_polygon: shapely.Polygon,
+def analyse_field(fmap: FieldMap, body_polygon: shapely.Polygon,
                   coating: shapely.Geometry, film_eps: float | None,
                   rim_r: float, rim_z: float) -> FieldAnalysis:
     """Polarization, orders and grid energies of one mode (see the module docstring)."""
