@@ -10,11 +10,8 @@
   component along the outward normal of the body's outline at the point nearest the field
   maximum and the tangential one; "TM" when the normal part carries most of the in-plane
   energy (r-weighted over the field map).
-- Orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM) is
-  read along the outline normal through the field maximum (radial order = number of lobes,
-  inside the body) and along the curve parallel to the outline at the maximum's depth (axial
-  order = lobes - 1: the polar angle for a sphere, along the wall for a disk); lobes weaker
-  than 20 % of the maximum are ignored.
+- Orders: solvers.orders (the rule both solvers share) on the dominant in-plane component
+  (tangential for TE, normal for TM), with the outline normal used for the polarization.
 """
 
 from __future__ import annotations
@@ -23,16 +20,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, curl, grad, x
-from scipy.interpolate import RegularGridInterpolator
-from scipy.spatial import cKDTree
 
 from geometry.bodies import Body
 from solvers.energy import absorption_q, energy_weight, film_fraction
 from solvers.fem.formulation import Discretisation
 from solvers.fem.mesh import Domain
 from solvers.fields import FieldMap, normalised_field_map
+from solvers.orders import mode_orders, outline_normal
 
 
 @dataclass(frozen=True)
@@ -65,37 +60,6 @@ def _field_cfs(gf) -> tuple[CoefficientFunction, CoefficientFunction, Coefficien
     e_z = v[1]
     e_phi = -1j * u / x
     return e_r, e_phi, e_z
-
-
-def _outline_normals(body: Body) -> tuple[np.ndarray, np.ndarray]:
-    """Points of the body's outline (excluding the axis) and their outward unit normals."""
-    poly = body.polygon(512)
-    pts = np.asarray(poly.exterior.coords)[:-1]
-    if poly.exterior.is_ccw is False:
-        pts = pts[::-1]
-    # densify
-    dense = []
-    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
-        seg = np.linspace(0.0, 1.0, 8, endpoint=False)[:, None]
-        dense.append(a + seg * (b - a))
-    d = np.concatenate(dense)
-    tang = np.roll(d, -1, axis=0) - np.roll(d, 1, axis=0)
-    tang /= np.maximum(np.linalg.norm(tang, axis=1, keepdims=True), 1e-300)
-    normal = np.column_stack([tang[:, 1], -tang[:, 0]])  # outward for counter-clockwise
-    keep = d[:, 0] > 1e-9 * max(1.0, float(np.max(d[:, 0])))
-    return d[keep], normal[keep]
-
-
-def _lobes(values: np.ndarray, threshold: float = 0.2) -> int:
-    """Number of sign-alternating lobes of ``values`` whose peak exceeds threshold * max."""
-    vmax = float(np.max(np.abs(values)))
-    if vmax == 0.0:
-        return 0
-    sig = np.abs(values) >= threshold * vmax
-    signs = np.sign(values[sig])
-    if signs.size == 0:
-        return 0
-    return int(1 + np.count_nonzero(np.diff(signs) != 0))
 
 
 def analyse(
@@ -167,7 +131,7 @@ def analyse(
 
     pr, pz = float(fmap.r_um[ir]), float(fmap.z_um[iz])
     pol, nfrac, e_dom, normal = _polarization(body, fmap, pr, pz)
-    radial, axial = _orders(fmap, e_dom, pr, pz, normal, body)
+    radial, axial = mode_orders(fmap.r_um, fmap.z_um, e_dom, body.polygon(256), pr, pz, normal)
     return ModeAnalysis(
         k0=k0,
         Q=q_total,
@@ -194,39 +158,6 @@ def _region_at(mesh, r: float, z: float) -> str:
     """Name of the mesh region containing the point (r, z)."""
     mp = mesh(r, z)
     return str(mesh[ElementId(VOL, mp.nr)].mat) if mp.nr >= 0 else ""
-
-
-def _orders(
-    fmap: FieldMap, e_dom: np.ndarray, pr: float, pz: float, normal: np.ndarray, body: Body
-) -> tuple[int, int]:
-    """(radial, axial) orders of the dominant component: lobes along the outline normal through
-    the field maximum (radial), and along the curve parallel to the outline at the maximum's
-    depth (axial: lobes - 1), inside the body only."""
-    interp = RegularGridInterpolator(
-        (fmap.z_um, fmap.r_um), e_dom, bounds_error=False, fill_value=0.0
-    )
-    poly = body.polygon(256)
-    span = max(fmap.r_um[-1] - fmap.r_um[0], fmap.z_um[-1] - fmap.z_um[0])
-    step = 0.25 * min(fmap.r_um[1] - fmap.r_um[0], fmap.z_um[1] - fmap.z_um[0])
-    s = np.arange(-span, span, step)
-    rr, zz = pr + s * normal[0], pz + s * normal[1]
-    vals = np.where(shapely.contains_xy(poly, rr, zz), interp(np.column_stack([zz, rr])), 0.0)
-    radial = _lobes(vals)
-    # parallel curve at the depth of the maximum
-    depth = float(poly.exterior.distance(shapely.Point(pr, pz)))
-    depth = max(depth, 2.0 * step)
-    inner = poly.buffer(-depth)
-    if inner.is_empty:
-        return radial, 0
-    if inner.geom_type == "MultiPolygon":
-        inner = max(inner.geoms, key=lambda g: g.area)
-    ring = inner.exterior
-    pts = [ring.interpolate(d) for d in np.arange(0.0, ring.length, step)]
-    cr = np.array([p.x for p in pts])
-    cz = np.array([p.y for p in pts])
-    cv = interp(np.column_stack([cz, cr]))
-    cv = np.roll(cv, -int(np.argmin(np.abs(cv))))  # start the closed loop at a quiet point
-    return radial, _lobes(cv) - 1
 
 
 def sample_field(
@@ -261,9 +192,7 @@ def _polarization(
     One direction pair for the whole mode: the outward normal n of the body's outline at the
     point nearest the field maximum, and the in-plane tangent t. E_n = E . n, E_t = E . t.
     """
-    pts, normals = _outline_normals(body)
-    _, i_near = cKDTree(pts).query([peak_r, peak_z])
-    nr, nz = normals[int(i_near)]
+    nr, nz = outline_normal(body.polygon(512), peak_r, peak_z)
     e_n = fmap.E_r * nr + fmap.E_z * nz
     e_t = -fmap.E_r * nz + fmap.E_z * nr
     w = np.meshgrid(fmap.r_um, fmap.z_um)[0]  # volume element ~ r
@@ -272,8 +201,4 @@ def _polarization(
     frac = en / (en + et) if en + et > 0 else 0.0
     pol = "TM" if frac > 0.5 else "TE"
     dom = e_n if pol == "TM" else e_t
-    # phase-normalise the dominant component at its own maximum
-    i = int(np.argmax(np.abs(dom)))
-    ref = dom.ravel()[i]
-    dom_real = np.real(dom * (abs(ref) / ref)) if abs(ref) > 0 else np.real(dom)
-    return pol, frac, dom_real, np.array([nr, nz])
+    return pol, frac, dom, np.array([nr, nz])
