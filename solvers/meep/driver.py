@@ -51,7 +51,7 @@ from solvers.meep.scene import (
     rim_points,
 )
 from solvers.meep.settings import MeepSettings
-from solvers.modes import ModeRecord
+from solvers.modes import DEFAULT_WINDOW_NM, ModeRecord, check_mode_search
 
 # relative change of the film permittivity in the perturbation run: small enough for first
 # order (the second-order error is ~ FILM_PERTURBATION * Gamma / 2, < 0.5 %), large enough that
@@ -260,7 +260,7 @@ def _record(body: Any, m: int, pol: str, r: Resonance, d: dict) -> ModeRecord:
 def find_modes(
     body: Any,
     m: int | None = None,
-    window_nm: tuple[float, float] | None = (610.0, 680.0),
+    window_nm: tuple[float, float] | None = DEFAULT_WINDOW_NM,
     polarizations: Sequence[str] = ("TE", "TM"),
     settings: MeepSettings | Any | None = None,
     max_radial_order: int = 1,
@@ -293,19 +293,14 @@ def find_modes(
     """
     del nev
     s = _resolve_settings(settings, overrides)
-    pols = tuple(polarizations)
-    for p in pols:
-        if p not in ("TE", "TM"):
-            raise ValueError(f"polarizations: {p!r} is not 'TE' or 'TM'")
-    if not 1 <= max_radial_order <= 10:
-        raise ValueError(f"max_radial_order = {max_radial_order}: must be 1..10")
     if window_nm is None:
         if target_nm is None:
             raise ValueError("window_nm = None needs target_nm (nm)")
         window_nm = (0.97 * target_nm, 1.03 * target_nm)
-    lo, hi = (float(x) for x in window_nm)
-    if not (200.0 <= lo < hi <= 3000.0):
-        raise ValueError(f"window_nm = ({lo}, {hi}): need 200 <= lo < hi <= 3000 nm")
+    window, pols = check_mode_search(window_nm, polarizations, max_radial_order,
+                                     max_axial_order)
+    assert window is not None
+    lo, hi = window
     if m is not None and (not isinstance(m, int | np.integer) or m < 0):
         raise ValueError(f"m = {m!r}: must be an integer >= 0")
     if m is None:
