@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from solvers.fem.settings import FemSettings
 from solvers.meep.settings import MeepSettings
+from solvers.modes import (
+    DEFAULT_WINDOW_NM,
+    RADIAL_ORDER_RANGE,
+    check_polarizations,
+    check_window_nm,
+)
 
 
 class SolverSettings(BaseModel):
@@ -19,18 +25,18 @@ class SolverSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     method: Literal["fem", "meep"] = "fem"
-    # the gain band of the paper's QS3 emission (~630-660 nm, Fig. 5) with margin: assumption
-    window_nm: tuple[float, float] = (610.0, 680.0)
+    window_nm: tuple[float, float] = DEFAULT_WINDOW_NM  # see solvers.modes
     polarizations: tuple[Literal["TE", "TM"], ...] = ("TE", "TM")
-    max_radial_order: int = Field(1, ge=1, le=10, description="highest radial order kept")
+    max_radial_order: int = Field(
+        1, ge=RADIAL_ORDER_RANGE[0], le=RADIAL_ORDER_RANGE[1],
+        description="highest radial order kept",
+    )
     fem: FemSettings = FemSettings()
     meep: MeepSettings = MeepSettings()
 
     @model_validator(mode="after")
     def _window(self) -> SolverSettings:
-        lo, hi = self.window_nm
-        if not (200.0 <= lo < hi <= 3000.0):
-            raise ValueError(
-                f"window_nm = ({lo}, {hi}): need 200 <= lo < hi <= 3000 nm"
-            )
+        # the bounds every solver's find_modes applies
+        check_window_nm(self.window_nm)
+        check_polarizations(self.polarizations)
         return self

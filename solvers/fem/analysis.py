@@ -10,60 +10,27 @@
   component along the outward normal of the body's outline at the point nearest the field
   maximum and the tangential one; "TM" when the normal part carries most of the in-plane
   energy (r-weighted over the field map).
-- Orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM) is
-  read along the outline normal through the field maximum (radial order = number of lobes,
-  inside the body) and along the curve parallel to the outline at the maximum's depth (axial
-  order = lobes - 1: the polar angle for a sphere, along the wall for a disk); lobes weaker
-  than 20 % of the maximum are ignored.
+- Orders: solvers.orders (the rule both solvers share) on the dominant in-plane component
+  (tangential for TE, normal for TM), with the outline normal used for the polarization.
 - For the loss budget (solvers.losses) the field map also carries the electric energy of each
   mesh region and the field on the body's interfaces (solvers.fem.surfaces).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
-import shapely
 from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, curl, grad, x
-from scipy.interpolate import RegularGridInterpolator
-from scipy.spatial import cKDTree
 
 from geometry.bodies import Body
 from solvers.energy import absorption_q, energy_weight, film_fraction
 from solvers.fem.formulation import Discretisation
 from solvers.fem.mesh import Domain
 from solvers.fem.surfaces import interface_fields
-
-
-@dataclass(frozen=True)
-class FieldMap:
-    """Field of a mode on a regular (r, z) grid (um), phase-normalised, for plotting.
-
-    Arrays have shape (len(z_um), len(r_um)); E components are complex, arbitrary scale
-    (max |E| = 1).
-    """
-
-    r_um: np.ndarray
-    z_um: np.ndarray
-    E_r: np.ndarray
-    E_phi: np.ndarray
-    E_z: np.ndarray
-    eps: np.ndarray
-    # for the loss budget (solvers.losses), on the scale of the map (|E|^2 / raw peak):
-    # integral of w_E over each mesh region of the physical domain (um^3), the material of each
-    # region, and the field on the body's interfaces (solvers.losses.interfaces)
-    region_energy: dict[str, float] = field(default_factory=dict)
-    region_material: dict[str, Any] = field(default_factory=dict)
-    interfaces: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def intensity(self) -> np.ndarray:
-        """|E|^2 on the grid."""
-        return np.abs(self.E_r) ** 2 + np.abs(self.E_phi) ** 2 + np.abs(self.E_z) ** 2
+from solvers.fields import FieldMap, normalised_field_map
+from solvers.orders import mode_orders, outline_normal
 
 
 @dataclass(frozen=True)
@@ -95,45 +62,6 @@ def _field_cfs(gf) -> tuple[CoefficientFunction, CoefficientFunction, Coefficien
     e_z = v[1]
     e_phi = -1j * u / x
     return e_r, e_phi, e_z
-
-
-@functools.lru_cache(maxsize=16)
-def _outline_normals(body: Body) -> tuple[np.ndarray, np.ndarray]:
-    """Points of the body's outline (excluding the axis) and their outward unit normals
-    (cached: every mode of a scan asks for the same body)."""
-    poly = body.polygon(512)
-    pts = np.asarray(poly.exterior.coords)[:-1]
-    if poly.exterior.is_ccw is False:
-        pts = pts[::-1]
-    # densify
-    dense = []
-    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
-        seg = np.linspace(0.0, 1.0, 8, endpoint=False)[:, None]
-        dense.append(a + seg * (b - a))
-    d = np.concatenate(dense)
-    tang = np.roll(d, -1, axis=0) - np.roll(d, 1, axis=0)
-    tang /= np.maximum(np.linalg.norm(tang, axis=1, keepdims=True), 1e-300)
-    normal = np.column_stack([tang[:, 1], -tang[:, 0]])  # outward for counter-clockwise
-    keep = d[:, 0] > 1e-9 * max(1.0, float(np.max(d[:, 0])))
-    return d[keep], normal[keep]
-
-
-@functools.lru_cache(maxsize=16)
-def _polygon(body: Body):
-    """The body's outline as a shapely polygon (cached like _outline_normals)."""
-    return body.polygon(256)
-
-
-def _lobes(values: np.ndarray, threshold: float = 0.2) -> int:
-    """Number of sign-alternating lobes of ``values`` whose peak exceeds threshold * max."""
-    vmax = float(np.max(np.abs(values)))
-    if vmax == 0.0:
-        return 0
-    sig = np.abs(values) >= threshold * vmax
-    signs = np.sign(values[sig])
-    if signs.size == 0:
-        return 0
-    return int(1 + np.count_nonzero(np.diff(signs) != 0))
 
 
 def analyse(
@@ -204,7 +132,7 @@ def analyse(
 
     pr, pz = float(fmap.r_um[ir]), float(fmap.z_um[iz])
     pol, nfrac, e_dom, normal = _polarization(body, fmap, pr, pz)
-    radial, axial = _orders(fmap, e_dom, pr, pz, normal, body)
+    radial, axial = mode_orders(fmap.r_um, fmap.z_um, e_dom, body.polygon(256), pr, pz, normal)
     return ModeAnalysis(
         k0=k0,
         Q=q_total,
@@ -230,40 +158,6 @@ def _region_at(mesh, r: float, z: float) -> str:
     """Name of the mesh region containing the point (r, z)."""
     mp = mesh(r, z)
     return str(mesh[ElementId(VOL, mp.nr)].mat) if mp.nr >= 0 else ""
-
-
-def _orders(
-    fmap: FieldMap, e_dom: np.ndarray, pr: float, pz: float, normal: np.ndarray, body: Body
-) -> tuple[int, int]:
-    """(radial, axial) orders of the dominant component: lobes along the outline normal through
-    the field maximum (radial), and along the curve parallel to the outline at the maximum's
-    depth (axial: lobes - 1), inside the body only."""
-    interp = RegularGridInterpolator(
-        (fmap.z_um, fmap.r_um), e_dom, bounds_error=False, fill_value=0.0
-    )
-    poly = _polygon(body)
-    span = max(fmap.r_um[-1] - fmap.r_um[0], fmap.z_um[-1] - fmap.z_um[0])
-    step = 0.25 * min(fmap.r_um[1] - fmap.r_um[0], fmap.z_um[1] - fmap.z_um[0])
-    s = np.arange(-span, span, step)
-    rr, zz = pr + s * normal[0], pz + s * normal[1]
-    vals = np.where(shapely.contains_xy(poly, rr, zz), interp(np.column_stack([zz, rr])), 0.0)
-    radial = _lobes(vals)
-    # parallel curve at the depth of the maximum
-    depth = float(poly.exterior.distance(shapely.Point(pr, pz)))
-    depth = max(depth, 2.0 * step)
-    inner = poly.buffer(-depth)
-    if inner.is_empty:
-        return radial, 0
-    if inner.geom_type == "MultiPolygon":
-        inner = max(inner.geoms, key=lambda g: g.area)
-    ring = inner.exterior
-    xy = shapely.get_coordinates(
-        shapely.line_interpolate_point(ring, np.arange(0.0, ring.length, step))
-    )
-    cr, cz = xy[:, 0], xy[:, 1]
-    cv = interp(np.column_stack([cz, cr]))
-    cv = np.roll(cv, -int(np.argmin(np.abs(cv))))  # start the closed loop at a quiet point
-    return radial, _lobes(cv) - 1
 
 
 _POINTS: dict = {}  # the last mesh's located sampling grid (see sample_field)
@@ -298,17 +192,7 @@ def sample_field(
     er, ez, ep = (e_all[:, i].reshape(rg.shape) for i in range(3))
     table = np.array([complex(eps[r]) for r in domain.materials] + [1.0 + 0j])
     eg = table[region].reshape(rg.shape)
-    inten = np.abs(er) ** 2 + np.abs(ep) ** 2 + np.abs(ez) ** 2
-    i = int(np.argmax(inten))
-    big = [er.ravel()[i], ep.ravel()[i], ez.ravel()[i]]
-    ref = big[int(np.argmax(np.abs(big)))]
-    phase = ref / abs(ref) if abs(ref) > 0 else 1.0
-    norm = math.sqrt(float(inten.ravel()[i])) or 1.0
-    fmap = FieldMap(
-        r_um=rr, z_um=zz, E_r=er / (phase * norm), E_phi=ep / (phase * norm),
-        E_z=ez / (phase * norm), eps=eg,
-    )
-    return fmap, norm**2
+    return normalised_field_map(rr, zz, er, ep, ez, eg)
 
 
 def _polarization(
@@ -320,9 +204,7 @@ def _polarization(
     One direction pair for the whole mode: the outward normal n of the body's outline at the
     point nearest the field maximum, and the in-plane tangent t. E_n = E . n, E_t = E . t.
     """
-    pts, normals = _outline_normals(body)
-    _, i_near = cKDTree(pts).query([peak_r, peak_z])
-    nr, nz = normals[int(i_near)]
+    nr, nz = outline_normal(body.polygon(512), peak_r, peak_z)
     e_n = fmap.E_r * nr + fmap.E_z * nz
     e_t = -fmap.E_r * nz + fmap.E_z * nr
     w = np.meshgrid(fmap.r_um, fmap.z_um)[0]  # volume element ~ r
@@ -331,8 +213,4 @@ def _polarization(
     frac = en / (en + et) if en + et > 0 else 0.0
     pol = "TM" if frac > 0.5 else "TE"
     dom = e_n if pol == "TM" else e_t
-    # phase-normalise the dominant component at its own maximum
-    i = int(np.argmax(np.abs(dom)))
-    ref = dom.ravel()[i]
-    dom_real = np.real(dom * (abs(ref) / ref)) if abs(ref) > 0 else np.real(dom)
-    return pol, frac, dom_real, np.array([nr, nz])
+    return pol, frac, dom, np.array([nr, nz])

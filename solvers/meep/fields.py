@@ -7,9 +7,8 @@ Rules close to the FEM solver's (solvers.fem.analysis), so the two solvers class
   by r; "TM" when the normal part carries most of the in-plane energy. (The FEM solver uses
   the nearest outline point of each sample instead; on a thin flat disk that counts a TE
   mode's E_z as normal to the top face, so Meep uses the single rim normal);
-- orders: the phase-normalised dominant in-plane component (tangential for TE, normal for TM)
-  along the line through the energy maximum at constant z (radial order = number of lobes,
-  lobes weaker than 10 % ignored) and at constant r (axial order = lobes - 1);
+- orders: solvers.orders, the rule both solvers share, on the dominant in-plane component
+  (tangential for TE, normal for TM) and the body's outline;
 - energies: solvers.energy's weight e(eps) |E|^2 with dV = 2 pi r dr dz over the DFT region
   (the physical domain near the body, PML excluded). On the Yee grid a thin film is only a few
   pixels thick, so the film fraction from these pixels is a rough check (``film_fraction_dft``);
@@ -31,23 +30,8 @@ import numpy as np
 import shapely
 
 from solvers.energy import energy_weight
-
-
-@dataclass(frozen=True)
-class MeepFieldMap:
-    """A mode's DFT field on the Meep grid: arrays (len(z_um), len(r_um)), max |E| = 1."""
-
-    r_um: np.ndarray
-    z_um: np.ndarray
-    E_r: np.ndarray
-    E_phi: np.ndarray
-    E_z: np.ndarray
-    eps: np.ndarray  # real part of the pixel's permittivity at the mode's frequency
-
-    @property
-    def intensity(self) -> np.ndarray:
-        """|E|^2 on the grid."""
-        return np.abs(self.E_r) ** 2 + np.abs(self.E_phi) ** 2 + np.abs(self.E_z) ** 2
+from solvers.fields import FieldMap
+from solvers.orders import mode_orders
 
 
 @dataclass(frozen=True)
@@ -61,28 +45,6 @@ class FieldAnalysis:
     mode_volume_um3: float
     peak_r_um: float
     peak_z_um: float
-
-
-def field_map(r_um: np.ndarray, z_um: np.ndarray, er: np.ndarray, ep: np.ndarray,
-              ez: np.ndarray, eps: np.ndarray) -> MeepFieldMap:
-    """Normalise the DFT arrays (phase of the largest component at the |E| maximum, max 1)."""
-    inten = np.abs(er) ** 2 + np.abs(ep) ** 2 + np.abs(ez) ** 2
-    i = int(np.argmax(inten))
-    big = [er.ravel()[i], ep.ravel()[i], ez.ravel()[i]]
-    ref = big[int(np.argmax(np.abs(big)))]
-    phase = ref / abs(ref) if abs(ref) > 0 else 1.0
-    norm = math.sqrt(float(inten.ravel()[i])) or 1.0
-    c = 1.0 / (phase * norm)
-    return MeepFieldMap(np.asarray(r_um), np.asarray(z_um), er * c, ep * c, ez * c,
-                        np.asarray(eps, dtype=float))
-
-
-def _lobes(values: np.ndarray, threshold: float = 0.1) -> int:
-    vmax = float(np.max(np.abs(values))) if values.size else 0.0
-    if vmax == 0.0:
-        return 0
-    signs = np.sign(values[np.abs(values) >= threshold * vmax])
-    return int(1 + np.count_nonzero(np.diff(signs) != 0)) if signs.size else 0
 
 
 def _area_fraction(geom: shapely.Geometry, r: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -166,7 +128,7 @@ def rim_normal(body_polygon: shapely.Polygon, rim_r: float, rim_z: float) -> tup
     return float(n[0]), float(n[1])
 
 
-def analyse_field(fmap: MeepFieldMap, body_polygon: shapely.Polygon,
+def analyse_field(fmap: FieldMap, body_polygon: shapely.Polygon,
                   coating: shapely.Geometry, film_eps: float | None,
                   rim_r: float, rim_z: float) -> FieldAnalysis:
     """Polarization, orders and grid energies of one mode (see the module docstring)."""
@@ -183,12 +145,10 @@ def analyse_field(fmap: MeepFieldMap, body_polygon: shapely.Polygon,
 
     w = energy_weight(fmap.eps) * fmap.intensity * rg  # 2 pi dr dz cancels in ratios
     iz, ir = np.unravel_index(int(np.argmax(w / np.maximum(rg, 1e-12))), w.shape)
-    ref = dom[iz, ir]
-    dom_real = np.real(dom * (abs(ref) / ref)) if abs(ref) > 0 else np.real(dom)
-    rim_cols = int(np.count_nonzero(
-        fmap.r_um <= outline.bounds[2] + 0.05 * (fmap.r_um[-1] - fmap.r_um[0])))
-    radial = _lobes(dom_real[iz, :rim_cols])
-    axial = _lobes(dom_real[:, ir]) - 1
+    # orders as the FEM solver reads them: along the normal of the body's outline nearest the
+    # energy maximum (not the rim normal used for the polarization above)
+    radial, axial = mode_orders(fmap.r_um, fmap.z_um, dom, body_polygon,
+                                float(fmap.r_um[ir]), float(fmap.z_um[iz]))
 
     total = float(np.sum(w))
     in_body = _area_fraction(outline, fmap.r_um, fmap.z_um)
@@ -205,7 +165,7 @@ def analyse_field(fmap: MeepFieldMap, body_polygon: shapely.Polygon,
     dens = energy_weight(fmap.eps) * fmap.intensity
     volume = float(np.sum(dens * 2.0 * math.pi * rg * dr * dz) / np.max(dens))
     return FieldAnalysis(
-        polarization=pol, normal_fraction=frac, radial_order=max(radial, 1),
-        axial_order=max(axial, 0), film_fraction_dft=film, body_fraction=body_frac,
+        polarization=pol, normal_fraction=frac, radial_order=radial, axial_order=axial,
+        film_fraction_dft=film, body_fraction=body_frac,
         mode_volume_um3=volume, peak_r_um=float(fmap.r_um[ir]), peak_z_um=float(fmap.z_um[iz]),
     )
