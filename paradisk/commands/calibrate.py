@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 from geometry import calibrate, read_dose_series
 from paradisk.errors import UserInputError
-from paradisk.files import atomic_write_with
+from paradisk.files import atomic_write_with, check_writable_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -31,11 +32,19 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if not args.measurements.is_file():
         raise UserInputError(f"measurements file {args.measurements} does not exist")
+    for option, value in (("--power-uW", args.power_uW),
+                          ("--film-thickness-um", args.film_thickness_um)):
+        if value is not None and not (math.isfinite(value) and value > 0.0):
+            raise UserInputError(f"{option} = {value:g}: allowed: a finite value > 0")
+    if args.plot:
+        check_writable_file(args.plot, "--plot")
     try:
         series = read_dose_series(args.measurements, power_uW=args.power_uW)
         cal = calibrate(series, film_thickness_um=args.film_thickness_um)
     except ValueError as exc:
-        raise UserInputError(str(exc)) from None
+        text = str(exc)
+        prefix = f"{args.measurements}: "
+        raise UserInputError(text if text.startswith(prefix) else prefix + text) from None
     if args.json:
         print(json.dumps(cal.to_dict(), indent=2))
     else:

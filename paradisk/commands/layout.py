@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from paradisk.errors import UserInputError
+from paradisk.files import check_writable_dir
 from paradisk.spec import DesignSpec, load_spec
 
 
@@ -63,6 +64,7 @@ def summary_text(result: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_writable_dir(args.out, "-o")
     spec = load_spec(args.spec)
     result, paths = write_spec_layout(spec, args.out, oas=args.oas)
     for path in paths.values():

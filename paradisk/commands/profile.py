@@ -6,7 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from paradisk.files import atomic_write_text, atomic_write_with
+from paradisk.files import (
+    atomic_write_text,
+    atomic_write_with,
+    check_writable_dir,
+    check_writable_file,
+)
 from paradisk.spec import DesignSpec, load_spec
 from paradisk.tables import csv_text, text_table
 
@@ -53,6 +58,10 @@ def write_profile_figures(spec: DesignSpec, out_dir: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.csv:
+        check_writable_file(args.csv, "--csv")
+    if args.plot:
+        check_writable_dir(args.plot, "--plot")
     spec = load_spec(args.spec)
     rows = profile_rows(spec, args.all)
     if args.json:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from paradisk.errors import UserInputError
+from paradisk.files import check_writable_dir
 from paradisk.pipeline import RunOptions, default_workers, run_pipeline
 from paradisk.spec import load_spec
 from paradisk.tables import text_table
@@ -47,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"--meep-check = {args.meep_check}: must be >= 0")
     if args.workers < 1:
         raise UserInputError(f"--workers = {args.workers}: must be >= 1")
+    check_writable_dir(args.out, "-o")
+    if args.cache is not None and not args.no_cache:
+        check_writable_dir(args.cache, "--cache")
     spec = load_spec(args.spec)
     options = RunOptions(
         out_dir=args.out, cache_dir=args.cache, use_cache=not args.no_cache,
