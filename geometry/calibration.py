@@ -188,6 +188,19 @@ def _top_model(energy: np.ndarray, w0: float, log_eth: float) -> np.ndarray:
 MAX_RELATIVE_RMS = 0.2
 
 
+# Smallest physical beam radius: the diffraction limit lambda / (pi NA) at 405 nm with an oil
+# objective (NA 1.4) is 0.09 um.
+WAIST_MIN_UM = 0.1
+
+
+def _upper_bound(field: str) -> float:
+    """The upper limit ExposureProcess puts on ``field`` (a calibration outside it is unusable)."""
+    for meta in ExposureProcess.model_fields[field].metadata:
+        if hasattr(meta, "le"):
+            return float(meta.le)
+    return math.inf
+
+
 def _check_fit(w0: float, w0_sigma: float, w_cl: float, w_cl_sigma: float, rms: float,
                d: np.ndarray) -> None:
     """A fit that is not determined (infinite or >100 % uncertainty), not physical (W_cl or w0
@@ -196,13 +209,25 @@ def _check_fit(w0: float, w0_sigma: float, w_cl: float, w_cl_sigma: float, rms: 
     for name, (value, sigma, unit) in values.items():
         if not (math.isfinite(value) and value > 0.0 and math.isfinite(sigma)):
             raise ValueError(
-                f"dose series: the fit is not determined: {name} = {value:.3g} +/- {sigma:.2g} "
-                f"{unit} (the diameters do not follow D^2 = 2 w0^2 ln(E/E_th); check the columns "
-                "and units)")
+                f"columns energy_uJ, top_diameter_um: the fit is not determined: {name} = "
+                f"{value:.3g} +/- {sigma:.2g} {unit} (the diameters do not follow "
+                "D^2 = 2 w0^2 ln(E/E_th); check the columns and units)")
         if sigma > value:
             raise ValueError(
-                f"dose series: the fit is not determined: {name} = {value:.3g} +/- {sigma:.2g} "
-                f"{unit}, more than 100 % uncertain (spread the doses further apart or add points)")
+                f"columns energy_uJ, top_diameter_um: the fit is not determined: {name} = "
+                f"{value:.3g} +/- {sigma:.2g} {unit}, more than 100 % uncertain (spread the "
+                "doses further apart or add points)")
+    w0_hi = _upper_bound("waist_um")
+    if not WAIST_MIN_UM <= w0 <= w0_hi:
+        raise ValueError(
+            f"columns energy_uJ, top_diameter_um: the fitted beam radius w0 = {w0:.3g} um is not "
+            f"physical (allowed: {WAIST_MIN_UM:g}-{w0_hi:g} um); are the diameters in um and "
+            "the energies in uJ?")
+    w_cl_hi = _upper_bound("threshold_dose_mJ_per_cm2")
+    if not w_cl <= w_cl_hi:
+        raise ValueError(
+            f"columns energy_uJ, top_diameter_um: the fitted threshold dose {w_cl:.3g} mJ/cm^2 is "
+            f"above the {w_cl_hi:g} allowed; are the diameters in um and the energies in uJ?")
     mean_d = float(np.mean(d))
     if rms > MAX_RELATIVE_RMS * mean_d:
         raise ValueError(
