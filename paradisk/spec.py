@@ -403,9 +403,10 @@ def _raw_problems(value: Any, ann: Any, info: Any, path: str, out: list[str]) ->
         else ""
     if isinstance(value, bool):
         if ann is not None and not _admits(ann, bool):
-            out.append(f"{path} = {value!r}: a yes/no value where a "
-                       f"{'number' if _admits(ann, float) or _admits(ann, int) else 'value'} "
-                       f"is expected{allowed}")
+            number = _admits(ann, float) or _admits(ann, int)
+            wanted = ("a number or a name" if number and _admits(ann, str) else
+                      "a number" if number else "a value")
+            out.append(f"{path} = {value!r}: a yes/no value where {wanted} is expected{allowed}")
         return
     if isinstance(value, float):
         if not math.isfinite(value):
