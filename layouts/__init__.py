@@ -1,8 +1,9 @@
 """layouts: write patterns (gdsfactory layout and stage job) for the lithography laser.
 
 ``build_layout(process, array, settings)`` validates and builds a dose matrix;
-``write_outputs(result, out_dir, spec_dict=..., spec_hash=...)`` writes layout.gds, job.csv,
-job.json and preview.png. Library code: it never imports paradisk.
+``write_outputs(result, out_dir, spec_dict=..., spec_hash=...)`` writes layout.gds, layout.lyp
+(KLayout layer names and colours), job.csv, job.json and preview.png. Library code: it never
+imports paradisk.
 
 The parameter models (WriteArray, LayoutSettings and its parts) import eagerly and cheaply;
 everything that needs gdsfactory (about 2 s to import) loads on first use.

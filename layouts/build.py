@@ -8,8 +8,9 @@ import gdsfactory as gf
 
 from geometry.exposure import ExposureProcess
 from layouts.array import WriteArray
-from layouts.cells import activate_generic_pdk, dose_matrix
+from layouts.cellkit import activate_generic_pdk
 from layouts.job import DBU_UM, ExposurePoint, JobSummary, exposure_points, pitch_nm, summarize
+from layouts.matrix import dose_matrix
 from layouts.rows import DiskRow
 from layouts.settings import LayoutSettings
 from layouts.validate import validate_layout

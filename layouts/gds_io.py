@@ -7,10 +7,15 @@ depends on what else the process built before (cached cells come first). So the 
 first copied into a fresh layout in a canonical order (cells, layers, meta data by name,
 instances sorted): the same inputs then give byte-identical files in any process.
 
-Round trip: each exposure point carries a text record on the EXPOSURE layer at its position
-(layouts.cells.exposure_record); ``read_exposure_points`` collects them through the hierarchy.
+Readable in KLayout: cells get the short names their cells state (layouts.cellkit: "disk_r03",
+"glyph_R_10um", "dose_matrix") instead of gdsfactory's argument-encoding names, and layers their
+names (layouts.layers; OASIS stores them, for GDS see layouts.layers.layer_properties_xml).
+
+Round trip: each exposure point carries a text record on EXPOSURE_RECORD at its position with
+the exact values as properties (layouts.records); ``read_exposure_points`` collects them through
+the hierarchy.
 The per-disk settings are also in the cells' gdsfactory info (KLayout meta info "kfactory:info"
-of each row cell, layouts.cells.row_disk); ``read_disk_info`` collects those by disk id.
+of each row cell, layouts.disks.row_disk); ``read_disk_info`` collects those by disk id.
 """
 
 from __future__ import annotations
@@ -23,12 +28,11 @@ import gdsfactory as gf
 from gdsfactory.component import save_layout_options
 from kfactory import kdb
 
-from layouts.cells import EXPOSURE_RECORD_FIELDS, EXPOSURE_RECORD_PREFIX
+from layouts.cellkit import CELL_NAME_KEY
 from layouts.files import write_atomic_with
 from layouts.job import DBU_UM, ExposurePoint
-from layouts.layers import EXPOSURE
-
-_INT_FIELDS = {"order", "row", "col"}
+from layouts.layers import EXPOSURE_RECORD, LAYERS
+from layouts.records import is_exposure_record, parse_exposure_properties
 
 
 def deterministic_save_options() -> kdb.SaveLayoutOptions:
@@ -42,21 +46,52 @@ def _sorted_meta(items) -> list[kdb.LayoutMetaInfo]:
     return sorted(items, key=lambda m: m.name)
 
 
+def file_cell_names(component: gf.Component) -> dict[int, str]:
+    """The name each cell of ``component``'s hierarchy gets in the file, by cell index.
+
+    A cell's short name (``info["cell_name"]``, layouts.cellkit) when no other cell of the
+    hierarchy states the same one, else gdsfactory's name (unique: it encodes the arguments).
+    Raises ValueError when the resulting names are still not unique.
+    """
+    kcl = component.kcl
+    src = kcl.layout
+    top = component.kdb_cell
+    indexes = [*top.called_cells(), top.cell_index()]
+    short = {ci: kcl[ci].info.get(CELL_NAME_KEY) for ci in indexes}
+    counts: dict[str, int] = {}
+    for name in short.values():
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    names = {ci: short[ci] if short[ci] and counts[short[ci]] == 1 else src.cell(ci).name
+             for ci in indexes}
+    values = list(names.values())
+    if len(set(values)) != len(values):
+        dup = sorted({n for n in values if values.count(n) > 1})
+        raise ValueError(f"cell names are not unique in {component.name}: {dup[:5]}")
+    return names
+
+
+def _layer_info(info: kdb.LayerInfo) -> kdb.LayerInfo:
+    """``info`` with the write pattern's name of its layer (layouts.layers.LAYERS), if any."""
+    for name, (layer, datatype) in LAYERS.items():
+        if (info.layer, info.datatype) == (layer, datatype):
+            return kdb.LayerInfo(layer, datatype, name)
+    return info
+
+
 def canonical_layout(component: gf.Component) -> kdb.Layout:
     """A copy of ``component`` and everything it calls in a new layout, built in a canonical
     order: cells by name, layers by (layer, datatype), instances sorted, meta data by key.
 
-    Cell names must be unique within the hierarchy (they are: gdsfactory names cells by their
-    arguments). gdsfactory's meta data (settings, info) is refreshed first and copied along.
+    Cells are named by ``file_cell_names``, the write pattern's layers by
+    layouts.layers.LAYERS. gdsfactory's meta data (settings, info) is refreshed first and
+    copied along.
     """
     kcl = component.kcl
     src = kcl.layout
     top = component.kdb_cell
     cells = [src.cell(ci) for ci in top.called_cells()] + [top]
-    names = [c.name for c in cells]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise ValueError(f"cell names are not unique in {component.name}: {dup[:5]}")
+    file_names = file_cell_names(component)
     # gdsfactory keeps settings/info in Python; write them into KLayout's meta info
     kcl.set_meta_data()
     for c in cells:
@@ -68,9 +103,9 @@ def canonical_layout(component: gf.Component) -> kdb.Layout:
     layer_map = {}
     for li in sorted(used, key=lambda i: (src.get_info(i).layer, src.get_info(i).datatype,
                                            src.get_info(i).name)):
-        layer_map[li] = new.layer(src.get_info(li))
-    by_name = sorted(cells, key=lambda c: c.name)
-    cell_map = {c.cell_index(): new.add_cell(c.name) for c in by_name}
+        layer_map[li] = new.layer(_layer_info(src.get_info(li)))
+    by_name = sorted(cells, key=lambda c: file_names[c.cell_index()])
+    cell_map = {c.cell_index(): new.add_cell(file_names[c.cell_index()]) for c in by_name}
     for c in by_name:
         nc = new.cell(cell_map[c.cell_index()])
         for li, nli in layer_map.items():
@@ -81,7 +116,7 @@ def canonical_layout(component: gf.Component) -> kdb.Layout:
         for inst in c.each_inst():
             arr = inst.cell_inst.dup()
             arr.cell_index = cell_map[arr.cell_index]
-            insts.append((src.cell(inst.cell_index).name, str(arr), arr))
+            insts.append((file_names[inst.cell_index], str(arr), arr))
         for _, _, arr in sorted(insts, key=lambda t: (t[0], t[1])):
             nc.insert(arr)
         for mi in _sorted_meta(c.each_meta_info()):
@@ -107,22 +142,6 @@ def write_layout(component: gf.Component, path: str | os.PathLike[str]) -> Path:
     return write_atomic_with(path, writer)
 
 
-def parse_exposure_record(text: str, x_nm: int, y_nm: int) -> ExposurePoint:
-    """The exposure point described by one EXPOSURE-layer text record at (x_nm, y_nm)."""
-    words = text.split()
-    if not words or words[0] != EXPOSURE_RECORD_PREFIX:
-        raise ValueError(f"not an exposure record: {text!r}")
-    fields = dict(w.split("=", 1) for w in words[1:])
-    missing = [f for f in EXPOSURE_RECORD_FIELDS if f not in fields]
-    if missing:
-        raise ValueError(f"exposure record {text!r} lacks {missing}")
-    values: dict[str, object] = {}
-    for f in EXPOSURE_RECORD_FIELDS:
-        v = fields[f]
-        values[f] = v if f == "id" else int(v) if f in _INT_FIELDS else float(v)
-    return ExposurePoint(x_nm=x_nm, y_nm=y_nm, **values)  # type: ignore[arg-type]
-
-
 def read_exposure_points(path: str | os.PathLike[str]) -> tuple[ExposurePoint, ...]:
     """Exposure points recorded in a layout written by layouts, in write order.
 
@@ -134,7 +153,7 @@ def read_exposure_points(path: str | os.PathLike[str]) -> tuple[ExposurePoint, .
     if abs(layout.dbu - DBU_UM) > 1e-12:
         raise ValueError(f"{path}: database unit {layout.dbu} um, expected {DBU_UM} um")
     tops = layout.top_cells()
-    layer = layout.find_layer(*EXPOSURE)
+    layer = layout.find_layer(*EXPOSURE_RECORD)
     if layer is None:
         return ()
     points = []
@@ -142,9 +161,9 @@ def read_exposure_points(path: str | os.PathLike[str]) -> tuple[ExposurePoint, .
         it = top.begin_shapes_rec(layer)
         while not it.at_end():
             shape = it.shape()
-            if shape.is_text() and shape.text_string.startswith(EXPOSURE_RECORD_PREFIX + " "):
+            if shape.is_text() and is_exposure_record(shape.properties()):
                 t = shape.text.transformed(it.trans())
-                points.append(parse_exposure_record(t.string, t.x, t.y))
+                points.append(parse_exposure_properties(t.string, shape.properties(), t.x, t.y))
             it.next()
     points.sort(key=lambda p: p.order)
     return tuple(points)
@@ -166,7 +185,7 @@ def read_disk_info(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """The settings of every disk from the cell info stored in a layout file, by disk id.
 
     Reads gdsfactory's info (KLayout meta info "kfactory:info") of each cell that has
-    ``disk_ids`` (the row cells of layouts.cells.row_disk) and returns, for each id, the row's
+    ``disk_ids`` (the row cells of layouts.disks.row_disk) and returns, for each id, the row's
     ``ROW_INFO_FIELDS``, ``cell`` (the cell name) and ``position_um`` ((x, y) in the frame of the
     dose matrix, as the cell info states it). Raises ValueError for an id found twice.
 

@@ -1,4 +1,5 @@
-"""Write a built layout to a directory: layout.gds (.oas), job.csv, job.json, preview.png.
+"""Write a built layout to a directory: layout.gds (.oas), layout.lyp, job.csv, job.json,
+preview.png.
 
 The files form one output set (``OUTPUT_FILES``). A directory never mixes two runs:
 
@@ -25,10 +26,12 @@ from layouts.build import LayoutResult
 from layouts.files import write_atomic_bytes
 from layouts.gds_io import write_layout
 from layouts.job import job_csv_text, job_json_obj, job_json_text
+from layouts.layers import layer_properties_xml
 from layouts.preview import write_preview
 
 OUTPUT_FILES: dict[str, str] = {
     "gds": "layout.gds",
+    "lyp": "layout.lyp",
     "oas": "layout.oas",
     "csv": "job.csv",
     "json": "job.json",
@@ -52,6 +55,9 @@ def _write_all(
     stage = result.settings.stage
     paths = {
         "gds": write_layout(result.component, stage_dir / OUTPUT_FILES["gds"]),
+        # KLayout layer names and colours (GDS stores layer numbers only)
+        "lyp": write_atomic_bytes(stage_dir / OUTPUT_FILES["lyp"],
+                                  layer_properties_xml().encode("utf-8")),
         "csv": write_atomic_bytes(
             stage_dir / OUTPUT_FILES["csv"], job_csv_text(result.points, stage).encode("utf-8")
         ),

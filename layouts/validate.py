@@ -13,11 +13,11 @@ import math
 from geometry.exposure import ExposureProcess
 from geometry.inverse import smallest_anchored_top_diameter_um
 from layouts.array import WriteArray
-from layouts.cells import text_width_um
 from layouts.errors import LayoutError
 from layouts.job import DBU_UM, disk_id, pitch_nm
 from layouts.rows import DiskRow, array_power_uW, plan_rows
 from layouts.settings import LayoutSettings
+from layouts.text import text_width_um
 
 
 def _row_field(array: WriteArray, i: int) -> str:

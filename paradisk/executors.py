@@ -17,11 +17,17 @@ A task whose worker dies (segfault, out-of-memory kill: ``BrokenProcessPool``, D
 worker breaks a whole process pool, so the tasks that were pending in it are run again, each in
 a fresh single-process pool of its own: only the task that kills its worker again gets an error.
 A scheduler that cannot be reached is a ``UserInputError`` (one line, no traceback).
+
+A script that starts a process pool from its top level, outside ``if __name__ == "__main__":``,
+would be run again by every spawned worker (spawn imports the main script); ``check_main_guard``
+stops it with one clear error before any worker starts or any result is written.
 """
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +41,61 @@ OnError = Callable[[BaseException], Any]
 def error_result(exc: BaseException) -> dict[str, str]:
     """The stage-result form of a task that died or raised: {"error": "Type: message"}."""
     return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+class UnguardedScriptError(RuntimeError):
+    """A script starts worker processes outside ``if __name__ == "__main__":``."""
+
+
+def _guarded_lines(path: str) -> list[tuple[int, int]]:
+    """Line ranges of the top-level ``if __name__ == "__main__":`` blocks of the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+            names = [node.test.left, *node.test.comparators]
+            text = {ast.unparse(n) for n in names}
+            if text == {"__name__", "'__main__'"}:
+                out.append((node.lineno, node.end_lineno or node.lineno))
+    return out
+
+
+def check_main_guard() -> None:
+    """Raise UnguardedScriptError when this call comes from the top level of a main script that
+    spawned workers would import again (outside its ``if __name__ == "__main__":`` block).
+
+    Mirrors what the "spawn" start method imports in each worker: the main module by name
+    (``python -m mod``; not a package's ``__main__``) or by path (``python script.py``);
+    notebooks and ``python -c`` have no main file and pass.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        return
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None)
+    if spec_name is not None and (spec_name == "__main__" or spec_name.endswith(".__main__")):
+        return
+    path = getattr(main, "__file__", None)
+    if not path:
+        return
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_code.co_name == "<module>"
+                                     and frame.f_globals is vars(main)):
+        frame = frame.f_back
+    if frame is None:
+        return
+    line = frame.f_lineno
+    if any(lo <= line <= hi for lo, hi in _guarded_lines(path)):
+        return
+    raise UnguardedScriptError(
+        f"{path}, line {line}: paradisk runs the disks in worker processes, and each worker "
+        "imports this script again, which would run it again from the top; put the code that "
+        "runs the pipeline under 'if __name__ == \"__main__\":' (see examples/"
+        "run_in_python.py). Stopped before starting any worker; no results were written."
+    )
 
 
 def map_tasks(
@@ -76,6 +137,7 @@ def map_tasks(
             else:
                 done(i, value)
     else:
+        check_main_guard()
         broken = _run_pool(fn, args, range(len(args)), min(workers, len(args)), done, failed)
         for i in broken:  # isolate the tasks of a broken pool: one fresh process each
             _run_pool(fn, args, [i], 1, done, failed, last_try=True)

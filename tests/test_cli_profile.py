@@ -59,3 +59,55 @@ def test_calibrate(tmp_path, capsys):
     assert abs(cal["alpha_per_um"] - 0.0676) < 3 * cal["alpha_sigma_per_um"]
     assert (tmp_path / "fit.png").exists()
     assert main(["calibrate", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_calibrate_prints_spec_fields_and_residuals(capsys):
+    """The text output names, for every fitted value, a field that exists in the spec's
+    process, and lists one residual per disk whose rms is the fit's own residual rms (the
+    printed fitted diameters are the model the fit used)."""
+    import re
+
+    from geometry import Absorber, ExposureProcess
+    from tests.conftest import ROOT
+
+    csv = ROOT / "examples" / "dose_series.csv"
+    assert main(["calibrate", str(csv), "--film-thickness-um", "5"]) == 0
+    out = capsys.readouterr().out
+    for field in re.findall(r"process\.([A-Za-z_0-9.]+[A-Za-z0-9])", out):
+        model = ExposureProcess
+        for part in field.split("."):
+            assert part in model.model_fields, field
+            model = {"absorber": Absorber}.get(part, model)
+    assert "process.waist_um" in out and "process.threshold_dose_mJ_per_cm2" in out
+    assert "process.absorber.concentration_mg_per_mL" in out  # where alpha goes
+    rows = [line.split() for line in out.splitlines() if re.match(r"\s+[\d.]+\s+[\d.]+\s", line)]
+    assert len(rows) == 8  # one per disk of the CSV
+    top_resid = [float(r[3]) for r in rows]
+    rms = (sum(x * x for x in top_resid) / len(top_resid)) ** 0.5
+    printed_rms = float(re.search(r"rms of the top residuals ([\d.]+) um", out).group(1))
+    assert rms == pytest.approx(printed_rms, rel=0.02)
+    for r in rows:  # residual = measured - fit, foot too
+        assert float(r[1]) - float(r[2]) == pytest.approx(float(r[3]), abs=2e-3)
+        assert float(r[4]) - float(r[5]) == pytest.approx(float(r[6]), abs=2e-3)
+
+
+def test_every_help_explains_every_option_without_markup_or_module_names():
+    """The --help of each command is for users: every option has a help line, and no text
+    holds reST markup or a code module path (paradisk.stages, layouts.outputs, ...)."""
+    import argparse
+    import re
+
+    from paradisk.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == ["calibrate", "design", "layout", "modes", "predict",
+                                   "profile", "run"]
+    internal = re.compile(r"``|\b(paradisk|layouts|solvers|gain|geometry)\.[a-z_]")
+    for name, p in sub.choices.items():
+        text = p.format_help()
+        assert not internal.search(text), (name, internal.search(text).group(0))
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and len(action.help) > 10, (name, action.dest)

@@ -8,6 +8,8 @@ imports neither solvers nor gain, and geometry is the base that imports none of 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,59 @@ def test_the_scan_sees_imports_in_functions_and_from_forms(tmp_path):
                    "def f():\n    import solvers\n    from . import sib\n"
                    "    from paradisk.stages import y\n")
     assert imported_packages(src) == {"os", "gain", "solvers", "paradisk"}
+
+
+# Loading a spec, the profile command and every --help must stay cheap: these packages take
+# seconds to import (NGSolve/Netgen, gdsfactory, matplotlib) or change the process (Meep sets
+# flush-to-zero), so only the commands that use them may load them.
+HEAVY = ("ngsolve", "netgen", "gdsfactory", "kfactory", "meep", "matplotlib")
+COMMANDS = ("calibrate", "design", "layout", "modes", "predict", "profile", "run")
+
+
+def _heavy_modules_after(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter and return the heavy packages it left imported."""
+    probe = (f"{code}\nimport sys\n"
+             f"print('heavy:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("heavy:"), out
+    return [m for m in last.removeprefix("heavy:").split(",") if m]
+
+
+def test_loading_a_spec_imports_no_solver_layout_or_plotting_package():
+    code = ("from paradisk.spec import load_spec\n"
+            "spec = load_spec('examples/qs3_array.yaml')\n"
+            "assert len(spec.disks()) == 20")
+    assert _heavy_modules_after(code) == []
+
+
+def test_profile_command_imports_no_solver_layout_or_plotting_package():
+    code = ("import contextlib, io\n"
+            "from paradisk.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            "    assert main(['profile', 'examples/qs3_array.yaml']) == 0\n"
+            "assert 'r04c00' in out.getvalue()")
+    assert _heavy_modules_after(code) == []
+
+
+def test_every_help_imports_nothing_heavy():
+    """Building the parser loads every command module: each must defer its heavy imports to
+    the moment it runs (the help texts are printed without numpy or the libraries)."""
+    code = ("import contextlib, io\n"
+            "from paradisk.cli import main\n"
+            f"for argv in [[]] + [[c] for c in {COMMANDS!r}]:\n"
+            "    with contextlib.redirect_stdout(io.StringIO()):\n"
+            "        try:\n"
+            "            main([*argv, '--help'])\n"
+            "        except SystemExit as exc:\n"
+            "            assert exc.code == 0, argv\n"
+            "import sys\n"
+            "assert 'numpy' not in sys.modules and 'paradisk.spec' not in sys.modules")
+    assert _heavy_modules_after(code) == []
+
+
+def test_every_command_module_is_covered():
+    found = sorted(p.stem for p in (ROOT / "paradisk" / "commands").glob("*.py")
+                   if p.stem != "__init__")
+    assert tuple(found) == COMMANDS

@@ -15,7 +15,7 @@ from paradisk.spec import load_spec
 def test_layout_command_writes_everything(example_spec_path, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["layout", str(example_spec_path), "-o", str(out), "--oas"]) == 0
-    for name in ("layout.gds", "layout.oas", "job.csv", "job.json", "preview.png"):
+    for name in ("layout.gds", "layout.lyp", "layout.oas", "job.csv", "job.json", "preview.png"):
         assert (out / name).stat().st_size > 0, name
     printed = capsys.readouterr().out
     assert "stage travel" in printed and "writing time" in printed
@@ -41,7 +41,7 @@ def test_rerun_without_oas_leaves_no_stale_oas(example_spec_path, tmp_path, caps
     assert "layout.oas" in capsys.readouterr().out
     assert main(["layout", str(example_spec_path), "-o", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["job.csv", "job.json", "layout.gds",
-                                                     "preview.png"]
+                                                     "layout.lyp", "preview.png"]
     assert (out / "layout.gds").read_bytes() == gds
     assert "layout.oas" not in capsys.readouterr().out  # the second run wrote none
 

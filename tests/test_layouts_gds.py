@@ -138,7 +138,8 @@ def test_gds_has_no_timestamps(written):
 
 
 def test_disk_cell_info_and_layers(module_process):
-    from layouts.cells import activate_generic_pdk, disk
+    from layouts.cellkit import activate_generic_pdk
+    from layouts.disks import disk
 
     activate_generic_pdk()
     c = disk(top_diameter_um=20.0, foot_diameter_um=12.0, dwell_ms=15.0, power_uW=500.0,
@@ -254,7 +255,7 @@ def _drawn_text_lines(component) -> list[str]:
     """The lines of text drawn as single glyph references (row labels, column headers, title):
     glyphs grouped by their baseline, read left to right, a space where a character cell is
     empty."""
-    from layouts.cells import text_advance_um
+    from layouts.text import text_advance_um
 
     by_y: dict[int, list[tuple[int, str, float]]] = {}
     for inst in component.kdb_cell.each_inst():
@@ -275,8 +276,9 @@ def _drawn_text_lines(component) -> list[str]:
 
 
 def test_row_label_text_reads_right_in_capitals():
-    from layouts.cells import row_label, significant, title_label
+    from layouts.matrix import row_label, title_label
     from layouts.rows import DiskRow
+    from layouts.text import significant
 
     row = DiskRow(row=3, dwell_ms=11.1449, power_uW=500.0, energy_uJ=5.57245,
                   peak_dose_mJ_per_cm2=4774.6, log_overdose=0.8, top_diameter_um=20.0,
@@ -291,7 +293,7 @@ def test_row_label_text_reads_right_in_capitals():
 def test_drawn_labels_are_the_row_labels_and_title(written):
     """What the stroke font draws (read back from the placed glyph cells) is the row label of
     every row, with its dwell and peak dose, and the title; all in capitals and digits."""
-    from layouts.cells import row_label
+    from layouts.matrix import row_label
 
     result, _ = written
     lines = _drawn_text_lines(result.component)

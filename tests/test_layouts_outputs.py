@@ -32,9 +32,9 @@ def test_run_without_oas_or_preview_removes_the_stale_files(two_results, tmp_pat
     layouts.write_outputs(first, tmp_path, oas=True, preview=True)
     assert {p.name for p in tmp_path.iterdir()} == set(OUTPUT_FILES.values()) | {"notes.txt"}
     paths = layouts.write_outputs(second, tmp_path, oas=False, preview=False)
-    assert sorted(paths) == ["csv", "gds", "json"]
-    assert {p.name for p in tmp_path.iterdir()} == {"layout.gds", "job.csv", "job.json",
-                                                    "notes.txt"}
+    assert sorted(paths) == ["csv", "gds", "json", "lyp"]
+    assert {p.name for p in tmp_path.iterdir()} == {"layout.gds", "layout.lyp", "job.csv",
+                                                    "job.json", "notes.txt"}
     assert (tmp_path / "notes.txt").read_text() == "not ours"
     assert layouts.read_exposure_points(paths["gds"]) == second.points
 

@@ -1,43 +1,61 @@
-"""``paradisk design SPEC -o DIR``: choose the absorber concentration and the doses.
+"""paradisk design SPEC -o DIR --diameters-um D [D ...]: choose the absorber concentration and
+the doses.
 
-Searches a grid of absorber concentrations for the lowest predicted lasing threshold (or the
-largest K) of disks of the target top diameters, subject to every disk being anchored, and
-writes the recommended spec (recommended_spec.yaml) with a design-map plot.
-"""
+For each absorber concentration of a grid and each target top diameter: the dose that writes
+that diameter, whether the disk reaches the substrate, its modes and its lasing threshold. A
+concentration is scored by the median over the diameters of the threshold (or of K); one where
+any disk floats or does not lase is ruled out. Writes into DIR design_grid.csv (every case),
+design_scores.csv, design_map.png and recommended_spec.yaml (the starting spec with the best
+concentration, the target diameters, the band and the preset). Solved modes are cached
+(DIR/cache unless --cache)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from paradisk.design import DesignTarget, search_design, write_design
-from paradisk.pipeline import default_workers
-from paradisk.spec import load_spec
 from paradisk.tables import text_table
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("design", help="search absorber concentration and dose for a target",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("spec", type=Path, help="starting spec (process, cavity, solver)")
-    p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
-    p.add_argument("--diameters-um", type=float, nargs="+", required=True,
+    p.add_argument("spec", type=Path,
+                   help="starting spec (YAML or JSON): process, cavity, nanocrystals, solver")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR",
+                   help="output directory (created if missing)")
+    p.add_argument("--diameters-um", type=float, nargs="+", required=True, metavar="D",
                    help="target top diameters, um (e.g. 15 20 25)")
     p.add_argument("--band-nm", type=float, nargs=2, metavar=("LO", "HI"),
-                   help="gain band, nm (default: the spec's solver window)")
-    p.add_argument("--preset", help="nanocrystal preset (default: the spec's)")
+                   help="wavelength window of the modes, nm (default: the spec's "
+                        "solver.window_nm)")
+    p.add_argument("--preset", help="nanocrystal preset, e.g. QS3 (default: the spec's)")
     p.add_argument("--concentrations", type=float, nargs="+", default=[5.0, 10.0, 20.0, 40.0],
-                   help="absorber concentrations to try, mg/mL (solution basis)")
-    p.add_argument("--objective", choices=("threshold", "K"), default="threshold")
-    p.add_argument("--workers", type=int, default=default_workers())
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
-    p.add_argument("--cache", type=Path, metavar="DIR", help="cache (default OUT/cache)")
-    p.add_argument("--no-cache", action="store_true")
+                   metavar="C",
+                   help="absorber concentrations to try, mg/mL of resin solution "
+                        "(default: 5 10 20 40)")
+    p.add_argument("--objective", choices=("threshold", "K"), default="threshold",
+                   help="what the best concentration optimises: the lowest lasing threshold "
+                        "or the largest K (default: threshold)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="local worker processes for the mode solves (default: the number of "
+                        "cores, at most 8)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the mode solves on a running Dask scheduler instead of local "
+                        "workers, e.g. tcp://host:8786")
+    p.add_argument("--cache", type=Path, metavar="CACHE_DIR",
+                   help="where solved modes are stored and reused (default DIR/cache)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="solve everything again and store nothing")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.design import DesignTarget, search_design, write_design
+    from paradisk.pipeline import default_workers
+    from paradisk.spec import load_spec
+
     spec = load_spec(args.spec)
     target = DesignTarget(
         top_diameters_um=tuple(args.diameters_um),
@@ -46,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         objective=args.objective,
     )
     cache = None if args.no_cache else (args.cache or args.out / "cache")
-    result = search_design(spec, target, workers=args.workers, scheduler=args.scheduler,
+    workers = default_workers() if args.workers is None else args.workers
+    result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
                            cache_dir=cache)
     paths = write_design(result, target, args.out)
     print(text_table(result.grid.to_dict(orient="records"),

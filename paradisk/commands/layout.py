@@ -1,33 +1,39 @@
-"""``paradisk layout SPEC -o DIR``: the write pattern of a spec for the lithography laser.
+"""paradisk layout SPEC -o DIR: the write pattern of a spec for the lithography laser.
 
-Writes layout.gds (and layout.oas with --oas), job.csv and job.json (exposure points in stage
-coordinates, serpentine write order; job.json also holds the spec and its hash) and
-preview.png, then prints the stage travel and the estimated writing time. Bad input (overlapping
-disks, a dose that writes nothing, an array larger than the stage travel) stops before any file
-is written.
+Writes into DIR:
+  layout.gds   the dose matrix: disks, labels, alignment marks, chip outline
+  layout.lyp   layer names and colours for KLayout: klayout layout.gds -l layout.lyp
+  layout.oas   the same layout as OASIS (with --oas)
+  job.csv      the exposure points in the stage's coordinates, in serpentine write order
+  job.json     the same with the totals, the spec and its hash
+  preview.png  a picture of the pattern, for readers without KLayout
+then prints the stage travel and the estimated writing time.
 
-The files are one set: they are written into a staging directory first and moved into DIR only
-when all are complete, so a failure leaves the previous run's files as they were, and a
-layout.oas from an earlier run with --oas is removed by a run without it (layouts.outputs).
-Other files in DIR are left alone.
+Bad input (overlapping disks, a dose that writes nothing, an array larger than the stage
+travel) stops before any file is written. The files are written as one set: a failure leaves
+the previous run's files as they were, and a layout.oas of an earlier run with --oas is removed
+by a run without it. Other files in DIR are left alone.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paradisk.errors import UserInputError
 from paradisk.files import check_writable_dir
-from paradisk.spec import DesignSpec, load_spec
+
+if TYPE_CHECKING:
+    from paradisk.spec import DesignSpec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("layout", help="write the GDS layout, stage job and preview of a spec",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
-    p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR",
+                   help="output directory (created if missing)")
     p.add_argument("--oas", action="store_true", help="also write layout.oas (OASIS)")
     p.set_defaults(func=run)
     return p
@@ -64,10 +70,14 @@ def summary_text(result: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.spec import load_spec
+
     check_writable_dir(args.out, "-o")
     spec = load_spec(args.spec)
     result, paths = write_spec_layout(spec, args.out, oas=args.oas)
     for path in paths.values():
         print(f"wrote {path}")
     print(summary_text(result))
+    if "lyp" in paths:
+        print(f"view: klayout {paths['gds']} -l {paths['lyp']}")
     return 0

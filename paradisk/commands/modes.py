@@ -1,17 +1,14 @@
-"""``paradisk modes SPEC``: whispering-gallery modes of every disk of a design spec.
+"""paradisk modes SPEC: the whispering-gallery modes of every disk of a spec.
 
-For each disk of the array (or the one named by ``--disk``) the modes of the requested families
-inside the spec's window (``solver.window_nm``) are computed with the chosen solver (default:
-``solver.method`` of the spec) and printed as a table: m, polarization, radial/axial order,
-wavelength (nm), Q (and its absorption/radiation split when known) and the film fraction.
-``--json`` prints the records as JSON instead; ``--plot DIR`` writes one PNG field map per mode
-(|E|^2 on the (r, z) plane with the disk outline), each written atomically.
+For each disk of the array (or those named with --disk), the modes inside the spec's
+wavelength window (solver.window_nm) are computed with the chosen solver and printed as a
+table: m, polarization, radial and axial order, wavelength (nm), Q (with its absorption and
+radiation parts when known) and the fraction of the mode's energy in the nanocrystal film.
 
-``--m M`` (repeatable) computes only the azimuthal numbers given instead of every m whose
-fundamental modes can fall in the window: with ``--solver meep`` each m is one or two FDTD runs
-per family, so this is how to get a quick look. The Meep discretisation (``resolution``,
-``pml_um``, ``gap_um``, ``q_target``, ``exclude_axis`` ...) comes from the spec's
-``solver.meep`` section.
+--m computes only the azimuthal numbers given, instead of every m that can have a fundamental
+mode in the window: with --solver meep each m takes one or two FDTD runs per polarization,
+so this is how to get a quick look. The Meep settings (resolution, absorbing layer, ...) come
+from the spec's solver.meep section.
 """
 
 from __future__ import annotations
@@ -31,14 +28,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
     p.add_argument("--solver", choices=("fem", "meep"), default=None,
-                   help="mode solver (default: the spec's solver.method)")
+                   help="fem: axisymmetric finite elements (fast); meep: FDTD (reference, "
+                        "minutes per mode) (default: the spec's solver.method)")
     p.add_argument("--disk", action="append", metavar="ID",
                    help="only this disk id (e.g. r02c00); repeatable")
     p.add_argument("--m", action="append", type=int, metavar="M", dest="m_values",
                    help="only this azimuthal number (>= 0); repeatable (default: every m that "
                         "can have a fundamental mode in the window)")
-    p.add_argument("--json", action="store_true", help="print JSON records")
-    p.add_argument("--plot", type=Path, metavar="DIR", help="write field maps (PNG) into DIR")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--plot", type=Path, metavar="DIR",
+                   help="write one PNG per mode into DIR: |E|^2 on the (r, z) plane with the "
+                        "disk outline")
     p.set_defaults(func=run)
     return p
 

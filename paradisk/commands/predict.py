@@ -1,18 +1,18 @@
-"""``paradisk predict SPEC --modes FILE.csv``: lasing threshold and lasing mode of every disk.
+"""paradisk predict SPEC --modes FILE.csv: lasing threshold and lasing mode of every disk.
 
-The mode table (columns m, wavelength_nm, Q, film_fraction, effective_index; optional disk_id,
-polarization, mode_volume_um3) is hand-made, measured or written by a solver. With a disk_id
-column each disk uses its own rows (disks without rows are reported as having no modes); without
-it the table applies to every disk of the spec. The nanocrystal film and the pump come from the
-spec. Per disk: threshold N (mean photons absorbed per nanocrystal), pump fluence and average
-power at threshold, the lasing (lowest-threshold) mode, its shift from the emission peak, and K.
+The mode table has one row per mode, with columns m, wavelength_nm, Q, film_fraction and
+effective_index, and optionally disk_id, polarization and mode_volume_um3 (the modes/*.csv
+files of 'paradisk run' have them; a table can also be measured or made by hand). With a
+disk_id column each disk uses its own rows; without it the table applies to every disk. The
+nanocrystal film and the pump come from the spec.
 
-The loss of a mode is that of the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
-``intrinsic_Q``: losses no solver models), exactly as in the pipeline (``paradisk.stages.
-total_Q``); a table Q of ``inf`` or ``nan`` (unresolved) leaves ``intrinsic_Q`` alone. The n of
-the loss 2 pi n/(lambda Q) and of K is the film's refractive index (``nanocrystals.
-refractive_index``; derivation in the ``gain`` package docstring), not the table's
-``effective_index`` (which only sets estimated mode volumes for Fig. 6d).
+Per disk: the threshold N (mean photons absorbed per nanocrystal), the pump fluence and
+average power at threshold, the lasing (lowest-threshold) mode, its shift from the emission
+peak, and K. A mode's loss uses the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's
+intrinsic_Q: losses no solver models), as 'paradisk run' does; a Q of inf or nan in the table
+(not resolved by the solver) leaves intrinsic_Q alone. The index n of the loss 2 pi n/(lambda Q)
+and of K is the film's (nanocrystals.refractive_index), not the table's effective_index, which
+only sets estimated mode volumes for the Fig. 6d spectra.
 """
 
 from __future__ import annotations
@@ -25,12 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with, check_writable_dir
-from paradisk.spec import load_spec
-from paradisk.stages import total_Q
 from paradisk.tables import text_table
 
 SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
@@ -51,11 +47,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="mode table CSV (m, wavelength_nm, Q, film_fraction, effective_index)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--plot", type=Path, metavar="DIR",
-                   help="write the gain figures (paper Fig. 1c-d, 4a-d, 6d) and a summary")
+                   help="write PNGs into DIR: the nanocrystal gain figures of the paper "
+                        "(Fig. 1c-d, 4a-d), the spectra against pump of the best disk "
+                        "(Fig. 6d) and a summary of every disk")
     p.add_argument("--competing-within", type=float, default=COMPETING_WITHIN,
                    metavar="FRACTION",
-                   help="list modes whose threshold is within this fraction of the lowest "
-                        f"(default {COMPETING_WITHIN:g})")
+                   help="list the modes whose threshold is within this fraction of the "
+                        f"lowest, 0-1: they compete above threshold (default "
+                        f"{COMPETING_WITHIN:g})")
     p.set_defaults(func=run)
     return p
 
@@ -68,6 +67,10 @@ def _f(x: Any) -> float | None:
 
 def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
     """Copy of a ModeTable whose Q is ``total_Q(Q, intrinsic_Q)`` (nan: no loss known)."""
+    import numpy as np
+
+    from paradisk.stages import total_Q
+
     q = np.array([total_Q(float(x), intrinsic_Q) for x in table.Q], dtype=float)
     return dataclasses.replace(table, Q=q)
 
@@ -81,6 +84,8 @@ def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITH
     other modes whose threshold is within ``competing_within`` (fraction) of the lasing mode's:
     {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first.
     """
+    import numpy as np
+
     from gain.threshold import lasing_mode_index, mode_thresholds
 
     film, pump = spec.nanocrystals, spec.pump
@@ -177,6 +182,8 @@ def competition_notes(rows: list[dict[str, Any]], competing_within: float,
 
 def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
     """Gain figures of the spec's material, Fig. 6d for the best disk, and a lasing summary."""
+    import numpy as np
+
     from gain import plots
     from gain.dynamics import CavityModes
 
@@ -224,7 +231,6 @@ def check_modes_fit_disks(spec: Any, table: Any) -> None:
     """Every mode's azimuthal number must put it near the rim of its disk (of some disk of the
     spec when the table has no disk_id); UserInputError naming the row and the allowed m."""
     radius_of = {d.id: 0.5 * d.profile.top_diameter_um for d in spec.disks()}
-    circulates_um = table.m * table.wavelength_nm * 1.0e-3 / (2.0 * np.pi * table.effective_index)
     for i in range(len(table)):
         if table.disk_id is not None:
             if table.disk_id[i] not in radius_of:
@@ -235,9 +241,10 @@ def check_modes_fit_disks(spec: Any, table: Any) -> None:
             lo, hi = min(radius_of.values()), max(radius_of.values())
             where = f"the spec's disks (top radii {lo:.3g}-{hi:.3g} um)"
         lo, hi = lo / RIM_RADIUS_FACTOR, hi * RIM_RADIUS_FACTOR
-        r = float(circulates_um[i])
+        per_um = 2.0 * math.pi * float(table.effective_index[i]) / (
+            float(table.wavelength_nm[i]) * 1.0e-3)  # m per um of radius
+        r = int(table.m[i]) / per_um
         if not lo <= r <= hi:
-            per_um = 2.0 * np.pi * table.effective_index[i] / (table.wavelength_nm[i] * 1.0e-3)
             raise UserInputError(
                 f"--modes row {i + 1}: m = {table.m[i]} at {table.wavelength_nm[i]:g} nm with "
                 f"effective_index {table.effective_index[i]:g} circulates at radius "
@@ -248,6 +255,7 @@ def check_modes_fit_disks(spec: Any, table: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gain.modetable import ModeTable, ModeTableError
+    from paradisk.spec import load_spec
 
     if args.plot:
         check_writable_dir(args.plot, "--plot")

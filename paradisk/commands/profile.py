@@ -1,10 +1,16 @@
-"""``paradisk profile SPEC``: the disks the spec writes (exposure stage)."""
+"""paradisk profile SPEC: the disks a spec writes, one line per row of its array.
+
+For each row: dwell (ms), laser power (uW), exposure energy (uJ), peak dose (mJ/cm^2), the
+predicted top and foot diameters (um), height (um), wall angle (degrees) and whether the disk
+reaches the substrate (anchored). From the exposure model alone: instant, no mode solver.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paradisk.files import (
     atomic_write_text,
@@ -12,8 +18,10 @@ from paradisk.files import (
     check_writable_dir,
     check_writable_file,
 )
-from paradisk.spec import DesignSpec, load_spec
 from paradisk.tables import csv_text, text_table
+
+if TYPE_CHECKING:
+    from paradisk.spec import DesignSpec
 
 COLUMNS = ("id", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
            "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "anchored")
@@ -21,13 +29,16 @@ COLUMNS = ("id", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("profile", help="table of the disks a spec writes (shape per dose)",
-                       description=__doc__)
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--all", action="store_true", help="list every repeat, not one disk per row")
+    p.add_argument("--all", action="store_true",
+                   help="list every disk of the array, not one per row")
     p.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
     p.add_argument("--plot", type=Path, metavar="DIR",
-                   help="write the exposure map (Fig. 2a) and absorber series (Fig. 2b) PNGs")
+                   help="write two PNGs into DIR: the dose map of the middle row's exposure "
+                        "(paper Fig. 2a) and the disk profiles at 0.5, 1 and 2 times the "
+                        "absorber concentration (Fig. 2b)")
     p.set_defaults(func=run)
     return p
 
@@ -58,6 +69,8 @@ def write_profile_figures(spec: DesignSpec, out_dir: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.spec import load_spec
+
     if args.csv:
         check_writable_file(args.csv, "--csv")
     if args.plot:

@@ -1,8 +1,10 @@
-"""``paradisk run SPEC -o DIR``: the whole pipeline per disk, cached, in parallel.
+"""paradisk run SPEC -o DIR: the whole pipeline for every disk, cached, in parallel.
 
-For every disk: exposure profile -> write pattern -> modes (FEM by default) -> threshold and
-lasing mode. Writes results.csv/json (one row per disk), modes/<row>.csv, layout/, figures/ and
-a self-contained report.html. Unchanged inputs are read from the cache (default DIR/cache).
+For every disk: exposure profile, write pattern, modes (finite elements unless the spec or
+--solver says meep), threshold and lasing mode. Writes into DIR: results.csv and results.json
+(one row per disk), modes/<disk>.csv (every mode with its threshold), layout/ (as 'paradisk
+layout'), figures/ and report.html (self-contained). Modes already solved for the same disk
+and settings are read from the cache (DIR/cache unless --cache), so a rerun takes seconds.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from pathlib import Path
 
 from paradisk.errors import UserInputError
 from paradisk.files import check_writable_dir
-from paradisk.pipeline import RunOptions, default_workers, run_pipeline
-from paradisk.spec import load_spec
 from paradisk.tables import text_table
 
 SHOWN = ("id", "dwell_ms", "top_diameter_um", "n_modes", "lasing_m", "lasing_polarization",
@@ -26,24 +26,38 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="profile, pattern, modes and lasing for every disk; report",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
-    p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
-    p.add_argument("--solver", choices=("fem", "meep"), help="override the spec's solver")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR",
+                   help="output directory (created if missing)")
+    p.add_argument("--solver", choices=("fem", "meep"),
+                   help="mode solver instead of the spec's solver.method: fem (finite "
+                        "elements, fast) or meep (FDTD, reference, minutes per mode)")
     p.add_argument("--meep-check", type=int, default=0, metavar="N",
-                   help="also solve the lasing mode of N rows with Meep and compare (slow)")
-    p.add_argument("--workers", type=int, default=default_workers(),
-                   help="local worker processes for the mode solves (default: cores)")
+                   help="also solve the lasing mode of N rows with Meep and compare "
+                        "wavelength and Q with the finite elements (slow; default 0)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="local worker processes for the mode solves (default: the number of "
+                        "cores, at most 8)")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run the mode solves on a Dask cluster (tcp://host:8786)")
-    p.add_argument("--cache", type=Path, metavar="DIR", help="cache location (default OUT/cache)")
-    p.add_argument("--no-cache", action="store_true", help="recompute everything, store nothing")
-    p.add_argument("--no-layout", action="store_true", help="skip the write pattern")
-    p.add_argument("--no-report", action="store_true", help="skip figures and report.html")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+                   help="run the mode solves on a running Dask scheduler instead of local "
+                        "workers, e.g. tcp://host:8786")
+    p.add_argument("--cache", type=Path, metavar="CACHE_DIR",
+                   help="where solved modes are stored and reused (default DIR/cache)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="solve everything again and store nothing")
+    p.add_argument("--no-layout", action="store_true", help="do not write layout/")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write figures/ and report.html")
+    p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.pipeline import RunOptions, default_workers, run_pipeline
+    from paradisk.spec import load_spec
+
+    if args.workers is None:
+        args.workers = default_workers()
     if args.meep_check < 0:
         raise UserInputError(f"--meep-check = {args.meep_check}: must be >= 0")
     if args.workers < 1:

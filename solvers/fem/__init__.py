@@ -38,7 +38,21 @@ asymptotics for m and shifts), solver (find_modes, window scan).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from solvers.fem.settings import FemSettings
-from solvers.fem.solver import find_modes
+
+if TYPE_CHECKING:
+    from solvers.fem.solver import find_modes
 
 __all__ = ["FemSettings", "find_modes"]
+
+
+def __getattr__(name: str) -> Any:
+    # NGSolve and Netgen load only with the solver: the spec imports FemSettings from here,
+    # and every command (profile, --help) would otherwise pay some 2 s for them
+    if name == "find_modes":
+        from solvers.fem.solver import find_modes
+
+        return find_modes
+    raise AttributeError(f"module 'solvers.fem' has no attribute {name!r}")
