@@ -296,3 +296,17 @@ def test_diameters_in_the_wrong_unit_are_refused(scale, expected):
     assert calibrate(DoseSeries(energy, d_um)).waist_um == pytest.approx(10.0, rel=1e-6)
     with pytest.raises(ValueError, match=re.escape(expected)):
         calibrate(DoseSeries(energy, d_um * scale))
+
+
+def test_modes_refuses_an_m_no_disk_can_hold(capsys, monkeypatch):
+    import solvers
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("the solver ran")
+
+    monkeypatch.setattr(solvers, "find_modes", no_solve)
+    # the example's largest disk: 15 um top radius, SU8 n = 1.59 at 620 nm -> m <= ~360
+    line = _fails_with_one_line(capsys, ["modes", str(SPEC), "--m", "99999999"],
+                                "--m 99999999", "allowed: 0 <= m <=")
+    m_max = int(line.rsplit("<= ", 1)[1])
+    assert 300 < m_max < 400
