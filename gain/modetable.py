@@ -5,9 +5,11 @@ Required columns: ``m`` (azimuthal number, integer >= 0), ``wavelength_nm`` (vac
 nanocrystal film, 0-1), ``effective_index`` (the mode's effective index: sets the estimated
 mode volume; the loss 2 pi n/(lambda Q) uses the film index, see gain.threshold).
 Optional: ``disk_id`` (rows belong to that disk; without it the table applies to every disk),
-``polarization`` ("TE"/"TM"), ``mode_volume_um3`` (used by gain.dynamics). Other columns (for
-instance the rest of a solver's ``ModeRecord.to_dict()``) are carried but not used. Lines
-starting with ``#`` are comments.
+``polarization`` ("TE"/"TM"), ``mode_volume_um3`` (used by gain.dynamics). The other columns of
+a solver's ``ModeRecord.to_dict()`` and of a run's ``modes/*.csv`` are accepted and not used;
+any other column is listed in ``ignored_columns`` (a misspelt optional column would otherwise
+vanish). Lines starting with ``#`` are comments; the file is UTF-8 (a BOM is allowed), each
+header appears once and no row has more fields than the header.
 
 Q may be ``inf`` or ``nan`` in solver output when the solver could not resolve it: such modes
 are kept but marked unresolved and never chosen as the lasing mode.
@@ -28,6 +30,12 @@ from numpy.typing import NDArray
 
 REQUIRED_COLUMNS = ("m", "wavelength_nm", "Q", "film_fraction", "effective_index")
 OPTIONAL_COLUMNS = ("disk_id", "polarization", "mode_volume_um3")
+# written by the solvers (ModeRecord.to_dict()) and by a run (modes/*.csv); carried, not used
+SOLVER_COLUMNS = ("radial_order", "axial_order", "solver", "Q_radiation", "Q_absorption",
+                  "wavelength_error_nm", "Q_error", "extra", "Q_total", "N_threshold", "K",
+                  "fluence_uJ_per_cm2")
+# Largest azimuthal number accepted: a 1 mm disk of index 3 at 200 nm has m ~ 47,000.
+M_MAX = 100_000
 
 
 class ModeTableError(ValueError):
@@ -53,6 +61,7 @@ class ModeTable:
     disk_id: tuple[str, ...] | None = None
     polarization: tuple[str, ...] | None = None
     mode_volume_um3: NDArray[np.float64] | None = None
+    ignored_columns: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.m.size)
@@ -137,6 +146,13 @@ class ModeTable:
         has_disk = all(r.get("disk_id") not in (None, "") for r in rows) and "disk_id" in rows[0]
         if "disk_id" in rows[0] and not has_disk:
             raise ModeTableError("column 'disk_id' is present but empty in some rows")
+        for i, r in enumerate(rows, start=1):
+            if None in r:
+                raise ModeTableError(
+                    f"row {i} has {len(r) - 1 + len(r[None])} fields, more than the header's "
+                    f"{len(r) - 1}")
+        known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(SOLVER_COLUMNS)
+        ignored = tuple(c for c in rows[0] if c not in known)
         has_pol = any("polarization" in r for r in rows)
         has_vol = "mode_volume_um3" in rows[0] and all(
             r.get("mode_volume_um3") not in (None, "") for r in rows
@@ -147,8 +163,9 @@ class ModeTable:
                 if col not in r or r[col] in (None, ""):
                     raise ModeTableError(f"row {i}: column {col!r} is missing or empty")
             mv = _float(r["m"], "m", i)
-            if not (math.isfinite(mv) and mv == int(mv) and mv >= 0):
-                raise ModeTableError(f"row {i}: m = {r['m']!r} must be an integer >= 0")
+            if not (math.isfinite(mv) and mv == int(mv) and 0 <= mv <= M_MAX):
+                raise ModeTableError(
+                    f"row {i}: m = {r['m']!r} must be an integer (allowed: 0 <= m <= {M_MAX})")
             lv = _float(r["wavelength_nm"], "wavelength_nm", i)
             if not (math.isfinite(lv) and 200.0 <= lv <= 5000.0):
                 raise ModeTableError(f"row {i}: wavelength_nm = {lv} must be within 200-5000 nm")
@@ -189,6 +206,7 @@ class ModeTable:
             disk_id=tuple(disks) if has_disk else None,
             polarization=tuple(pols) if has_pol else None,
             mode_volume_um3=np.array(vol) if has_vol else None,
+            ignored_columns=ignored,
         )
 
     @classmethod
@@ -197,12 +215,26 @@ class ModeTable:
         p = Path(path)
         if not p.is_file():
             raise ModeTableError(f"mode table {str(p)!r} does not exist")
-        with open(p, newline="", encoding="utf-8") as f:
-            lines = [ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+        raw = p.read_bytes()
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise ModeTableError(f"{p}: UTF-16 text; save the mode table as UTF-8 CSV")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ModeTableError(f"{p}: not UTF-8 text (byte {exc.start}): a CSV file is "
+                                 "expected") from None
+        if "\x00" in text:
+            raise ModeTableError(f"{p}: contains NUL bytes: not a CSV text file")
+        lines = [ln for ln in text.splitlines(keepends=True)
+                 if ln.strip() and not ln.lstrip().startswith("#")]
         reader = csv.DictReader(lines)
         if reader.fieldnames is None:
             raise ModeTableError(f"mode table {str(p)!r} is empty")
         reader.fieldnames = [c.strip() for c in reader.fieldnames]
+        repeated = sorted({c for c in reader.fieldnames if reader.fieldnames.count(c) > 1})
+        if repeated:
+            raise ModeTableError(f"{p}: column {repeated[0]!r} appears more than once in the "
+                                 "header")
         try:
             return cls.from_records(reader)
         except ModeTableError as exc:

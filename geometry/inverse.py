@@ -18,12 +18,23 @@ import math
 from geometry.exposure import ExposureProcess
 from geometry.profile import NotAnchoredError
 
+# Plausibility bound on one exposure point's dwell, ms. ASSUMPTION: one minute. The paper's
+# disks take tens of ms (25 uJ at 500 uW = 50 ms for a 20 um disk); a dwell of minutes means the
+# target is far outside what this beam and absorber write (the dose grows as exp(D^2/(2 w0^2))).
+MAX_DWELL_MS = 60_000.0
+
+
+class ImplausibleDoseError(ValueError):
+    """A target needs a dose beyond what a writing laser delivers in a plausible dwell."""
+
 
 def log_overdose_for_top_radius(waist_um: float, top_radius_um: float) -> float:
     """L = ln(E0/W_cl) that writes a top radius ``top_radius_um`` with beam radius ``waist_um``."""
     if not top_radius_um > 0.0:
         raise ValueError(f"top radius = {top_radius_um} um: must be > 0")
-    return 2.0 * top_radius_um**2 / waist_um**2
+    ratio = top_radius_um / waist_um
+    # beyond this the square overflows a float; the dose is unreachable long before
+    return 2.0 * ratio**2 if ratio < 1.0e100 else math.inf
 
 
 def smallest_anchored_top_diameter_um(process: ExposureProcess) -> float:
@@ -48,14 +59,45 @@ def energy_for_top_diameter(process: ExposureProcess, top_diameter_um: float) ->
             f"{process.film_thickness_um:g} um; the smallest anchored top diameter is "
             f"{d_min:.4g} um (lower the absorber concentration or write larger disks)"
         )
+    if big_l > _LOG_FLOAT_MAX - math.log(max(process.threshold_energy_uJ(), 1.0)):
+        raise ImplausibleDoseError(
+            f"top_diameter_um = {top_diameter_um:g}: the dose for this diameter grows as "
+            f"exp(D^2 / (2 w0^2)) = exp({big_l:.4g}) times the threshold, beyond any float; "
+            f"allowed: a diameter a few times waist_um = {process.waist_um:g} um"
+        )
     return process.threshold_energy_uJ() * math.exp(big_l)
 
 
+_LOG_FLOAT_MAX = math.log(1.0e300)
+
+
+def largest_top_diameter_um(process: ExposureProcess, max_dwell_ms: float,
+                            power_uW: float | None = None) -> float:
+    """Top diameter written with a dwell of ``max_dwell_ms`` at ``power_uW``, um (0 if that
+    dose stays below the threshold)."""
+    big_l = math.log(process.energy_uJ(max_dwell_ms, power_uW) / process.threshold_energy_uJ())
+    return 2.0 * process.waist_um * math.sqrt(0.5 * max(big_l, 0.0))
+
+
 def dwell_for_top_diameter(
-    process: ExposureProcess, top_diameter_um: float, power_uW: float | None = None
+    process: ExposureProcess, top_diameter_um: float, power_uW: float | None = None,
+    max_dwell_ms: float | None = None,
 ) -> float:
-    """Dwell time (ms) at ``power_uW`` (default: the process power) for a target top diameter."""
-    return process.dwell_ms(energy_for_top_diameter(process, top_diameter_um), power_uW)
+    """Dwell time (ms) at ``power_uW`` (default: the process power) for a target top diameter.
+
+    ``max_dwell_ms``: raise ImplausibleDoseError (naming the largest diameter allowed) when the
+    dwell would exceed it; None: no bound."""
+    energy = energy_for_top_diameter(process, top_diameter_um)
+    dwell = process.dwell_ms(energy, power_uW)
+    if max_dwell_ms is not None and not dwell <= max_dwell_ms:
+        power = process.power_uW if power_uW is None else power_uW
+        d_max = largest_top_diameter_um(process, max_dwell_ms, power_uW)
+        raise ImplausibleDoseError(
+            f"top_diameter_um = {top_diameter_um:g} needs a dwell of {dwell:.3g} ms at "
+            f"{power:g} uW; allowed: at most {max_dwell_ms:g} ms per point, i.e. top diameters "
+            f"up to {d_max:.4g} um with this beam (waist_um = {process.waist_um:g}) and power"
+        )
+    return dwell
 
 
 def _absorber_for_alpha(process: ExposureProcess, alpha_total_per_um: float, what: str

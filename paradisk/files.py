@@ -62,3 +62,35 @@ def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def check_writable_dir(path: str | os.PathLike[str], option: str) -> None:
+    """Check before any work that ``path`` can be (or become) a writable directory; raise
+    UserInputError naming ``option`` (e.g. "-o") otherwise. Nothing is created."""
+    _check_target(Path(path), option, want_dir=True)
+
+
+def check_writable_file(path: str | os.PathLike[str], option: str) -> None:
+    """Check before any work that a file can be written at ``path`` (its folder exists or can
+    be created, and ``path`` is not a directory); UserInputError naming ``option`` otherwise."""
+    _check_target(Path(path), option, want_dir=False)
+
+
+def _check_target(path: Path, option: str, want_dir: bool) -> None:
+    from paradisk.errors import UserInputError
+
+    if path.exists():
+        if want_dir and not path.is_dir():
+            raise UserInputError(f"{option} {path}: is a file, not a directory")
+        if not want_dir and path.is_dir():
+            raise UserInputError(f"{option} {path}: is a directory; give a file name")
+        folder = path if want_dir else path.parent
+    else:
+        folder = path.parent
+    # the nearest existing ancestor must be a directory we may write into
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UserInputError(f"{option} {path}: {folder} is a file, not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserInputError(f"{option} {path}: {folder} is not writable")

@@ -3,8 +3,14 @@
 The spec composes the libraries' own parameter models (geometry's exposure process and
 surroundings, layouts' array and stage, solvers' settings, gain's nanocrystal film and pump) and
 adds the checks that need several of them at once (does every row write an anchored disk?).
-``load_spec(path)`` reads YAML or JSON and turns every problem into one ``UserInputError`` whose
-lines name the field, the value and the allowed range.
+``load_spec(path)`` reads YAML or JSON and turns every problem into one ``UserInputError`` of
+one line naming the field, the value and the allowed range.
+
+The file is read defensively, since a spec may come from anywhere: a size bound, UTF-8 text
+only, a YAML loader that rejects duplicate keys and bounds the expanded size of aliases (an
+"alias bomb" is a few lines that expand to gigabytes), no YAML booleans where numbers belong,
+no inf or nan anywhere, and every material name and the solver window checked against the
+material data (``solvers.materials``, numpy only: loading a spec stays cheap).
 
 Units follow the libraries: um, uW, ms, uJ, mJ/cm^2, nm for optical wavelengths.
 """
@@ -13,9 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 import yaml
@@ -32,11 +40,29 @@ from geometry import (
     dwell_for_top_diameter,
 )
 from geometry.bodies import MaterialSpec
+from geometry.inverse import MAX_DWELL_MS, ImplausibleDoseError
 from layouts import LayoutSettings, WriteArray
 from paradisk.errors import UserInputError
+from solvers.materials import MaterialError, known_materials, valid_range_nm
 from solvers.settings import SolverSettings
 
 SPEC_VERSION = 1
+# A spec is a few kB of YAML (examples/qs3_array.yaml: 3.5 kB with its comments); 1 MiB leaves
+# room for long dwell lists and comments while keeping a parse under a second.
+MAX_SPEC_BYTES = 1 << 20
+# Values of the spec tree with every YAML alias expanded (the example has ~150; a 5000-row
+# dwell list fits). Bounds the time and memory of parsing and validation; an alias bomb is
+# rejected before it is expanded.
+MAX_SPEC_NODES = 20_000
+# Nesting levels (the example has 4): libyaml's composer recurses per level and crashes the
+# interpreter on ~50,000, so the depth is checked on the event stream first.
+MAX_SPEC_DEPTH = 64
+# Disks of one array (rows x repeats) unless the spec raises ``max_disks``: the layout and the
+# run scale with it (1e6 disks: 86 s and 750 MB for the layout alone).
+DEFAULT_MAX_DISKS = 10_000
+# A refractive index given as a number: a passive, non-dispersive medium (1 = vacuum); the
+# upper end is above every material of the paper (Au aside, which is given by name).
+INDEX_RANGE = (1.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,20 @@ class DesignSpec(BaseModel):
     pump: PumpSettings = PumpSettings()
     solver: SolverSettings = SolverSettings()
     layout: LayoutSettings = LayoutSettings()
+    max_disks: int = Field(DEFAULT_MAX_DISKS, ge=1, le=1_000_000,
+                           description="largest array (rows x repeats) this spec may ask for")
+
+    @model_validator(mode="after")
+    def _materials_have_data_in_the_window(self) -> DesignSpec:
+        window = tuple(self.solver.window_nm)
+        named = [("disk_material", self.disk_material),
+                 ("cavity.substrate_halfspace", self.cavity.substrate_halfspace)]
+        named += [(f"cavity.substrate[{i}].material", layer.material)
+                  for i, layer in enumerate(self.cavity.substrate)]
+        for path, material in named:
+            if material is not None:
+                _check_material(path, material, window)
+        return self
 
     @model_validator(mode="after")
     def _every_row_writes_an_anchored_disk(self) -> DesignSpec:
@@ -97,6 +137,13 @@ class DesignSpec(BaseModel):
             raise ValueError(
                 "cavity.coating: leave it out; the coating is the nanocrystal film "
                 "(nanocrystals.thickness_nm, nanocrystals.refractive_index)"
+            )
+        n_disks = self.array.rows * self.array.repeats
+        if n_disks > self.max_disks:
+            raise ValueError(
+                f"array: {self.array.rows} rows x {self.array.repeats} repeats = {n_disks} disks; "
+                f"allowed: at most max_disks = {self.max_disks} (raise the spec's top-level "
+                f"max_disks, up to 1000000, to write more)"
             )
         for i, dwell in enumerate(self._row_dwells()):
             energy = self.process.energy_uJ(dwell, self._power())
@@ -122,12 +169,19 @@ class DesignSpec(BaseModel):
 
     def _row_dwells(self) -> list[float]:
         if self.array.dwell_ms is not None:
+            for i, dwell in enumerate(self.array.dwell_ms):
+                if dwell > MAX_DWELL_MS:
+                    raise ValueError(
+                        f"array.dwell_ms[{i}] = {dwell:g} ms: allowed: at most {MAX_DWELL_MS:g} ms "
+                        "per exposure point (raise array.power_uW for a larger dose)"
+                    )
             return list(self.array.dwell_ms)
         out = []
         for i, d in enumerate(self.array.target_top_diameters_um or ()):
             try:
-                out.append(dwell_for_top_diameter(self.process, d, self._power()))
-            except NotAnchoredError as exc:
+                out.append(dwell_for_top_diameter(self.process, d, self._power(),
+                                                  max_dwell_ms=MAX_DWELL_MS))
+            except (NotAnchoredError, ImplausibleDoseError) as exc:
                 raise ValueError(f"array.target_top_diameters_um[{i}]: {exc}") from None
         return out
 
@@ -208,14 +262,24 @@ def _field_info(model: type[BaseModel], loc: tuple) -> Any:
     return info
 
 
-def format_validation_error(exc: ValidationError, model: type[BaseModel] = DesignSpec) -> str:
-    """One line per problem: 'field.path = value: message (allowed: range; description)'."""
-    lines = []
+def _problem_lines(exc: ValidationError, model: type[BaseModel]) -> list[str]:
+    """One text per problem: 'field.path = value: message (allowed: range; description)'.
+
+    The alternatives of a union (e.g. a material given as index or name) report one problem
+    per alternative at the same field: those are merged into one."""
+    lines: list[str] = []
+    seen: dict[str, int] = {}
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        # a union's alternatives appear as type names in the location ("float", "str")
+        loc = tuple(p for p in loc if p not in _UNION_MEMBER_NAMES)
         path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
         path = path.replace(".[", "[")
         msg = err["msg"].removeprefix("Value error, ")
+        if path in seen and path:
+            k = seen[path]
+            lines[k] += f" or {msg}"
+            continue
         info = _field_info(model, loc) if loc else None
         extra = []
         if info is not None:
@@ -225,10 +289,302 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] = Desig
             if info.description:
                 extra.append(info.description)
         value = err.get("input")
-        shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" = {value!r}"
+        shown = "" if isinstance(value, dict) or err["type"] == "missing" else \
+            f" = {_short_repr(value)}"
         head = f"{path}{shown}: " if path else ""
+        seen[path] = len(lines)
         lines.append(head + msg + (f" ({'; '.join(extra)})" if extra else ""))
-    return "invalid spec:\n  " + "\n  ".join(lines)
+    return lines
+
+
+_UNION_MEMBER_NAMES = {"float", "int", "str", "bool", "none", "list", "tuple", "dict"}
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _one_line(problems: list[str], limit: int = 5) -> str:
+    """'invalid spec: a' or 'invalid spec (3 problems): a; b; c', on one line."""
+    problems = [" ".join(p.split()) for p in problems]
+    if len(problems) == 1:
+        return f"invalid spec: {problems[0]}"
+    shown = "; ".join(problems[:limit])
+    more = f"; ... and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"invalid spec ({len(problems)} problems): {shown}{more}"
+
+
+def format_validation_error(exc: ValidationError, model: type[BaseModel] = DesignSpec) -> str:
+    """The problems of a validation error as one line, each naming the field, the value and
+    what is allowed."""
+    return _one_line(_problem_lines(exc, model))
+
+
+# ---------------------------------------------------------------------------------------------
+# checks on the raw data, before the models see it
+
+
+def _check_material(path: str, material: float | str, window_nm: tuple[float, float]) -> None:
+    """A material must be an index in INDEX_RANGE or a known name with data over the window."""
+    if isinstance(material, str):
+        try:
+            lo, hi = valid_range_nm(material)
+        except MaterialError:
+            raise ValueError(
+                f"{path} = {material!r}: unknown material; allowed: a refractive index "
+                f"{INDEX_RANGE[0]:g}-{INDEX_RANGE[1]:g} or one of {', '.join(known_materials())}"
+            ) from None
+        if window_nm[0] < lo or window_nm[1] > hi:
+            raise ValueError(
+                f"{path} = {material!r} has data for {lo:g}-{hi:g} nm only; solver.window_nm = "
+                f"[{window_nm[0]:g}, {window_nm[1]:g}] must lie inside it"
+            )
+    elif not INDEX_RANGE[0] <= material <= INDEX_RANGE[1]:
+        raise ValueError(
+            f"{path} = {material:g}: allowed: a refractive index {INDEX_RANGE[0]:g} <= n <= "
+            f"{INDEX_RANGE[1]:g} or a material name ({', '.join(known_materials())})"
+        )
+
+
+_NONFINITE_TEXT = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan",
+                   "-nan", ".inf", "+.inf", "-.inf", ".nan"}
+
+
+def _strip_annotated(ann: Any) -> Any:
+    while get_origin(ann) is Annotated:
+        ann = get_args(ann)[0]
+    return ann
+
+
+def _alternatives(ann: Any) -> tuple[Any, ...]:
+    """The types a field accepts: the members of a union, or the type itself."""
+    ann = _strip_annotated(ann)
+    if get_origin(ann) is Union or isinstance(ann, types.UnionType):
+        return tuple(a for arg in get_args(ann) for a in _alternatives(arg))
+    return (ann,)
+
+
+def _admits(ann: Any, kind: type) -> bool:
+    for alt in _alternatives(ann):
+        if alt is Any or alt is kind:
+            return True
+        if get_origin(alt) is Literal and any(type(v) is kind for v in get_args(alt)):
+            return True
+    return False
+
+
+def _item_annotation(ann: Any, index: int) -> Any:
+    """Annotation of element ``index`` of a tuple/list field, or None if not known."""
+    for alt in _alternatives(ann):
+        origin = get_origin(alt)
+        args = get_args(alt)
+        if origin in (tuple, list) and args:
+            if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+                return args[index] if index < len(args) else None
+            return args[0]
+    return None
+
+
+def _model_of(ann: Any) -> type[BaseModel] | None:
+    for alt in _alternatives(ann):
+        if isinstance(alt, type) and issubclass(alt, BaseModel):
+            return alt
+    return None
+
+
+def _raw_problems(value: Any, ann: Any, info: Any, path: str, out: list[str]) -> None:
+    """Problems pydantic's lax mode would let through: a YAML boolean where a number or a name
+    is expected (true would be read as 1), and inf/nan anywhere (as numbers or as text in a
+    numeric field). ``ann`` is the field's annotation (None: unknown, left to pydantic)."""
+    if len(out) > 20:
+        return
+    allowed = f" (allowed: {_bounds_text(info)})" if info is not None and _bounds_text(info) \
+        else ""
+    if isinstance(value, bool):
+        if ann is not None and not _admits(ann, bool):
+            number = _admits(ann, float) or _admits(ann, int)
+            wanted = ("a number or a name" if number and _admits(ann, str) else
+                      "a number" if number else "a value")
+            out.append(f"{path} = {value!r}: a yes/no value where {wanted} is expected{allowed}")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            out.append(f"{path} = {value!r}: must be a finite number{allowed}")
+        return
+    if isinstance(value, str):
+        numeric = ann is not None and (_admits(ann, float) or _admits(ann, int)) \
+            and not _admits(ann, str)
+        if numeric and value.strip().lower() in _NONFINITE_TEXT:
+            out.append(f"{path} = {value!r}: must be a finite number{allowed}")
+        return
+    if isinstance(value, dict):
+        model = _model_of(ann) if ann is not None else None
+        for key, item in value.items():
+            field = model.model_fields.get(key) if model is not None and isinstance(key, str) \
+                else None
+            sub_path = f"{path}.{key}" if path else str(key)
+            _raw_problems(item, field.annotation if field else None, field, sub_path, out)
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            sub = _item_annotation(ann, i) if ann is not None else None
+            _raw_problems(item, sub, info, f"{path}[{i}]", out)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the file
+
+
+# libyaml's parser when PyYAML was built with it (10x faster on a large file)
+_SafeLoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BoundedSafeLoader(_SafeLoaderBase):
+    """SafeLoader that rejects duplicate keys and bounds the expanded size of the document.
+
+    PyYAML shares an aliased node instead of copying it, so an alias bomb loads quickly into a
+    small graph of shared lists; it explodes later, when validation walks every path. The size
+    check counts the nodes of the document with each alias expanded (memoised per node: linear
+    in the file) before anything is constructed."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in keys
+            except TypeError:  # unhashable key: let SafeLoader report it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (each key may appear once)",
+                    key_node.start_mark)
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            n = _expanded_nodes(node)
+            if n > MAX_SPEC_NODES:
+                raise _TooLargeError(
+                    f"the document expands to {n:.3g} values (YAML aliases included); allowed: "
+                    f"at most {MAX_SPEC_NODES}")
+        return node
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def _expanded_nodes(root: yaml.Node) -> float:
+    """Number of nodes under ``root`` with every alias expanded (a float: it may be huge)."""
+    memo: dict[int, float] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> float:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if key in active:  # a recursive structure expands forever
+            return math.inf
+        active.add(key)
+        total = 1.0
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+        active.discard(key)
+        memo[key] = total
+        return total
+
+    return size(root)
+
+
+def _check_yaml_shape(text: str) -> None:
+    """Depth and node count of a YAML text from its event stream, stopping at the first
+    excess (the parser is iterative: a bomb or a deep nest is rejected after a few events)."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_SafeLoaderBase):
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            nodes += 1
+            if depth > MAX_SPEC_DEPTH:
+                raise _TooLargeError(f"nested more than {MAX_SPEC_DEPTH} levels deep; allowed: "
+                                     f"at most {MAX_SPEC_DEPTH}")
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+            nodes += 1
+        if nodes > MAX_SPEC_NODES:
+            raise _TooLargeError(f"more than {MAX_SPEC_NODES} values; allowed: at most "
+                                 f"{MAX_SPEC_NODES}")
+
+
+def _no_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r} (each key may appear once)")
+        out[key] = value
+    return out
+
+
+def _json_nodes(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_json_nodes(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_json_nodes(v) for v in value)
+    return 1
+
+
+def read_spec_data(path: str | Path) -> Any:
+    """The plain data of a YAML or JSON spec file, read within bounds; UserInputError otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise UserInputError(f"spec file {path} does not exist")
+    if not path.is_file():
+        raise UserInputError(f"spec file {path} is not a file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise UserInputError(
+                f"{path}: {size} bytes; allowed: a spec of at most {MAX_SPEC_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UserInputError(f"{path}: UTF-16 text; save the spec as UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(
+            f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); a spec "
+            "is a YAML or JSON text file") from None
+    if "\x00" in text:
+        raise UserInputError(f"{path}: contains NUL bytes: not a text file (UTF-16?); a spec is "
+                             "a YAML or JSON text file in UTF-8")
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    try:
+        if kind == "JSON":
+            data = json.loads(text, object_pairs_hook=_no_duplicate_json_keys)
+            if _json_nodes(data) > MAX_SPEC_NODES:
+                raise _TooLargeError(f"more than {MAX_SPEC_NODES} values; allowed: at most "
+                                f"{MAX_SPEC_NODES}")
+        else:
+            _check_yaml_shape(text)
+            data = yaml.load(text, Loader=_BoundedSafeLoader)
+    except _TooLargeError as exc:
+        raise UserInputError(f"{path}: too large: {exc}") from None
+    except RecursionError:
+        raise UserInputError(f"{path}: nested too deeply to be a spec") from None
+    except (ValueError, yaml.YAMLError) as exc:
+        raise UserInputError(f"{path}: not valid {kind}: {' '.join(str(exc).split())}") \
+            from None
+    return data
 
 
 def spec_from_dict(data: dict[str, Any], source: str = "spec",
@@ -240,24 +596,23 @@ def spec_from_dict(data: dict[str, Any], source: str = "spec",
     """
     if not isinstance(data, dict):
         raise UserInputError(f"{source}: the top level must be a mapping of spec fields")
+    problems: list[str] = []
+    _raw_problems(data, DesignSpec, None, "", problems)
+    if problems:
+        raise UserInputError(f"{source}: " + _one_line(problems))
     try:
         return DesignSpec.model_validate(
             data, context={"base_dir": base_dir} if base_dir is not None else None)
     except ValidationError as exc:
         raise UserInputError(f"{source}: " + format_validation_error(exc)) from None
+    except (ArithmeticError, RecursionError) as exc:
+        # a combination of values the exposure model cannot evaluate (each one in range)
+        raise UserInputError(f"{source}: invalid spec: the values overflow the exposure "
+                             f"model ({exc}); check process and array") from None
 
 
 def load_spec(path: str | Path) -> DesignSpec:
     """Read and validate a YAML (.yaml/.yml) or JSON spec file."""
     path = Path(path)
-    if not path.is_file():
-        raise UserInputError(f"spec file {path} does not exist")
-    text = path.read_text()
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise UserInputError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") \
-            from None
+    data = read_spec_data(path)
     return spec_from_dict(data, str(path), base_dir=path.resolve().parent)
-
-

@@ -51,8 +51,9 @@ def test_per_disk_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     ids = [d.id for d in load_spec(SPEC).disks()]
     f = tmp_path / "modes.csv"
     lines = ["disk_id,m,wavelength_nm,Q,film_fraction,effective_index,polarization"]
+    # the first row's disks have a 5 um top radius: m lambda / (2 pi n_eff) ~ 5 um
     for i, q in ((0, 5e3), (1, 5e4)):
-        for m, lam in ((143, 641.0), (144, 636.6), (145, 632.2)):
+        for m, lam in ((72, 641.0), (73, 636.6), (74, 632.2)):
             lines.append(f"{ids[i]},{m},{lam},{q},0.1,1.47,TE")
     lines.append(f"{ids[2]},100,640.0,2e4,0.0,1.47,TM")  # no film overlap: never lases
     f.write_text("\n".join(lines) + "\n")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from paradisk.errors import UserInputError
-from paradisk.files import atomic_write_with
+from paradisk.files import atomic_write_with, check_writable_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -70,11 +70,19 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.measurements.is_file():
         raise UserInputError(f"measurements file {args.measurements} does not exist")
+    for option, value in (("--power-uW", args.power_uW),
+                          ("--film-thickness-um", args.film_thickness_um)):
+        if value is not None and not (math.isfinite(value) and value > 0.0):
+            raise UserInputError(f"{option} = {value:g}: allowed: a finite value > 0")
+    if args.plot:
+        check_writable_file(args.plot, "--plot")
     try:
         series = read_dose_series(args.measurements, power_uW=args.power_uW)
         cal = calibrate(series, film_thickness_um=args.film_thickness_um)
     except ValueError as exc:
-        raise UserInputError(str(exc)) from None
+        text = str(exc)
+        prefix = f"{args.measurements}: "
+        raise UserInputError(text if text.startswith(prefix) else prefix + text) from None
     residuals = residual_rows(series, cal, args.film_thickness_um)
     if args.json:
         print(json.dumps({**cal.to_dict(), "residuals": residuals}, indent=2))

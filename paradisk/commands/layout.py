@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paradisk.errors import UserInputError
+from paradisk.files import check_writable_dir
 
 if TYPE_CHECKING:
     from paradisk.spec import DesignSpec
@@ -71,6 +72,7 @@ def summary_text(result: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     from paradisk.spec import load_spec
 
+    check_writable_dir(args.out, "-o")
     spec = load_spec(args.spec)
     result, paths = write_spec_layout(spec, args.out, oas=args.oas)
     for path in paths.values():

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from paradisk.errors import UserInputError
-from paradisk.files import atomic_write_with
+from paradisk.files import atomic_write_with, check_writable_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -95,12 +95,31 @@ def _plot_mode(path: Path, disk_id: str, body: Any, rec: Any) -> None:
     atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
 
 
+def _check_m_values(m_values: list[int], plans: list[Any], spec: Any) -> None:
+    """A whispering-gallery mode of azimuthal number m at wavelength lambda circulates at radius
+    m lambda / (2 pi n_eff) with n_eff below the disk's index: an m whose radius would lie
+    outside every disk (with a 1.5x margin) cannot have a mode in the window."""
+    from solvers.materials import refractive_index
+
+    lo_nm = spec.solver.window_nm[0]
+    n_disk = float(refractive_index(spec.disk_material, lo_nm).real)
+    radius_um = max(p.profile.top_diameter_um for p in plans) / 2.0
+    m_max = math.ceil(1.5 * 2.0 * math.pi * radius_um * n_disk / (lo_nm * 1.0e-3))
+    too_big = [m for m in m_values if m > m_max]
+    if too_big:
+        raise UserInputError(
+            f"--m {too_big[0]}: no whispering-gallery mode of these disks (largest top radius "
+            f"{radius_um:.3g} um, disk index {n_disk:.3g}) reaches it in the window from "
+            f"{lo_nm:g} nm; allowed: 0 <= m <= {m_max}"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from paradisk.spec import load_spec
     from solvers import find_modes
 
-    if not args.spec.is_file():
-        raise UserInputError(f"spec file {args.spec} does not exist")
+    if args.plot:
+        check_writable_dir(args.plot, "--plot")
     spec = load_spec(args.spec)
     solver = args.solver or spec.solver.method
     plans = spec.disks()
@@ -119,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         if bad:
             raise UserInputError(f"--m {bad[0]}: the azimuthal number must be >= 0")
         m_values = list(dict.fromkeys(args.m_values))
+        _check_m_values(m_values, plans, spec)
     settings = spec.solver.fem if solver == "fem" else spec.solver.meep
     out: list[dict[str, Any]] = []
     for plan in plans:

@@ -21,11 +21,12 @@ import argparse
 import dataclasses
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 from paradisk.errors import UserInputError
-from paradisk.files import atomic_write_with
+from paradisk.files import atomic_write_with, check_writable_dir
 from paradisk.tables import text_table
 
 COMPETING_WITHIN = 0.02  # = gain.lasing.COMPETING_WITHIN (kept here: no gain import at load)
@@ -220,15 +221,54 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
     return paths
 
 
+# how far the radius at which a mode circulates, m lambda / (2 pi n_eff), may lie from the
+# disk's top radius (the rim): n_eff of the solvers is defined there (ModeRecord), so their
+# modes match it; a hand-made table applied to every disk of an array is looser (the example
+# table of a 20 um disk serves the 10-30 um disks of examples/qs3_array.yaml)
+RIM_RADIUS_FACTOR = 1.5
+
+
+def check_modes_fit_disks(spec: Any, table: Any) -> None:
+    """Every mode's azimuthal number must put it near the rim of its disk (of some disk of the
+    spec when the table has no disk_id); UserInputError naming the row and the allowed m."""
+    radius_of = {d.id: 0.5 * d.profile.top_diameter_um for d in spec.disks()}
+    for i in range(len(table)):
+        if table.disk_id is not None:
+            if table.disk_id[i] not in radius_of:
+                continue  # reported with the other unknown ids
+            lo = hi = radius_of[table.disk_id[i]]
+            where = f"disk {table.disk_id[i]} (top radius {lo:.3g} um)"
+        else:
+            lo, hi = min(radius_of.values()), max(radius_of.values())
+            where = f"the spec's disks (top radii {lo:.3g}-{hi:.3g} um)"
+        lo, hi = lo / RIM_RADIUS_FACTOR, hi * RIM_RADIUS_FACTOR
+        per_um = 2.0 * math.pi * float(table.effective_index[i]) / (
+            float(table.wavelength_nm[i]) * 1.0e-3)  # m per um of radius
+        r = int(table.m[i]) / per_um
+        if not lo <= r <= hi:
+            raise UserInputError(
+                f"--modes row {i + 1}: m = {table.m[i]} at {table.wavelength_nm[i]:g} nm with "
+                f"effective_index {table.effective_index[i]:g} circulates at radius "
+                f"m lambda / (2 pi n_eff) = {r:.3g} um, not near the rim of {where}; allowed: "
+                f"{math.ceil(lo * per_um)} <= m <= {math.floor(hi * per_um)}"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     from gain.modetable import ModeTable, ModeTableError
     from paradisk.spec import load_spec
 
+    if args.plot:
+        check_writable_dir(args.plot, "--plot")
     spec = load_spec(args.spec)
     try:
         table = ModeTable.from_csv(args.modes)
     except ModeTableError as exc:
         raise UserInputError(f"--modes: {exc}") from None
+    check_modes_fit_disks(spec, table)
+    if table.ignored_columns:
+        print(f"note: --modes columns not used: {', '.join(table.ignored_columns)}",
+              file=sys.stderr)
     if not 0.0 <= args.competing_within <= 1.0:
         raise UserInputError(f"--competing-within {args.competing_within:g}: allowed 0-1")
     rows = predict_rows(spec, table, args.competing_within)

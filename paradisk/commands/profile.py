@@ -12,7 +12,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paradisk.files import atomic_write_text, atomic_write_with
+from paradisk.files import (
+    atomic_write_text,
+    atomic_write_with,
+    check_writable_dir,
+    check_writable_file,
+)
 from paradisk.tables import csv_text, text_table
 
 if TYPE_CHECKING:
@@ -66,6 +71,10 @@ def write_profile_figures(spec: DesignSpec, out_dir: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     from paradisk.spec import load_spec
 
+    if args.csv:
+        check_writable_file(args.csv, "--csv")
+    if args.plot:
+        check_writable_dir(args.plot, "--plot")
     spec = load_spec(args.spec)
     rows = profile_rows(spec, args.all)
     if args.json:

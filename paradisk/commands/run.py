@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from paradisk.errors import UserInputError
+from paradisk.files import check_writable_dir
 from paradisk.tables import text_table
 
 SHOWN = ("id", "dwell_ms", "top_diameter_um", "n_modes", "lasing_m", "lasing_polarization",
@@ -61,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"--meep-check = {args.meep_check}: must be >= 0")
     if args.workers < 1:
         raise UserInputError(f"--workers = {args.workers}: must be >= 1")
+    check_writable_dir(args.out, "-o")
+    if args.cache is not None and not args.no_cache:
+        check_writable_dir(args.cache, "--cache")
     spec = load_spec(args.spec)
     options = RunOptions(
         out_dir=args.out, cache_dir=args.cache, use_cache=not args.no_cache,
