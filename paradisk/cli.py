@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sys.stdout.flush()
     except KeyboardInterrupt as exc:  # Ctrl-C: one line, the status of a SIGINT death
-        print(f"paradisk {args.command}: {exc or 'interrupted'}", file=sys.stderr)
+        print(f"paradisk {args.command}: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         _silence_stdout()

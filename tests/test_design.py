@@ -15,6 +15,9 @@ from paradisk.pipeline import RunOptions, run_pipeline
 from paradisk.spec import load_spec, spec_from_dict
 from tests.test_pipeline_run import small_spec_data
 
+# the design search solves every case with the FEM: the slow tier
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def design(tmp_path_factory):

@@ -54,6 +54,7 @@ def tm_fundamental(body: ParabolicDisk, m: int = 70):
     return max(fund, key=lambda r: r.Q)
 
 
+@pytest.mark.slow
 def test_thin_disk_on_gold_q_rises_when_the_foot_narrows() -> None:
     wide, narrow = thin_disk(0.0), thin_disk(120.0)
     assert wide.profile.top_diameter_um == pytest.approx(narrow.profile.top_diameter_um)
@@ -101,6 +102,7 @@ def test_thin_disk_q_trend_versus_absorber_concentration() -> None:
     assert all(a < b for a, b in itertools.pairwise(qs)), qs
 
 
+@pytest.mark.slow
 def test_window_scan_finds_consecutive_m_for_each_family_and_agrees_with_fixed_m() -> None:
     body = Sphere(radius_um=2.0, index=1.6)
     window = (640.0, 720.0)
@@ -134,6 +136,7 @@ def test_estimate_brackets_the_exact_modes() -> None:
     assert 23 in ms and 24 in ms
 
 
+@pytest.mark.slow
 def test_dispersive_su8_mode_equals_constant_index_solve_at_its_own_wavelength() -> None:
     # a dispersive body's mode must sit where a non-dispersive body with the SU8 index at that
     # mode's own wavelength has its mode. The solver evaluates eps at the shift (here ~3 nm
@@ -151,6 +154,7 @@ def test_dispersive_su8_mode_equals_constant_index_solve_at_its_own_wavelength()
     assert abs(d.Q - c.Q) / c.Q < 0.01
 
 
+@pytest.mark.slow
 def test_polygon_body_equals_the_same_cylinder() -> None:
     cyl = Cylinder(radius_um=3.0, height_um=2.0, index=1.6)
     poly = PolygonBody(points_rz=((0.0, 0.0), (3.0, 0.0), (3.0, 2.0), (0.0, 2.0)), index=1.6)

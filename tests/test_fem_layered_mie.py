@@ -40,6 +40,9 @@ from solvers.fem import find_modes
 from solvers.modes import ModeRecord
 from tests.test_fem_mie import mie_resonance
 
+# layered-sphere FEM solves: the slow tier
+pytestmark = pytest.mark.slow
+
 
 def _riccati(l_: int, z: complex) -> tuple[complex, complex, complex, complex]:
     """psi_l(z), psi_l'(z), chi_l(z), chi_l'(z) (Riccati-Bessel, complex z)."""

@@ -23,6 +23,9 @@ from scipy.special import spherical_jn, spherical_yn
 from geometry.bodies import Coating, Sphere, Surroundings
 from solvers.fem import FemSettings, find_modes
 
+# FEM solves of spheres: the slow tier
+pytestmark = pytest.mark.slow
+
 AIRY_ZEROS = (2.338107410459767, 4.087949444130971, 5.520559828095551, 6.786708090071759)
 
 

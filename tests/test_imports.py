@@ -59,7 +59,7 @@ def test_the_scan_sees_imports_in_functions_and_from_forms(tmp_path):
 # seconds to import (NGSolve/Netgen, gdsfactory, matplotlib) or change the process (Meep sets
 # flush-to-zero), so only the commands that use them may load them.
 HEAVY = ("ngsolve", "netgen", "gdsfactory", "kfactory", "meep", "matplotlib")
-COMMANDS = ("calibrate", "design", "layout", "modes", "predict", "profile", "run")
+COMMANDS = ("calibrate", "design", "identify", "layout", "modes", "predict", "profile", "run")
 
 
 def _heavy_modules_after(code: str) -> list[str]:

@@ -23,6 +23,9 @@ from solvers.meep.runner import MeepWorkerError, run_worker
 from solvers.meep.scene import build_scene
 from solvers.meep.settings import resolution_scale
 
+# real Meep runs: the slow tier
+pytestmark = pytest.mark.slow
+
 # a small high-index disk: m = 12 near 1.2 um, radiation Q of a few 1e4 (cheap, well isolated)
 DISK = Cylinder(radius_um=1.5, height_um=0.6, index=2.5)
 WINDOW_NM = (1250.0, 1550.0)

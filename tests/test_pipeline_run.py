@@ -24,6 +24,9 @@ from paradisk.report import SECTIONS
 from paradisk.spec import spec_from_dict
 from paradisk.stages import total_Q
 
+# whole runs with real FEM solves: the slow tier
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 # 615-665 nm: wide enough that the 18 um disk is guaranteed more modes than the 14 um one
 # (see test_stages_are_physically_consistent), narrow enough to stay quick

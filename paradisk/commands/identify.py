@@ -33,7 +33,7 @@ from paradisk.files import atomic_write_with
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("identify", help="label the peaks of a measured spectrum and fit the "
-                       "disk's top diameter", description=__doc__,
+                       "disk's top diameter", description=__doc__.replace("``", ""),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
     p.add_argument("spectrum", type=Path, metavar="SPECTRUM.csv",
@@ -54,8 +54,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         "FEM solves)")
     p.add_argument("--cache", type=Path, metavar="DIR",
                    help="a run's cache to read the spec disk's modes from (read only)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--plot", type=Path, metavar="FILE", help="write the figure")
+    p.add_argument("--json", action="store_true",
+                   help="print the result as JSON (fitted diameter, sigma, peaks, warnings)")
+    p.add_argument("--plot", type=Path, metavar="FILE",
+                   help="write the spectrum with the fitted peaks, labels and predicted comb")
     p.set_defaults(func=run)
     return p
 

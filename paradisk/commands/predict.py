@@ -6,13 +6,13 @@ files of 'paradisk run' have them; a table can also be measured or made by hand)
 disk_id column each disk uses its own rows; without it the table applies to every disk. The
 nanocrystal film and the pump come from the spec.
 
-Each disk is evaluated by ``gain.lasing.predict_lasing``, as in the pipeline: the loss of a
-mode is that of the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's ``intrinsic_Q``:
-losses no solver models; a table Q of ``inf`` or ``nan`` leaves ``intrinsic_Q`` alone); the n
-of the loss 2 pi n/(lambda Q) and of K is the film's refractive index (``nanocrystals.
-refractive_index``), not the table's ``effective_index`` (which only sets estimated mode
-volumes for Fig. 6d); a disk whose threshold needs more than the pump's
-``pump.max_fluence_uJ_per_cm2`` does not lase, and ``reason`` says why.
+Each disk is evaluated exactly as 'paradisk run' evaluates it: the loss of a mode is that of
+the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's intrinsic_Q: losses no solver models;
+a table Q of inf or nan leaves intrinsic_Q alone); the n of the loss 2 pi n/(lambda Q) and of K
+is the film's refractive index (nanocrystals: refractive_index), not the table's
+effective_index (which only sets estimated mode volumes for Fig. 6d); a disk whose threshold
+needs more than the pump's max_fluence_uJ_per_cm2 does not lase, and the reason column says
+why.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="threshold and lasing mode per disk from a mode table",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
     p.add_argument("--modes", type=Path, required=True, metavar="FILE.csv",
                    help="mode table CSV (m, wavelength_nm, Q, film_fraction, effective_index)")

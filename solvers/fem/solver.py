@@ -295,10 +295,10 @@ def find_modes(
 
     Returns ModeRecords sorted by wavelength (nm); Q includes radiation (PML) and absorption.
     """
-    refuse_in_fast_tier("FEM mode solve")
     settings = settings or FemSettings()
     pols = tuple(polarizations)
     _validate(body, window_nm, pols, max_radial_order, max_axial_order, m)
+    refuse_in_fast_tier("FEM mode solve")
     n_env = body.surroundings.environment_index
     rim = body.rim_radius_um
     nev_eff = nev or settings.nev
