@@ -25,11 +25,8 @@ Units: wavelengths in nm, fluence in uJ/cm^2, power in uW.
 
 from __future__ import annotations
 
-import base64
 import math
 import time
-import zlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -133,18 +130,14 @@ def _solve(
     """Mode records of the disk ``body_json`` with ``method`` and its settings from the spec:
     every m of the spec's window (nm) when ``m`` is None, the spec's families unless
     ``polarizations``, the spec's window unless ``window_nm``; ``kw`` goes to find_modes."""
-    import solvers
     from geometry import ParabolicDisk
+    from solvers import find_modes_with
     from solvers.settings import SolverSettings
 
     body = ParabolicDisk.model_validate(body_json)
     settings = SolverSettings.model_validate(solver_json)
-    return solvers.find_modes(
-        body, m=m, window_nm=window_nm or settings.window_nm, solver=method,
-        polarizations=polarizations or settings.polarizations,
-        max_radial_order=settings.max_radial_order,
-        settings=settings.fem if method == "fem" else settings.meep, **kw,
-    )
+    return find_modes_with(body, settings, m=m, method=method, window_nm=window_nm,
+                           polarizations=polarizations, **kw)
 
 
 def modes_stage(
@@ -239,39 +232,20 @@ def _meep_check(body_json: dict, solver_json: dict, m: int, polarization: str,
     return {**result, "cached": False}
 
 
-@dataclass(frozen=True)
-class CachedField:
-    """A mode's field map read back from the cache, for pictures: the (r, z) grid (um) and
-    |E|^2 (max 1), shape (len(z_um), len(r_um)). It has the attributes
-    ``solvers.plots.mode_field_figure`` reads from ``record.field_rz``: ``E_r`` = |E| and
-    ``E_phi`` = ``E_z`` = 0, so |E_r|^2 + |E_phi|^2 + |E_z|^2 is the stored |E|^2 exactly
-    (the phases and the split into components are not kept)."""
-
-    r_um: np.ndarray
-    z_um: np.ndarray
-    E_r: np.ndarray
-    E_phi: np.ndarray
-    E_z: np.ndarray
-
-
 def encode_field(fmap: Any) -> dict[str, Any]:
-    """|E|^2 of a field map (r_um, z_um, E_r, E_phi, E_z) as JSON-able data: the grid as lists
-    and |E|^2 / max as zlib-compressed, base64-encoded float32 (about 80 kB for 121 x 121)."""
-    inten = sum(np.abs(np.asarray(getattr(fmap, c))) ** 2 for c in ("E_r", "E_phi", "E_z"))
-    inten = inten / (inten.max() or 1.0)
-    raw = np.ascontiguousarray(inten, dtype=np.float32).tobytes()
-    return {"r_um": np.asarray(fmap.r_um, float).tolist(),
-            "z_um": np.asarray(fmap.z_um, float).tolist(), "shape": list(inten.shape),
-            "intensity": base64.b64encode(zlib.compress(raw, 6)).decode("ascii")}
+    """|E|^2 of a field map as JSON-able data (``solvers.fields.FieldMap``, intensity only)."""
+    from solvers.fields import FieldMap
+
+    if not isinstance(fmap, FieldMap):
+        fmap = FieldMap(fmap.r_um, fmap.z_um, fmap.E_r, fmap.E_phi, fmap.E_z)
+    return fmap.to_dict(intensity_only=True)
 
 
-def decode_field(data: dict[str, Any]) -> CachedField:
-    """Inverse of ``encode_field`` (to float32 precision)."""
-    raw = zlib.decompress(base64.b64decode(data["intensity"]))
-    inten = np.frombuffer(raw, dtype=np.float32).reshape(tuple(data["shape"])).astype(float)
-    zero = np.zeros_like(inten)
-    return CachedField(np.asarray(data["r_um"]), np.asarray(data["z_um"]), np.sqrt(inten),
-                       zero, zero)
+def decode_field(data: dict[str, Any]) -> Any:
+    """Inverse of ``encode_field``: a ``FieldMap`` whose |E|^2 is the stored one."""
+    from solvers.fields import FieldMap
+
+    return FieldMap.from_dict(data)
 
 
 def stored_mode_field(cache: Cache | None, body_json: dict, solver_json: dict, method: str,

@@ -116,7 +116,7 @@ def _check_m_values(m_values: list[int], plans: list[Any], spec: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paradisk.spec import load_spec
-    from solvers import find_modes
+    from solvers import find_modes_with
 
     if args.plot:
         check_writable_dir(args.plot, "--plot")
@@ -139,20 +139,11 @@ def run(args: argparse.Namespace) -> int:
             raise UserInputError(f"--m {bad[0]}: the azimuthal number must be >= 0")
         m_values = list(dict.fromkeys(args.m_values))
         _check_m_values(m_values, plans, spec)
-    settings = spec.solver.fem if solver == "fem" else spec.solver.meep
     out: list[dict[str, Any]] = []
     for plan in plans:
         recs = []
         for m in m_values:
-            recs += find_modes(
-                plan.body,
-                m=m,
-                window_nm=tuple(spec.solver.window_nm),
-                solver=solver,
-                polarizations=tuple(spec.solver.polarizations),
-                max_radial_order=spec.solver.max_radial_order,
-                settings=settings,
-            )
+            recs += find_modes_with(plan.body, spec.solver, m=m, method=solver)
         recs.sort(key=lambda r: r.wavelength_nm)
         if args.json:
             out.append({"disk": plan.id, "modes": [_json_record(r.to_dict()) for r in recs]})
