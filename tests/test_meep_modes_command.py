@@ -27,6 +27,7 @@ def meep_spec(tmp_path: Path) -> Path:
     """The example spec reduced to one 10 um disk, the TM family and a cheap Meep grid (the
     FEM misses the TM mode at 648 nm with a 635-660 nm window: the reference uses 620-660)."""
     data = yaml.safe_load(EXAMPLE.read_text())
+    data["nanocrystals"]["thickness_nm"] = 30.0  # the film of the recorded figures
     data["array"]["target_top_diameters_um"] = [10.0]
     data["array"]["repeats"] = 1
     data["solver"]["window_nm"] = [600.0, 700.0]  # a broad band: a short source pulse
