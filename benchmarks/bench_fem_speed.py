@@ -1,4 +1,4 @@
-"""Speed of the FEM solver on this machine (prints the measured numbers; not a test).
+"""Speed of the FEM solver (prints the measured numbers; not a test).
 
 The 20 um top-diameter parabolic SU8 disk of the example spec (5 um film, 30 nm n = 1.8
 nanocrystal coating, 100 nm Au / 5 nm Ti on glass):

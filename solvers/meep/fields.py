@@ -14,7 +14,7 @@ Rules close to the FEM solver's (solvers.fem.analysis), so the two solvers class
   pixels thick, so the film fraction from these pixels is a rough check (``film_fraction_dft``);
   the film fraction reported is the perturbative one (solvers.meep, exact to first order).
 
-Meep 1.25 returns cylindrical arrays (z, r)-ordered on voxel centres (issue 5). The permittivity
+Meep 1.25 returns cylindrical arrays (z, r)-ordered on voxel centres (measured). The permittivity
 of each pixel at the mode's frequency comes from the scene (``scene_eps_grid``): Meep's own eps
 grid is its instantaneous eps (eps_inf of the dispersion fits) and its ``get_array(frequency=)``
 is broken in cylindrical mode in 1.25.
