@@ -73,7 +73,7 @@ def missing(
 
 @pytest.mark.slow
 def test_sub_windows_find_the_modes_of_the_wide_window() -> None:
-    # measured ~9 s for the wide scan and 7-8 s per sub-window on one core of a 2-core x86-64 machine
+    # measured ~9 s for the wide scan and 7-8 s per sub-window on one core
     body, settings = smallest_disk()
     wide = scan(body, settings, WIDE)
     fams = {(r.m, r.polarization) for r in wide if r.radial_order == 1 and r.axial_order == 0}
