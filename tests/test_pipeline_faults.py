@@ -411,11 +411,17 @@ def sleepy(marker_dir: str, k: int) -> None:
 
 @pytest.mark.slow  # child processes: ~20 s
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def _terminal_sigint() -> None:
+    """SIGINT as a terminal's foreground process has it: a test runner started in the
+    background inherits SIGINT ignored, and Python then installs no Ctrl-C handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
 def test_pool_workers_do_not_outlive_their_run(tmp_path, how):
     proc = subprocess.Popen([sys.executable, "-c", POOL, str(tmp_path)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_terminal_sigint)
     family: set[int] = set()
     try:
         wait_for(lambda: len(list(tmp_path.iterdir())) == 2, what="both tasks to start")
@@ -469,7 +475,8 @@ def test_ctrl_c_is_one_line_keeps_the_folder_and_the_cache_resumes(tmp_path, mon
     proc = subprocess.Popen(
         [sys.executable, "-c", CLI_RUN, "run", str(spec_file), "-o", str(out), "--cache",
          str(cache), "--workers", "1", "--quiet", "--no-report"], cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_terminal_sigint)
     try:
         wait_for(lambda: list(Cache(cache).keys("modes")), what="the first disk's entry")
         os.killpg(proc.pid, signal.SIGINT)
