@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from paradisk.commands import add_solve_options
 from paradisk.tables import text_table
 
 
@@ -37,16 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--objective", choices=("threshold", "K"), default="threshold",
                    help="what the best concentration optimises: the lowest lasing threshold "
                         "or the largest K (default: threshold)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes for the mode solves (default: the number of "
-                        "cores, at most 8)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run the mode solves on a running Dask scheduler instead of local "
-                        "workers, e.g. tcp://host:8786")
-    p.add_argument("--cache", type=Path, metavar="CACHE_DIR",
-                   help="where solved modes are stored and reused (default DIR/cache)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="solve everything again and store nothing")
+    add_solve_options(p)
     p.set_defaults(func=run)
     return p
 

@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from paradisk.commands import add_solve_options
 from paradisk.errors import UserInputError
 from paradisk.files import check_writable_dir
 from paradisk.tables import text_table
@@ -34,16 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--meep-check", type=int, default=0, metavar="N",
                    help="also solve the lasing mode of N rows with Meep and compare "
                         "wavelength and Q with the finite elements (slow; default 0)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes for the mode solves (default: the number of "
-                        "cores, at most 8)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run the mode solves on a running Dask scheduler instead of local "
-                        "workers, e.g. tcp://host:8786")
-    p.add_argument("--cache", type=Path, metavar="CACHE_DIR",
-                   help="where solved modes are stored and reused (default DIR/cache)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="solve everything again and store nothing")
+    add_solve_options(p)
     p.add_argument("--no-layout", action="store_true", help="do not write layout/")
     p.add_argument("--no-report", action="store_true",
                    help="do not write figures/ and report.html")
