@@ -18,13 +18,10 @@ Units: um, ms, uW, uJ, mJ/cm^2, nm, uJ/cm^2.
 
 from __future__ import annotations
 
-import math
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,8 +30,16 @@ from paradisk.cache import Cache
 from paradisk.cache import log as cache_log
 from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks, probe_scheduler
-from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.output_folder import StagedOutputs
+from paradisk.outputs import write_layout, write_results
+from paradisk.results import (  # noqa: F401  (re-exported: the run's public names)
+    CHECK_COLUMNS,
+    MODE_COLUMNS,
+    RESULT_COLUMNS,
+    RunOptions,
+    RunResult,
+    results_table,
+)
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
     field_stage,
@@ -43,62 +48,6 @@ from paradisk.stages import (
     modes_stage,
     stored_mode_field,
 )
-from paradisk.tables import csv_text
-
-RESULT_COLUMNS = (
-    "id", "row", "col", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
-    "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
-    "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
-    "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
-    "lasing_Q_total",
-    "lasing_film_fraction", "K", "error",
-)
-MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
-                "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
-                "mode_volume_um3", "Q_total", "N_threshold", "K", "fluence_uJ_per_cm2")
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How to run a spec (not what: that is the spec)."""
-
-    out_dir: Path | None = None  # None: compute only, write nothing
-    cache_dir: Path | None = None  # None: <out_dir>/cache, or no cache without out_dir
-    use_cache: bool = True
-    workers: int = 2  # local processes for the mode solves (one per core of a 2-core machine)
-    scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
-    solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
-    meep_check: int = 0  # re-solve the lasing mode of this many rows with Meep (a check)
-    write_layout: bool = True
-    report: bool = True
-    progress: bool = False
-    connect_timeout_s: float = 30.0  # how long to try reaching ``scheduler``
-    no_workers_timeout_s: float = 120.0  # give up when the Dask cluster has no worker this long
-    # called as progress(stage, done, total, cached) after each finished task
-    on_progress: Callable[[str, int, int, int], None] | None = None
-
-    def resolved_cache_dir(self) -> Path | None:
-        if not self.use_cache:
-            return None
-        if self.cache_dir is not None:
-            return Path(self.cache_dir)
-        return None if self.out_dir is None else Path(self.out_dir) / "cache"
-
-
-@dataclass
-class RunResult:
-    """Everything a run produced; ``table`` has one row per disk (RESULT_COLUMNS)."""
-
-    spec: DesignSpec
-    table: pd.DataFrame
-    modes: dict[str, list[dict]]  # per row, keyed by the row's first disk id
-    lasing: dict[str, dict]
-    stats: dict[str, Any]
-    paths: dict[str, Path] = field(default_factory=dict)
-    meep_checks: list[dict] = field(default_factory=list)  # FEM vs Meep on sampled rows
-    # the report's mode picture: {"id", "record", "field"} (paradisk.stages.field_stage) or None
-    mode_field: dict[str, Any] | None = None
-    skipped_figures: dict[str, str] = field(default_factory=dict)  # figure name -> why missing
 
 
 def run_spec(spec: DesignSpec | str | Path, **options: Any) -> pd.DataFrame:
@@ -120,14 +69,16 @@ class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped the run: its message says what was kept."""
 
 
-def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunResult:
+def run_pipeline(spec: DesignSpec, options: RunOptions | None = None) -> RunResult:
     """Run every stage for every disk of ``spec``; write outputs when ``options.out_dir``.
 
     The outputs are all or nothing (paradisk.output_folder): staged while the run works and
     swapped into ``out_dir`` only at its end. A run that stops (an exception, Ctrl-C) or in
     which every disk failed (``RunFailedError``) leaves ``out_dir`` as it was; the cache keeps
-    every disk it finished, so a re-run resumes from there.
+    every disk it finished, so a re-run resumes from there. ``options`` None: the defaults.
     """
+    if options is None:
+        options = RunOptions()
     if options.out_dir is None:
         result = _run(spec, options, None)
         _check_not_all_failed(result, None)
@@ -136,7 +87,9 @@ def run_pipeline(spec: DesignSpec, options: RunOptions = RunOptions()) -> RunRes
         with StagedOutputs(options.out_dir) as staged:
             result = _run(spec, options, staged.dir)
             _check_not_all_failed(result, Path(options.out_dir))
-            _write_outputs(result, staged.dir, options)
+            written, result.skipped_figures = write_results(result, staged.dir,
+                                                            report=options.report)
+            result.paths.update(written)
             staged.commit()
             result.paths = {k: staged.final_path(v) for k, v in result.paths.items()}
     except KeyboardInterrupt:
@@ -178,7 +131,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     paths: dict[str, Path] = {}
     if staging is not None and options.write_layout:
         t0 = time.perf_counter()
-        paths.update(_write_layout(spec, staging / "layout"))
+        paths.update(write_layout(spec, staging / "layout"))
         stats["layout_seconds"] = time.perf_counter() - t0
 
     # modes: one solve per distinct body ------------------------------------------------
@@ -253,7 +206,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
 
     stats["cache_damaged"] += len(cache.damaged) if cache is not None else 0
     progress.close()  # a stage whose last task failed leaves its bar open
-    table = _results_table(plans, mode_tables, lasing, errors)
+    table = results_table(plans, mode_tables, lasing, errors)
     stats["disks"] = len(plans)
     stats["rows"] = len(rows)
     stats["errors"] = len(errors)
@@ -277,11 +230,6 @@ def _report_damage(results: list[dict]) -> int:
     for note in notes:
         cache_log.warning("paradisk: warning: %s", note)
     return len(notes)
-
-
-CHECK_COLUMNS = ("id", "m", "polarization", "fem_wavelength_nm", "meep_wavelength_nm",
-                 "relative_difference", "fem_Q", "meep_Q", "fem_film_fraction",
-                 "meep_film_fraction", "error")
 
 
 def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dict,
@@ -359,61 +307,6 @@ def _body_id(body_json: dict) -> str:
     import json
 
     return hashlib.sha256(json.dumps(body_json, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _row_id(plan: DiskPlan) -> str:
-    return f"r{plan.row:02d}c00"
-
-
-def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
-                   lasing: dict[str, dict], errors: dict[str, str]) -> pd.DataFrame:
-    out = []
-    for plan in plans:
-        rid = _row_id(plan)
-        las = lasing.get(rid) or {}
-        row = {**plan.summary(), "n_modes": len(mode_tables.get(rid, [])),
-               "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
-               "lasing_wavelength_nm": las.get("wavelength_nm"),
-               "shift_from_emission_peak_nm": las.get("shift_from_emission_peak_nm"),
-               "threshold_N": las.get("threshold_N", math.inf if rid in lasing else None),
-               "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
-               "threshold_power_uW": las.get("threshold_power_uW"),
-               "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
-               "lasing_film_fraction": las.get("film_fraction"),
-               "K": las.get("K"), "error": errors.get(rid, "")}
-        out.append(row)
-    df = pd.DataFrame(out, columns=list(RESULT_COLUMNS))
-    return df
-
-
-def _write_layout(spec: DesignSpec, out: Path) -> dict[str, Path]:
-    """The write pattern (paradisk layout's files) under ``out``; paths keyed layout_<name>."""
-    from paradisk.commands.layout import write_spec_layout
-
-    _, written = write_spec_layout(spec, out)
-    return {f"layout_{k}": Path(v) for k, v in written.items()}
-
-
-def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:
-    spec = result.spec
-    records = result.table.to_dict(orient="records")
-    result.paths["results_csv"] = atomic_write_text(out / "results.csv",
-                                                    csv_text(records, RESULT_COLUMNS))
-    result.paths["results_json"] = atomic_write_json(out / "results.json", {
-        "spec": spec.model_dump(mode="json"), "spec_hash": spec.spec_hash(),
-        "disks": records, "lasing": result.lasing,
-        "stats": {k: v for k, v in result.stats.items() if not k.endswith("seconds")},
-    })
-    for rid, table in result.modes.items():
-        atomic_write_text(out / "modes" / f"{rid}.csv", csv_text(table, MODE_COLUMNS))
-    result.paths["modes_dir"] = out / "modes"
-    if result.meep_checks:
-        result.paths["meep_check"] = atomic_write_text(
-            out / "meep_check.csv", csv_text(result.meep_checks, CHECK_COLUMNS))
-    if options.report:
-        from paradisk.report import write_report
-
-        result.paths.update(write_report(result, out))
 
 
 class _Progress:

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from paradisk.files import atomic_write_text, atomic_write_with
 
 if TYPE_CHECKING:
-    from paradisk.pipeline import RunResult
+    from paradisk.results import RunResult
 
 
 def cross_sections_figure(result: RunResult) -> Figure:
@@ -242,10 +242,10 @@ SECTIONS = (
 )
 
 
-def write_report(result: RunResult, out: Path) -> dict[str, Path]:
-    """Write figures and ``report.html``; returns their paths."""
+def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write figures and ``report.html``; returns (their paths, figures skipped -> why).
+    Reads ``result``, never changes it."""
     figs, skipped = write_figures(result, out)
-    result.skipped_figures = dict(skipped)
     spec = result.spec
     used = {n for _, names, _ in SECTIONS if names for n in names}
     parts = [
@@ -283,4 +283,4 @@ def write_report(result: RunResult, out: Path) -> dict[str, Path]:
          "concentration_mg_per_mL", "alpha_per_um"]))
     parts.append("</body></html>\n")
     path = atomic_write_text(out / "report.html", "\n".join(parts))
-    return {"report": path, **{f"figure_{k}": v for k, v in figs.items()}}
+    return {"report": path, **{f"figure_{k}": v for k, v in figs.items()}}, dict(skipped)

@@ -47,6 +47,32 @@ def test_import_direction(package):
     assert not bad, "\n".join(bad)
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Full dotted names of the absolute imports in ``path``."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.add(node.module)
+    return out
+
+
+def test_only_the_cli_imports_the_commands():
+    """The commands sit on top of paradisk: the pipeline, its results, outputs and report
+    never reach into them (what a command and the pipeline share lives in a library module)."""
+    bad = []
+    for path in sorted((ROOT / "paradisk").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[:2] == ("paradisk", "commands") or rel == Path("paradisk/cli.py"):
+            continue
+        for name in sorted(imported_modules(path)):
+            if name == "paradisk.commands" or name.startswith("paradisk.commands."):
+                bad.append(f"{rel} imports {name}")
+    assert not bad, "\n".join(bad)
+
+
 def test_the_scan_sees_imports_in_functions_and_from_forms(tmp_path):
     src = tmp_path / "m.py"
     src.write_text("import os.path\nfrom gain.threshold import x\n"

@@ -19,13 +19,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from paradisk.errors import UserInputError
 from paradisk.files import check_writable_dir
-
-if TYPE_CHECKING:
-    from paradisk.spec import DesignSpec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -37,24 +33,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--oas", action="store_true", help="also write layout.oas (OASIS)")
     p.set_defaults(func=run)
     return p
-
-
-def write_spec_layout(spec: DesignSpec, out_dir: Path, oas: bool = False) -> tuple[Any, dict]:
-    """Build and write the layout files of ``spec`` into ``out_dir``.
-
-    Returns (layouts.LayoutResult, paths by name). Layout problems become UserInputError.
-    """
-    import layouts
-
-    try:
-        result = layouts.build_layout(spec.process, spec.array, spec.layout, title=spec.name)
-    except layouts.LayoutError as exc:
-        raise UserInputError(str(exc)) from None
-    paths = layouts.write_outputs(
-        result, out_dir, spec_dict=spec.model_dump(mode="json"), spec_hash=spec.spec_hash(),
-        oas=oas,
-    )
-    return result, paths
 
 
 def summary_text(result: Any) -> str:
@@ -70,6 +48,7 @@ def summary_text(result: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.outputs import write_spec_layout
     from paradisk.spec import load_spec
 
     check_writable_dir(args.out, "-o")

@@ -1,0 +1,108 @@
+"""What a run produces: how it was asked for (``RunOptions``), what it found (``RunResult``)
+and the column schemas of its tables.
+
+Plain data only: the pipeline fills a ``RunResult``; paradisk.outputs writes it to files and
+paradisk.report pictures it, both reading it, neither changing it.
+
+Units: um, ms, uW, uJ, mJ/cm^2, nm, uJ/cm^2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from layouts.job import disk_id
+
+if TYPE_CHECKING:
+    from paradisk.spec import DesignSpec, DiskPlan
+
+RESULT_COLUMNS = (
+    "id", "row", "col", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
+    "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
+    "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
+    "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
+    "lasing_Q_total",
+    "lasing_film_fraction", "K", "error",
+)
+MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
+                "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
+                "mode_volume_um3", "Q_total", "N_threshold", "K", "fluence_uJ_per_cm2")
+CHECK_COLUMNS = ("id", "m", "polarization", "fem_wavelength_nm", "meep_wavelength_nm",
+                 "relative_difference", "fem_Q", "meep_Q", "fem_film_fraction",
+                 "meep_film_fraction", "error")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a spec (not what: that is the spec)."""
+
+    out_dir: Path | None = None  # None: compute only, write nothing
+    cache_dir: Path | None = None  # None: <out_dir>/cache, or no cache without out_dir
+    use_cache: bool = True
+    workers: int = 2  # local processes for the mode solves (one per core of a 2-core machine)
+    scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
+    solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
+    meep_check: int = 0  # re-solve the lasing mode of this many rows with Meep (a check)
+    write_layout: bool = True
+    report: bool = True
+    progress: bool = False
+    connect_timeout_s: float = 30.0  # how long to try reaching ``scheduler``
+    no_workers_timeout_s: float = 120.0  # give up when the Dask cluster has no worker this long
+    # called as progress(stage, done, total, cached) after each finished task
+    on_progress: Callable[[str, int, int, int], None] | None = None
+
+    def resolved_cache_dir(self) -> Path | None:
+        if not self.use_cache:
+            return None
+        if self.cache_dir is not None:
+            return Path(self.cache_dir)
+        return None if self.out_dir is None else Path(self.out_dir) / "cache"
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; ``table`` has one row per disk (RESULT_COLUMNS)."""
+
+    spec: DesignSpec
+    table: pd.DataFrame
+    modes: dict[str, list[dict]]  # per row, keyed by the row's first disk id
+    lasing: dict[str, dict]
+    stats: dict[str, Any]
+    paths: dict[str, Path] = field(default_factory=dict)
+    meep_checks: list[dict] = field(default_factory=list)  # FEM vs Meep on sampled rows
+    # the report's mode picture: {"id", "record", "field"} (paradisk.stages.field_stage) or None
+    mode_field: dict[str, Any] | None = None
+    skipped_figures: dict[str, str] = field(default_factory=dict)  # figure name -> why missing
+
+
+def row_id(plan: DiskPlan) -> str:
+    """The id under which a row's modes and lasing record are kept: its first disk's."""
+    return disk_id(plan.row, 0)
+
+
+def results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
+                  lasing: dict[str, dict], errors: dict[str, str]) -> pd.DataFrame:
+    """One row per disk (RESULT_COLUMNS): its write settings and shape, and its row's lasing
+    mode (mode tables, lasing records and errors keyed by ``row_id``)."""
+    out = []
+    for plan in plans:
+        rid = row_id(plan)
+        las = lasing.get(rid) or {}
+        row = {**plan.summary(), "n_modes": len(mode_tables.get(rid, [])),
+               "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
+               "lasing_wavelength_nm": las.get("wavelength_nm"),
+               "shift_from_emission_peak_nm": las.get("shift_from_emission_peak_nm"),
+               "threshold_N": las.get("threshold_N", math.inf if rid in lasing else None),
+               "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
+               "threshold_power_uW": las.get("threshold_power_uW"),
+               "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
+               "lasing_film_fraction": las.get("film_fraction"),
+               "K": las.get("K"), "error": errors.get(rid, "")}
+        out.append(row)
+    return pd.DataFrame(out, columns=list(RESULT_COLUMNS))
