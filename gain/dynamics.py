@@ -48,9 +48,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.integrate import solve_ivp
 
 from gain.materials import NanocrystalMaterial, energy_eV
+from geometry.constants import SPEED_OF_LIGHT_M_PER_S, SPEED_OF_LIGHT_NM_PER_NS
 
-C_CM_PER_NS = 29.9792458  # speed of light, cm/ns
-C_NM_PER_NS = 2.99792458e8  # speed of light, nm/ns
+C_CM_PER_NS = SPEED_OF_LIGHT_M_PER_S * 1e-7  # speed of light, cm/ns (1 m/s = 1e-7 cm/ns)
 GAUSS_FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 WGM_SECTION_FACTOR = 1.5  # assumption: WGM cross-section ~ 1.5 (lambda/n)^2
 # default tail after the pulse, in units of the slowest lifetime max(tau_X, tau_XX): exp(-8)
@@ -177,7 +177,7 @@ def simulate_pulse(
     A0, EX, AX, EXX, H = xs["A0"], xs["EX"], xs["AX"], xs["EXX"], xs["H"]
     v = C_CM_PER_NS / modes.loss_index  # cm/ns, light speed in the gain medium
     vol_cm3 = modes.mode_volume_um3 * 1e-12
-    kappa = 2.0 * math.pi * C_NM_PER_NS / (modes.wavelength_nm * modes.Q)  # 1/ns
+    kappa = 2.0 * math.pi * SPEED_OF_LIGHT_NM_PER_NS / (modes.wavelength_nm * modes.Q)  # 1/ns
     vgc = v * modes.film_fraction * concentration_per_cm3  # 1/(ns cm^2)
     w_per_q = v / (vol_cm3 * sites)  # W_k = w_per_q * q_k  (1/(ns cm^2))
     gx, gxx = 1.0 / material.tau_x_ns, 1.0 / material.tau_xx_ns

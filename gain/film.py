@@ -30,9 +30,8 @@ from pydantic import (
 )
 
 from gain.materials import PRESETS, NanocrystalMaterial, get_preset
+from geometry.constants import PLANCK_J_S, SPEED_OF_LIGHT_M_PER_S
 
-H_J_S = 6.62607015e-34  # Planck constant (SI, exact)
-C_M_S = 299792458.0  # speed of light (SI, exact)
 UM2_PER_CM2 = 1.0e8
 # Random close packing of equal spheres: volume fraction 0.637 (Scott & Kilgour, J. Phys. D 2,
 # 863 (1969)); the most a film of particles can hold. Ligand shells lower the inorganic fraction
@@ -42,7 +41,7 @@ RANDOM_CLOSE_PACKING = 0.64
 
 def photon_energy_J(wavelength_nm: float) -> float:
     """Energy of one photon (J) at a vacuum wavelength (nm)."""
-    return H_J_S * C_M_S / (wavelength_nm * 1e-9)
+    return PLANCK_J_S * SPEED_OF_LIGHT_M_PER_S / (wavelength_nm * 1e-9)
 
 
 class NanocrystalFilm(BaseModel):

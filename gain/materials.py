@@ -3,7 +3,8 @@
 Spectral conventions
 --------------------
 Every spectral function takes wavelengths in nm and works internally in photon energy (eV),
-``E = 1239.84198 / lambda_nm``. The shifts of the paper's Eq. 5 are applied in energy:
+``E = HC_EV_NM / lambda_nm`` (h c, geometry.constants). The shifts of the paper's Eq. 5 are
+applied in energy:
 
 - ``stokes_shift_meV`` (D_S > 0): the emission maximum of the 0-X transition lies D_S below the
   absorption maximum.
@@ -64,7 +65,8 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from scipy.special import erfc
 
-HC_EV_NM = 1239.84198  # h c in eV nm (CODATA 2018)
+from geometry.constants import HC_EV_NM
+
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
 

@@ -38,6 +38,7 @@ from gain.film import NanocrystalFilm, PumpSettings
 from gain.materials import PRESETS, NanocrystalMaterial
 from gain.spectra import default_wavelength_grid, normalized_gain
 from gain.threshold import continuum_threshold, mode_thresholds
+from geometry.constants import HC_EV_NM
 
 FIG_N_VALUES = (0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
@@ -76,7 +77,7 @@ def fig4b_figure(material: NanocrystalMaterial, wavelengths_nm: Sequence[float] 
     """
     if wavelengths_nm is None:
         e_xx = material.emission_peak_eV + material.xx_splitting_eV
-        wavelengths_nm = (1239.84198 / e_xx, material.emission_peak_nm,
+        wavelengths_nm = (HC_EV_NM / e_xx, material.emission_peak_nm,
                           material.emission_peak_nm + 20.0)
     N = np.logspace(-2, 1.5, 400)
     fig, (ax,) = _figure()

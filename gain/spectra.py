@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gain.materials import NanocrystalMaterial, energy_eV
+from geometry.constants import HC_EV_NM
 
 
 def poisson_populations(
@@ -138,4 +139,4 @@ def default_wavelength_grid(material: NanocrystalMaterial, points: int = 801) ->
     w = 4.0 * material.linewidth_fwhm_meV * 1e-3 + material.stokes_shift_eV
     e0 = material.emission_peak_eV
     e = np.linspace(e0 + w + abs(material.xx_splitting_eV), e0 - w, points)
-    return 1239.84198 / e
+    return HC_EV_NM / e

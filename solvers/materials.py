@@ -49,6 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geometry.constants import HC_EV_NM
+
 __all__ = [
     "MaterialError",
     "extinction_coefficient",
@@ -58,9 +60,6 @@ __all__ = [
     "refractive_index",
     "valid_range_nm",
 ]
-
-HC_EV_NM = 1239.841984  # h c in eV nm (CODATA 2018)
-
 
 class MaterialError(ValueError):
     """Unknown material name, or a wavelength outside the material's data range."""

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from geometry.constants import SPEED_OF_LIGHT_NM_THZ
+
 Polarization = Literal["TE", "TM"]
 POLARIZATIONS: tuple[Polarization, ...] = ("TE", "TM")
 
@@ -106,7 +108,7 @@ class ModeRecord:
 
     @property
     def frequency_THz(self) -> float:
-        return 299792.458 / self.wavelength_nm
+        return SPEED_OF_LIGHT_NM_THZ / self.wavelength_nm
 
     @property
     def Q_resolved(self) -> bool:

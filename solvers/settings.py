@@ -13,7 +13,9 @@ from solvers.fem.settings import FemSettings
 from solvers.meep.settings import MeepSettings
 from solvers.modes import (
     DEFAULT_WINDOW_NM,
+    POLARIZATIONS,
     RADIAL_ORDER_RANGE,
+    Polarization,
     check_polarizations,
     check_window_nm,
 )
@@ -26,7 +28,7 @@ class SolverSettings(BaseModel):
 
     method: Literal["fem", "meep"] = "fem"
     window_nm: tuple[float, float] = DEFAULT_WINDOW_NM  # see solvers.modes
-    polarizations: tuple[Literal["TE", "TM"], ...] = ("TE", "TM")
+    polarizations: tuple[Polarization, ...] = POLARIZATIONS
     max_radial_order: int = Field(
         1, ge=RADIAL_ORDER_RANGE[0], le=RADIAL_ORDER_RANGE[1],
         description="highest radial order kept",

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from gain import PRESETS, NanocrystalFilm, NanocrystalMaterial, PumpSettings, get_preset
+from geometry.constants import HC_EV_NM
 
 
 def test_presets_exist_and_lookup_is_case_insensitive() -> None:
@@ -37,11 +38,11 @@ def test_sigma0_peaks_at_absorption_maximum_blue_of_emission() -> None:
     assert lam[np.argmax(s)] == pytest.approx(m.absorption_peak_nm, abs=0.02)
     assert s.max() == pytest.approx(m.sigma0_peak_cm2, rel=1e-6)
     # Stokes shift in energy: 1239.84/lambda_abs - 1239.84/lambda_em = D_S
-    d = 1239.84198 / m.absorption_peak_nm - 1239.84198 / m.emission_peak_nm
+    d = HC_EV_NM / m.absorption_peak_nm - HC_EV_NM / m.emission_peak_nm
     assert d * 1e3 == pytest.approx(m.stokes_shift_meV, rel=1e-9)
     # FWHM in energy
     half = lam[s >= 0.5 * s.max()]
-    fwhm = (1239.84198 / half.min() - 1239.84198 / half.max()) * 1e3
+    fwhm = (HC_EV_NM / half.min() - HC_EV_NM / half.max()) * 1e3
     assert fwhm == pytest.approx(m.linewidth_fwhm_meV, rel=0.01)
 
 
@@ -72,7 +73,7 @@ def test_material_validation_names_fields() -> None:
 def test_measured_spectrum_file_replaces_gaussian(tmp_path: Path) -> None:
     f = tmp_path / "abs.csv"
     lam = np.linspace(560, 700, 141)
-    e = 1239.84198 / lam
+    e = HC_EV_NM / lam
     rel = np.exp(-0.5 * ((e - 2.0) / 0.03) ** 2)
     f.write_text("# measured\nwavelength_nm,relative\n"
                  + "".join(f"{a},{b}\n" for a, b in zip(lam, rel, strict=True)))
@@ -80,7 +81,7 @@ def test_measured_spectrum_file_replaces_gaussian(tmp_path: Path) -> None:
     m = NanocrystalMaterial.model_validate(m.model_dump())
     # relative values are scaled so that the measured maximum is sigma0_peak_cm2
     assert m.sigma0_cm2(lam).max() == pytest.approx(m.sigma0_peak_cm2, rel=1e-9)
-    assert lam[np.argmax(m.sigma0_cm2(lam))] == pytest.approx(1239.84198 / 2.0, abs=1.0)
+    assert lam[np.argmax(m.sigma0_cm2(lam))] == pytest.approx(HC_EV_NM / 2.0, abs=1.0)
     assert m.sigma0_reference_cm2 == m.sigma0_peak_cm2
     assert m.sigma0_at_energy(3.0) == 0.0  # outside the measured range
     bad = tmp_path / "bad.csv"
@@ -128,7 +129,7 @@ def test_pump_conversions() -> None:
 
 def _spectrum_csv(path: Path, peak_eV: float = 2.0) -> Path:
     lam = np.linspace(560, 700, 141)
-    rel = np.exp(-0.5 * ((1239.84198 / lam - peak_eV) / 0.03) ** 2)
+    rel = np.exp(-0.5 * ((HC_EV_NM / lam - peak_eV) / 0.03) ** 2)
     path.write_text("wavelength_nm,relative\n"
                     + "".join(f"{a},{b:.6g}\n" for a, b in zip(lam, rel, strict=True)))
     return path
@@ -202,12 +203,12 @@ def test_spectrum_peak_must_match_emission_peak_plus_stokes_shift(tmp_path: Path
     qs3 = get_preset("QS3").model_copy(update={"linewidth_fwhm_meV": 100.0,
                                                "stokes_shift_meV": 35.0})
     f = _spectrum_csv(tmp_path / "abs.csv", peak_eV=2.0)
-    e_file = 1239.84198 / np.linspace(560, 700, 141)
+    e_file = HC_EV_NM / np.linspace(560, 700, 141)
     e_peak = e_file[np.argmin(np.abs(e_file - 2.0))]  # the file's sampled maximum
     e_em = e_peak - 0.035
-    lo_nm, hi_nm = 1239.84198 / (e_em + 0.05), 1239.84198 / (e_em - 0.05)
+    lo_nm, hi_nm = HC_EV_NM / (e_em + 0.05), HC_EV_NM / (e_em - 0.05)
     base = {**qs3.model_dump(), "absorption_spectrum_file": f}
-    for inside in (lo_nm + 0.05, 1239.84198 / e_em, hi_nm - 0.05):
+    for inside in (lo_nm + 0.05, HC_EV_NM / e_em, hi_nm - 0.05):
         NanocrystalMaterial.model_validate({**base, "emission_peak_nm": inside})
     for outside in (lo_nm - 0.05, hi_nm + 0.05):
         with pytest.raises(ValidationError, match=rf"allowed: {lo_nm:.1f} <= emission_peak_nm "

@@ -15,6 +15,7 @@ from gain.spectra import (
     poisson_populations,
     simple_transition_gains,
 )
+from geometry.constants import HC_EV_NM
 
 
 def test_populations_sum_to_one_and_match_poisson() -> None:
@@ -65,7 +66,7 @@ def test_gain_saturates_at_xx_emission_line_for_large_N() -> None:
     # all in XX: g = s0(E + D_S - D_XX)/sigma0, peaking at 1 at E_abs - D_S + D_XX
     e_peak = m.absorption_peak_eV - m.stokes_shift_eV + m.xx_splitting_eV
     assert g.max() == pytest.approx(1.0, abs=1e-4)
-    assert 1239.84198 / lam[np.argmax(g)] == pytest.approx(e_peak, abs=5e-4)
+    assert HC_EV_NM / lam[np.argmax(g)] == pytest.approx(e_peak, abs=5e-4)
 
 
 @pytest.mark.parametrize("preset", ["QS3", "QD"])
@@ -74,7 +75,7 @@ def test_far_red_gain_positive_for_any_N_with_stokes_shift(preset: str) -> None:
     # far red: 8 linewidths (FWHM) below the emission peak; the Gaussian band edge falls faster
     # than the Stokes-shifted emission, so stimulated emission wins even at tiny N
     e = m.emission_peak_eV - 8.0 * m.linewidth_fwhm_meV * 1e-3
-    lam = 1239.84198 / e
+    lam = HC_EV_NM / e
     for N in (1e-3, 0.05, 0.3, 0.9, 2.0, 5.0):
         assert normalized_gain(m, lam, N) > 0, N
     # ... while nearer the emission peak, low N still absorbs
@@ -84,7 +85,7 @@ def test_far_red_gain_positive_for_any_N_with_stokes_shift(preset: str) -> None:
 def test_far_red_gain_negative_at_low_N_without_stokes_shift() -> None:
     m = get_preset("QS3").model_copy(update={"sigma_high_ratio": 0.0, "stokes_shift_meV": 0.0})
     e = m.emission_peak_eV - 8.0 * m.linewidth_fwhm_meV * 1e-3
-    lam = 1239.84198 / e
+    lam = HC_EV_NM / e
     for N in (1e-5, 1e-3, 0.05, 0.3, 0.9, 1.5):
         assert normalized_gain(m, lam, N) < 0, N
 
@@ -94,7 +95,7 @@ def test_energy_shift_moves_stimulated_emission_red() -> None:
     c = gain_coefficients(m, default_wavelength_grid(m, 4001))
     lam = default_wavelength_grid(m, 4001)
     # X -> 0 emission term (b without X -> XX absorption) peaks at the emission wavelength
-    emission = 0.5 * m.sigma0_at_energy(1239.84198 / lam + m.stokes_shift_eV)
+    emission = 0.5 * m.sigma0_at_energy(HC_EV_NM / lam + m.stokes_shift_eV)
     assert lam[np.argmax(emission)] == pytest.approx(m.emission_peak_nm, abs=0.1)
     assert lam[np.argmin(c.a)] == pytest.approx(m.absorption_peak_nm, abs=0.1)
     assert m.absorption_peak_nm < m.emission_peak_nm

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from geometry.constants import HC_EV_NM
 from solvers.materials import MaterialError, permittivity, refractive_index
 
 
@@ -28,7 +29,7 @@ def test_gold_johnson_christy_at_630nm() -> None:
 
 def test_gold_tabulated_points_reproduced_and_drude_like_trend() -> None:
     # J&C table point at 1.88 eV: n = 0.14, k = 3.697
-    wl = 1239.841984 / 1.88
+    wl = HC_EV_NM / 1.88
     n = refractive_index("gold", wl)
     assert n.real == pytest.approx(0.14, abs=1e-9)
     assert n.imag == pytest.approx(3.697, abs=1e-9)

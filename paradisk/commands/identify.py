@@ -110,9 +110,13 @@ def run(args: argparse.Namespace) -> int:
     spectrum = read_spectrum(args.spectrum)
     if args.resolution_nm is not None and not 0.0 < args.resolution_nm <= 10.0:
         raise UserInputError(f"--resolution-nm {args.resolution_nm:g}: allowed 0 < value <= 10")
-    if args.window_nm is not None and not 200.0 <= args.window_nm[0] < args.window_nm[1] <= 3000:
-        raise UserInputError(f"--window-nm {args.window_nm[0]:g} {args.window_nm[1]:g}: need "
-                             "200 <= LO < HI <= 3000 nm")
+    if args.window_nm is not None:
+        from solvers.modes import WINDOW_LIMITS_NM
+
+        lo, hi = WINDOW_LIMITS_NM
+        if not lo <= args.window_nm[0] < args.window_nm[1] <= hi:
+            raise UserInputError(f"--window-nm {args.window_nm[0]:g} {args.window_nm[1]:g}: "
+                                 f"need {lo:g} <= LO < HI <= {hi:g} nm")
     if args.cache is not None and not args.cache.is_dir():
         raise UserInputError(f"--cache {args.cache}: not a directory")
     res = identify(

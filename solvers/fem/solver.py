@@ -28,7 +28,13 @@ from solvers.fem.estimate import m_of_wavelength, m_range, wgm_wavelength_nm
 from solvers.fem.formulation import Discretisation, k0_of_wavelength_nm, wavelength_nm_of_k0
 from solvers.fem.mesh import Domain, build_domain, region_permittivities
 from solvers.fem.settings import FemSettings
-from solvers.modes import ModeRecord
+from solvers.modes import (
+    DEFAULT_WINDOW_NM,
+    POLARIZATIONS,
+    ModeRecord,
+    Polarization,
+    check_mode_search,
+)
 from solvers.tier import refuse_in_fast_tier
 
 # a physical mode keeps at least this fraction of its electric energy in the body and film
@@ -90,22 +96,16 @@ class _Problem:
 def _validate(
     body: Body, window_nm: tuple[float, float] | None, polarizations: Sequence[str],
     max_radial_order: int, max_axial_order: int, m: int | None,
-) -> None:
+) -> tuple[tuple[float, float] | None, tuple[Polarization, ...]]:
+    """The checks of ``find_modes``: those every solver makes (solvers.modes.check_mode_search),
+    then the FEM's own (m, a body with a material index). Returns (window, polarizations)."""
+    window, pols = check_mode_search(window_nm, polarizations, max_radial_order,
+                                     max_axial_order)
     if m is not None and (not isinstance(m, int | np.integer) or m < 1):
         raise ValueError(f"m = {m!r}: must be an integer >= 1 (whispering-gallery modes)")
-    if window_nm is not None:
-        lo, hi = window_nm
-        if not (200.0 <= lo < hi <= 3000.0):
-            raise ValueError(f"window_nm = ({lo}, {hi}): need 200 <= lo < hi <= 3000 nm")
-    for p in polarizations:
-        if p not in ("TE", "TM"):
-            raise ValueError(f"polarizations: {p!r} is not 'TE' or 'TM'")
-    if not 1 <= max_radial_order <= 10:
-        raise ValueError(f"max_radial_order = {max_radial_order}: must be 1..10")
-    if not 0 <= max_axial_order <= 10:
-        raise ValueError(f"max_axial_order = {max_axial_order}: must be 0..10")
     if not hasattr(body, "index"):
         raise TypeError(f"body: {type(body).__name__} has no material index")
+    return window, pols
 
 
 def _corrected_k0(
@@ -277,8 +277,8 @@ def _dedupe(recs: list[ModeRecord]) -> list[ModeRecord]:
 def find_modes(
     body: Body,
     m: int | None = None,
-    window_nm: tuple[float, float] | None = (610.0, 680.0),
-    polarizations: Sequence[str] = ("TE", "TM"),
+    window_nm: tuple[float, float] | None = DEFAULT_WINDOW_NM,
+    polarizations: Sequence[str] = POLARIZATIONS,
     settings: FemSettings | None = None,
     max_radial_order: int = 1,
     max_axial_order: int = 0,
@@ -296,8 +296,8 @@ def find_modes(
     Returns ModeRecords sorted by wavelength (nm); Q includes radiation (PML) and absorption.
     """
     settings = settings or FemSettings()
-    pols = tuple(polarizations)
-    _validate(body, window_nm, pols, max_radial_order, max_axial_order, m)
+    window_nm, pols = _validate(body, window_nm, polarizations, max_radial_order,
+                                max_axial_order, m)
     refuse_in_fast_tier("FEM mode solve")
     n_env = body.surroundings.environment_index
     rim = body.rim_radius_um

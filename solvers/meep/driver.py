@@ -51,7 +51,7 @@ from solvers.meep.scene import (
     rim_points,
 )
 from solvers.meep.settings import MeepSettings
-from solvers.modes import DEFAULT_WINDOW_NM, ModeRecord, check_mode_search
+from solvers.modes import DEFAULT_WINDOW_NM, POLARIZATIONS, ModeRecord, check_mode_search
 
 # relative change of the film permittivity in the perturbation run: small enough for first
 # order (the second-order error is ~ FILM_PERTURBATION * Gamma / 2, < 0.5 %), large enough that
@@ -261,7 +261,7 @@ def find_modes(
     body: Any,
     m: int | None = None,
     window_nm: tuple[float, float] | None = DEFAULT_WINDOW_NM,
-    polarizations: Sequence[str] = ("TE", "TM"),
+    polarizations: Sequence[str] = POLARIZATIONS,
     settings: MeepSettings | Any | None = None,
     max_radial_order: int = 1,
     max_axial_order: int = 0,
