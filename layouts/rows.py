@@ -10,7 +10,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from geometry.exposure import ExposureProcess
-from geometry.inverse import dwell_for_top_diameter
+from geometry.inverse import (
+    ImplausibleDoseError,
+    dwell_for_top_diameter,
+    smallest_anchored_top_diameter_um,
+)
 from geometry.profile import NotAnchoredError
 from layouts.array import WriteArray
 from layouts.errors import LayoutError
@@ -47,26 +51,37 @@ def array_power_uW(process: ExposureProcess, array: WriteArray) -> float:
     return process.power_uW if array.power_uW is None else array.power_uW
 
 
-def plan_rows(process: ExposureProcess, array: WriteArray) -> tuple[DiskRow, ...]:
-    """The rows of ``array`` with their dwell, dose and predicted diameters.
+def plan_rows(process: ExposureProcess, array: WriteArray,
+              max_dwell_ms: float | None = None) -> tuple[DiskRow, ...]:
+    """The rows of ``array`` with their dwell, dose and predicted diameters: the one row
+    planner (the layout and the design spec both use it).
 
     Rows given as target top diameters get their dwell from the inverse exposure model
-    (geometry.inverse.dwell_for_top_diameter); a target too small to reach the substrate raises
-    LayoutError naming ``array.target_top_diameters_um[i]``. Rows given as dwell times are
-    returned as they are, written or not: ``validate`` reports those that write nothing or float.
+    (geometry.inverse.dwell_for_top_diameter); a target too small to reach the substrate, or
+    one needing more than ``max_dwell_ms`` (None: no bound), raises LayoutError naming
+    ``array.target_top_diameters_um[i]``. Rows given as dwell times must not exceed
+    ``max_dwell_ms`` either; written or not, they are returned as they are: ``check_rows``
+    reports those that write nothing or float.
     """
     power = array_power_uW(process, array)
     rows: list[DiskRow] = []
     if array.dwell_ms is not None:
         dwells = list(array.dwell_ms)
         targets: list[float | None] = [None] * len(dwells)
+        for i, dwell in enumerate(dwells):
+            if max_dwell_ms is not None and dwell > max_dwell_ms:
+                raise LayoutError(
+                    f"array.dwell_ms[{i}] = {dwell:g} ms: allowed: at most {max_dwell_ms:g} ms "
+                    "per exposure point (raise array.power_uW for a larger dose)"
+                )
     else:
         targets = list(array.target_top_diameters_um or ())
         dwells = []
         for i, d in enumerate(targets):
             try:
-                dwells.append(dwell_for_top_diameter(process, d, power))
-            except NotAnchoredError as exc:
+                dwells.append(dwell_for_top_diameter(process, d, power,
+                                                     max_dwell_ms=max_dwell_ms))
+            except (NotAnchoredError, ImplausibleDoseError) as exc:
                 raise LayoutError(f"array.target_top_diameters_um[{i}]: {exc}") from exc
     for i, (dwell, target) in enumerate(zip(dwells, targets, strict=True)):
         energy = process.energy_uJ(dwell, power)
@@ -86,3 +101,37 @@ def plan_rows(process: ExposureProcess, array: WriteArray) -> tuple[DiskRow, ...
             )
         )
     return tuple(rows)
+
+
+def _row_field(array: WriteArray, i: int) -> str:
+    """The spec field that sets row ``i``, with its value and unit."""
+    if array.dwell_ms is not None:
+        return f"array.dwell_ms[{i}] = {array.dwell_ms[i]:g} ms"
+    return f"array.target_top_diameters_um[{i}] = {(array.target_top_diameters_um or ())[i]:g} um"
+
+
+def check_rows(process: ExposureProcess, array: WriteArray,
+               rows: tuple[DiskRow, ...]) -> None:
+    """The one anchoring check: LayoutError naming the first row that writes nothing or leaves
+    a disk that does not reach the substrate (it would wash off in development)."""
+    power = array_power_uW(process, array)
+    write_ms = process.dwell_ms(process.threshold_energy_uJ(), power)
+    anchor_ms = process.dwell_ms(process.anchoring_energy_uJ(), power)
+    for i, row in enumerate(rows):
+        if not row.written:
+            raise LayoutError(
+                f"{_row_field(array, i)} at {power:g} uW writes nothing: the peak dose "
+                f"{row.peak_dose_mJ_per_cm2:.4g} mJ/cm^2 stays at or below "
+                f"process.threshold_dose_mJ_per_cm2 = {process.threshold_dose_mJ_per_cm2:g}; "
+                f"the dwell must exceed {write_ms:.4g} ms to write anything and "
+                f"{anchor_ms:.4g} ms for an anchored disk"
+            )
+        if not row.anchored:
+            raise LayoutError(
+                f"{_row_field(array, i)} at {power:g} uW writes a disk that is not anchored: "
+                f"it does not reach the substrate (top diameter {row.top_diameter_um:.4g} um) "
+                f"and washes off; the dwell must exceed {anchor_ms:.4g} ms (allowed: dwell > "
+                f"{anchor_ms:.4g} ms, top diameters from "
+                f"{smallest_anchored_top_diameter_um(process):.4g} um), or lower "
+                f"process.absorber.concentration_mg_per_mL"
+            )

@@ -11,41 +11,12 @@ from __future__ import annotations
 import math
 
 from geometry.exposure import ExposureProcess
-from geometry.inverse import smallest_anchored_top_diameter_um
 from layouts.array import WriteArray
 from layouts.errors import LayoutError
 from layouts.job import DBU_UM, disk_id, pitch_nm
-from layouts.rows import DiskRow, array_power_uW, plan_rows
+from layouts.rows import DiskRow, check_rows, plan_rows
 from layouts.settings import LayoutSettings
 from layouts.text import text_width_um
-
-
-def _row_field(array: WriteArray, i: int) -> str:
-    name = "dwell_ms" if array.dwell_ms is not None else "target_top_diameters_um"
-    value = (array.dwell_ms or array.target_top_diameters_um or ())[i]
-    return f"array.{name}[{i}] = {value:g}"
-
-
-def check_rows(process: ExposureProcess, array: WriteArray, rows: tuple[DiskRow, ...]) -> None:
-    """Raise LayoutError for a row that writes nothing or leaves a floating disk."""
-    power = array_power_uW(process, array)
-    write_ms = process.dwell_ms(process.threshold_energy_uJ(), power)
-    anchor_ms = process.dwell_ms(process.anchoring_energy_uJ(), power)
-    for i, row in enumerate(rows):
-        if not row.written:
-            raise LayoutError(
-                f"{_row_field(array, i)}: writes nothing at {power:g} uW (peak dose "
-                f"{row.peak_dose_mJ_per_cm2:.4g} mJ/cm^2 <= threshold_dose_mJ_per_cm2 = "
-                f"{process.threshold_dose_mJ_per_cm2:g}); the dwell must exceed {write_ms:.4g} ms "
-                f"to write anything and {anchor_ms:.4g} ms for an anchored disk"
-            )
-        if not row.anchored:
-            raise LayoutError(
-                f"{_row_field(array, i)}: the disk is not anchored (top diameter "
-                f"{row.top_diameter_um:.4g} um, its body stops above the substrate and washes off"
-                f"); at {power:g} uW the dwell must exceed {anchor_ms:.4g} ms (smallest anchored "
-                f"top diameter {smallest_anchored_top_diameter_um(process):.4g} um)"
-            )
 
 
 def check_pitch(array: WriteArray, rows: tuple[DiskRow, ...], settings: LayoutSettings) -> None:

@@ -92,7 +92,7 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
     base = target_spec(spec, target)
     # dwell at the array's power when the spec sets one (what the writer uses), else the
     # process power (uW); the disk shape depends on the energy only
-    power_uW = spec.array.power_uW
+    power_uW = spec.write_power_uW
     surroundings = base.cavity.model_copy(update={"coating": base.coating})
     solver_json = base.solver.model_dump(mode="json")
     cases: list[dict[str, Any]] = []

@@ -71,7 +71,7 @@ def design_map_figure(result: RunResult) -> Figure:
     ax2.set_ylabel("lasing wavelength (nm)")
     ax2.set_xlabel("peak dose (mJ/cm$^2$)")
     ax2.set_xscale("log")
-    power = result.spec.array.power_uW or result.spec.process.power_uW
+    power = result.spec.write_power_uW
     top = ax1.secondary_xaxis("top", functions=(lambda x: x * ms_per_dose,
                                                 lambda t: t / ms_per_dose))
     top.set_xlabel(f"dwell at {power:g} uW (ms)", fontsize=8)

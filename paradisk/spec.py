@@ -34,14 +34,14 @@ from geometry import (
     Coating,
     DiskProfile,
     ExposureProcess,
-    NotAnchoredError,
     ParabolicDisk,
     Surroundings,
-    dwell_for_top_diameter,
 )
 from geometry.bodies import MaterialSpec
-from geometry.inverse import MAX_DWELL_MS, ImplausibleDoseError
+from geometry.inverse import MAX_DWELL_MS
 from layouts import LayoutSettings, WriteArray
+from layouts.job import disk_id
+from layouts.rows import DiskRow, array_power_uW, check_rows, plan_rows
 from paradisk.errors import UserInputError
 from solvers.materials import MaterialError, known_materials, valid_range_nm
 from solvers.settings import SolverSettings
@@ -69,7 +69,7 @@ INDEX_RANGE = (1.0, 5.0)
 class DiskPlan:
     """One disk of the array: where it is in the matrix, how it is written, what it becomes."""
 
-    id: str  # "r{row:02d}c{col:02d}"
+    id: str  # layouts.job.disk_id(row, col)
     row: int
     col: int
     dwell_ms: float
@@ -145,45 +145,18 @@ class DesignSpec(BaseModel):
                 f"allowed: at most max_disks = {self.max_disks} (raise the spec's top-level "
                 f"max_disks, up to 1000000, to write more)"
             )
-        for i, dwell in enumerate(self._row_dwells()):
-            energy = self.process.energy_uJ(dwell, self._power())
-            profile = self.process.profile(energy)
-            min_write = self.process.dwell_ms(self.process.threshold_energy_uJ(), self._power())
-            min_anchor = self.process.dwell_ms(self.process.anchoring_energy_uJ(), self._power())
-            if not profile.written:
-                raise ValueError(
-                    f"array.dwell_ms[{i}] = {dwell:g} ms at {self._power():g} uW writes nothing: "
-                    f"the dose stays below threshold_dose_mJ_per_cm2; allowed: dwell > "
-                    f"{min_write:.4g} ms (> {min_anchor:.4g} ms for an anchored disk)"
-                )
-            if not profile.anchored:
-                raise ValueError(
-                    f"array.dwell_ms[{i}] = {dwell:g} ms at {self._power():g} uW writes a disk "
-                    f"that does not reach the substrate (washes off); allowed: dwell > "
-                    f"{min_anchor:.4g} ms, or lower process.absorber.concentration_mg_per_mL"
-                )
+        check_rows(self.process, self.array, self.rows())
         return self
 
-    def _power(self) -> float:
-        return self.array.power_uW if self.array.power_uW is not None else self.process.power_uW
+    @property
+    def write_power_uW(self) -> float:
+        """The power the array is written with: its own, else the process power, uW."""
+        return array_power_uW(self.process, self.array)
 
-    def _row_dwells(self) -> list[float]:
-        if self.array.dwell_ms is not None:
-            for i, dwell in enumerate(self.array.dwell_ms):
-                if dwell > MAX_DWELL_MS:
-                    raise ValueError(
-                        f"array.dwell_ms[{i}] = {dwell:g} ms: allowed: at most {MAX_DWELL_MS:g} ms "
-                        "per exposure point (raise array.power_uW for a larger dose)"
-                    )
-            return list(self.array.dwell_ms)
-        out = []
-        for i, d in enumerate(self.array.target_top_diameters_um or ()):
-            try:
-                out.append(dwell_for_top_diameter(self.process, d, self._power(),
-                                                  max_dwell_ms=MAX_DWELL_MS))
-            except (NotAnchoredError, ImplausibleDoseError) as exc:
-                raise ValueError(f"array.target_top_diameters_um[{i}]: {exc}") from None
-        return out
+    def rows(self) -> tuple[DiskRow, ...]:
+        """The rows of the array with their dwell, dose and predicted diameters
+        (layouts.plan_rows, the same planner the layout uses; at most MAX_DWELL_MS a point)."""
+        return plan_rows(self.process, self.array, max_dwell_ms=MAX_DWELL_MS)
 
     @property
     def coating(self) -> Coating:
@@ -196,18 +169,16 @@ class DesignSpec(BaseModel):
     def disks(self) -> list[DiskPlan]:
         """Every disk of the array, row by row, with its write settings and predicted body."""
         surroundings = self.cavity.model_copy(update={"coating": self.coating})
-        power = self._power()
         plans = []
-        for row, dwell in enumerate(self._row_dwells()):
-            energy = self.process.energy_uJ(dwell, power)
-            profile = self.process.profile(energy)
+        for row in self.rows():
+            profile = self.process.profile(row.energy_uJ)
             body = ParabolicDisk(profile=profile, index=self.disk_material,
                                  surroundings=surroundings)
             for col in range(self.array.repeats):
                 plans.append(DiskPlan(
-                    id=f"r{row:02d}c{col:02d}", row=row, col=col, dwell_ms=dwell,
-                    power_uW=power, energy_uJ=energy,
-                    peak_dose_mJ_per_cm2=self.process.peak_dose_mJ_per_cm2(energy),
+                    id=disk_id(row.row, col), row=row.row, col=col, dwell_ms=row.dwell_ms,
+                    power_uW=row.power_uW, energy_uJ=row.energy_uJ,
+                    peak_dose_mJ_per_cm2=row.peak_dose_mJ_per_cm2,
                     profile=profile, body=body,
                 ))
         return plans
