@@ -1,8 +1,8 @@
 """Content-addressed, crash-safe, self-checking cache of stage results.
 
 A stage result is stored under a key made from everything that determines it: the entry
-schema, the stage name, the code version of that stage (a hash of the source files of the
-packages it runs), and the canonical JSON of its inputs. Entries are JSON files written
+schema, the stage name, the code version of that stage (``code_version``: a hash of the
+modules its result depends on), and the canonical JSON of its inputs. Entries are JSON files written
 atomically (temporary file ``.<key>.json.XXXX.tmp``, fsync, rename), so a run killed at any
 moment (kill -9) leaves either a whole entry or none: a restart recomputes only what is missing
 and never reads a half-written entry (nor counts a leftover temporary file as one).
@@ -26,8 +26,10 @@ Layout: ``<root>/<stage>/<key[:2]>/<key>.json``; each entry holds its key inputs
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -40,8 +42,6 @@ from typing import Any
 
 from paradisk.files import atomic_write_text
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 SCHEMA = 2  # version of the entry format; part of every key, so older entries are never read
 TEMP_SUFFIX = ".tmp"  # temporary files of atomic writes: never taken for entries
 LOCK_SUFFIX = ".lock"
@@ -53,29 +53,105 @@ log = logging.getLogger("paradisk.cache")
 Check = Callable[[Any], str | None]
 
 
-def code_version(*sources: str) -> str:
-    """sha256 (16 hex digits) of the Python sources of ``sources``: package directories
-    (e.g. "solvers", "geometry") or single files relative to the repository root
-    (e.g. "paradisk/stages.py"). Any edit to the code of a stage invalidates that stage's cache
-    entries, and only those. The order of ``sources`` does not matter."""
-    return _code_version(tuple(sorted(set(sources))))
+# the packages whose code a stage's result can depend on: an import of anything else (numpy,
+# paradisk's own glue) is not followed when collecting a stage's sources
+LIBRARY_PACKAGES = ("geometry", "solvers", "gain")
+
+
+def code_version(*roots: str, exclude: tuple[str, ...] = ()) -> str:
+    """sha256 (16 hex digits) of the code of the modules ``roots`` (dotted names, e.g.
+    "solvers.fem.solver") and of every library module they import (``source_modules``): each
+    module's name and the bytes of its file. Any edit to that code invalidates the stage's
+    entries; an edit elsewhere (a plot, the report, the CLI) does not. Keyed by module content,
+    not by file location, so a checkout and a wheel install give the same keys."""
+    return _code_version(tuple(sorted(set(roots))), tuple(sorted(set(exclude))))
 
 
 @cache
-def _code_version(sources: tuple[str, ...]) -> str:
+def _code_version(roots: tuple[str, ...], exclude: tuple[str, ...]) -> str:
     h = hashlib.sha256()
-    for source in sources:
-        root = REPO_ROOT / source
-        if root.is_file() and root.suffix == ".py":
-            files = [root]
-        elif root.is_dir():
-            files = sorted(root.rglob("*.py"))
-        else:
-            raise ValueError(f"code_version: no package directory or .py file {root}")
-        for path in files:
-            h.update(str(path.relative_to(REPO_ROOT)).encode())
-            h.update(path.read_bytes())
+    for name in source_modules(roots, exclude):
+        h.update(name.encode() + b"\0")
+        h.update(module_file(name).read_bytes())
     return h.hexdigest()[:16]
+
+
+def module_file(name: str) -> Path:
+    """The source file of module ``name``, found without importing it: its top-level package
+    is located by importlib (a checkout, an editable or a wheel install alike), the rest of the
+    name is a path inside it."""
+    top, *rest = name.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"code_version: no module {top!r}")
+    if not spec.submodule_search_locations:  # a single-file module
+        if rest:
+            raise ValueError(f"code_version: {top!r} is not a package ({name})")
+        return Path(spec.origin)
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)
+    for candidate in (path / "__init__.py", path.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    raise ValueError(f"code_version: no module {name!r} (looked for {path}.py)")
+
+
+def _is_module(name: str) -> bool:
+    try:
+        module_file(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _imports(name: str) -> set[str]:
+    """The library modules that module ``name`` imports anywhere in its code (top level,
+    functions, TYPE_CHECKING blocks: over-including only costs a recomputation)."""
+    path = module_file(name)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            out.add(module)
+            # ``from pkg import sub`` imports the module pkg.sub when there is one
+            out.update(f"{module}.{alias.name}" for alias in node.names
+                       if _is_module(f"{module}.{alias.name}"))
+    return {m for m in out if m.split(".")[0] in LIBRARY_PACKAGES and _is_module(m)}
+
+
+def source_modules(roots: tuple[str, ...] | list[str],
+                   exclude: tuple[str, ...] = ()) -> list[str]:
+    """``roots`` and every library module (LIBRARY_PACKAGES) they import, directly or not;
+    modules named in ``exclude`` (and their submodules) are left out. Sorted dotted names.
+
+    The ``__init__`` of a package that an imported module sits in is included (it runs), but
+    what it imports is not followed unless imported itself (``from geometry.bodies import X``
+    does not make a stage depend on geometry.calibration). A root outside the libraries (a
+    paradisk module) is included and not followed: its library imports are roots of their own.
+    """
+    def excluded(m: str) -> bool:
+        return any(m == e or m.startswith(e + ".") for e in exclude)
+
+    followed: set[str] = set()
+    leaves: set[str] = set()
+    todo = [r for r in roots if not excluded(r)]
+    while todo:
+        name = todo.pop()
+        if name in followed:
+            continue
+        if name.split(".")[0] not in LIBRARY_PACKAGES:
+            leaves.add(name)
+            continue
+        followed.add(name)
+        todo.extend(m for m in _imports(name) if m not in followed and not excluded(m))
+        leaves.update(".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1))
+    return sorted(followed | {m for m in leaves if not excluded(m)})
 
 
 def _canonical(obj: Any) -> str:

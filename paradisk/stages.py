@@ -4,13 +4,14 @@ Plain data in and out means a stage runs the same inline, in a local process poo
 worker, and its result can be cached (paradisk.cache) under a key made of exactly its inputs:
 
 - ``modes_stage``: the disk body and the solver settings -> the mode table (list of dicts).
-  Cache version: the code of ``solvers``, ``geometry`` and this module. Only the settings of
-  the solver that runs enter the key (a FEM run ignores the Meep settings and vice versa).
+  Cache version: the code of the solver that runs, the shared solver modules, the body's
+  geometry and this module (``solver_version``). Only the settings of the solver that runs
+  enter the key (a FEM run ignores the Meep settings and vice versa).
 - ``modes_stage`` also stores the |E|^2 map of every mode it found (stage ``mode_fields``, same
   key as the table), so the report's mode picture needs no solver whichever mode lases;
   ``field_stage`` re-solves one mode for its field only when there is no cache.
 - ``lasing_stage``: a mode table, the nanocrystal film and the pump -> threshold of every mode
-  and the lasing mode. Cache version: the code of ``gain`` and this module (``total_Q`` and the
+  and the lasing mode. Cache version: the gain model's code and this module (``total_Q`` and the
   assembly of the lasing record live here). Changing only gain parameters therefore reruns no
   solver.
 
@@ -37,7 +38,15 @@ MODES = "modes"
 LASING = "lasing"
 FIELD = "field"
 MODE_FIELDS = "mode_fields"
-THIS_MODULE = "paradisk/stages.py"
+THIS_MODULE = "paradisk.stages"
+# The code each stage's result depends on (paradisk.cache.code_version follows the imports of
+# these modules inside geometry/, solvers/ and gain/): this module (it assembles the records)
+# and the library entry points it calls. Plots, the report and the CLI are not among them, and
+# a solver's key leaves out the other solver's package.
+SOLVER_ROOTS = (THIS_MODULE, "solvers", "solvers.settings", "geometry.bodies")
+SOLVER_PACKAGES = {"fem": ("solvers.fem.solver",),
+                   "meep": ("solvers.meep.driver", "solvers.meep.worker")}
+LASING_ROOTS = (THIS_MODULE, "gain.film", "gain.lasing")
 
 
 def solver_key_json(solver_json: dict, method: str) -> dict:
@@ -47,16 +56,23 @@ def solver_key_json(solver_json: dict, method: str) -> dict:
     return {k: v for k, v in solver_json.items() if k not in (other, "method")}
 
 
-def solver_version() -> str:
-    """Code version of the solver stages: ``solvers``, ``geometry`` and this module."""
-    return code_version("solvers", "geometry", THIS_MODULE)
+def solver_version(method: str) -> str:
+    """Code version of a ``method`` ("fem" or "meep") solver stage: the solver's own package,
+    the shared solver modules, the body's geometry and this module."""
+    other = {"fem": "solvers.meep", "meep": "solvers.fem"}[method]
+    return code_version(*SOLVER_ROOTS, *SOLVER_PACKAGES[method], exclude=(other,))
+
+
+def lasing_version() -> str:
+    """Code version of the lasing stage: the gain model and this module."""
+    return code_version(*LASING_ROOTS)
 
 
 def modes_key(body_json: dict, solver_json: dict, method: str) -> tuple[str, dict]:
     """(cache key, key inputs) of the mode table of one body."""
     inputs = {"body": body_json, "solver": solver_key_json(solver_json, method),
               "method": method}
-    return make_key(MODES, solver_version(), inputs), inputs
+    return make_key(MODES, solver_version(method), inputs), inputs
 
 
 def _stage_cache(cache_root: str | None, use_cache: bool) -> Cache | None:
@@ -130,7 +146,7 @@ def _solve(
     """Mode records of the disk ``body_json`` with ``method`` and its settings from the spec:
     every m of the spec's window (nm) when ``m`` is None, the spec's families unless
     ``polarizations``, the spec's window unless ``window_nm``; ``kw`` goes to find_modes."""
-    from geometry import ParabolicDisk
+    from geometry.bodies import ParabolicDisk
     from solvers import find_modes_with
     from solvers.settings import SolverSettings
 
@@ -198,7 +214,7 @@ def meep_check_stage(
     """
     inputs = {"body": body_json, "solver": solver_key_json(solver_json, "meep"), "m": m,
               "polarization": polarization, "near_nm": round(fem_wavelength_nm, 3)}
-    key = make_key(MEEP_CHECK, solver_version(), inputs)
+    key = make_key(MEEP_CHECK, solver_version("meep"), inputs)
     cache = _stage_cache(cache_root, use_cache)
     if cache is None:
         return _meep_check(body_json, solver_json, m, polarization, fem_wavelength_nm, None,
@@ -266,7 +282,7 @@ def field_key(body_json: dict, solver_json: dict, m: int, polarization: str,
     """(cache key, key inputs) of the FEM field of the mode nearest ``wavelength_nm`` (nm)."""
     inputs = {"body": body_json, "solver": solver_key_json(solver_json, "fem"), "m": m,
               "polarization": polarization, "near_nm": round(wavelength_nm, 6)}
-    return make_key(FIELD, solver_version(), inputs), inputs
+    return make_key(FIELD, solver_version("fem"), inputs), inputs
 
 
 def field_stage(
@@ -327,7 +343,7 @@ def lasing_key(modes: list[dict], film_json: dict, pump_json: dict,
                                    "effective_index", "polarization")} for m in modes]
     inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json,
               "intrinsic_Q": intrinsic_Q}
-    return make_key(LASING, code_version("gain", THIS_MODULE), inputs), inputs
+    return make_key(LASING, lasing_version(), inputs), inputs
 
 
 def lasing_stage(

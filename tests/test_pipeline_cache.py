@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+import paradisk.cache as cache_module
 from paradisk.cache import Cache, code_version, make_key
 from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks
@@ -34,13 +35,75 @@ def test_keys_depend_on_exactly_their_inputs():
     assert a != make_key("modes", "v1", {"x": 1.0000001, "y": [1, 2]})
 
 
-def test_code_version_is_per_package():
-    assert code_version("gain") != code_version("solvers", "geometry")
-    assert code_version("solvers", "geometry") == code_version("geometry", "solvers")
-    with pytest.raises(ValueError, match="no package"):
+def test_code_version_is_per_module_set():
+    assert code_version("gain.lasing") != code_version("solvers.modes", "geometry.bodies")
+    assert code_version("solvers.modes", "geometry.bodies") == code_version(
+        "geometry.bodies", "solvers.modes")
+    with pytest.raises(ValueError, match="no module"):
         code_version("nonexistent_pkg")
-    # a single file: the stage module itself (total_Q, lasing assembly)
-    assert code_version("paradisk/stages.py") != code_version("gain")
+    with pytest.raises(ValueError, match="no module"):
+        code_version("solvers.no_such_module")
+    # a single paradisk module: the stage module itself (the assembly of the records)
+    assert code_version("paradisk.stages") != code_version("gain.lasing")
+
+
+def _edited(monkeypatch, tmp_path, module: str) -> None:
+    """Make ``module``'s source, as the cache keys read it, an edited copy of the real file."""
+    real = cache_module.module_file
+    copy = tmp_path / f"{module}.py"
+    copy.write_bytes(real(module).read_bytes() + b"\n# an edit\n")
+    monkeypatch.setattr(cache_module, "module_file",
+                        lambda name: copy if name == module else real(name))
+    cache_module._code_version.cache_clear()
+
+
+@pytest.mark.parametrize(("module", "fem", "meep", "lasing"), [
+    ("solvers.plots", False, False, False),  # a figure: no result depends on it
+    ("geometry.plots", False, False, False),
+    ("gain.plots", False, False, False),
+    ("paradisk.report", False, False, False),
+    ("solvers.fem.formulation", True, False, False),  # the FEM's weak form
+    ("solvers.meep.driver", False, True, False),
+    ("solvers.modes", True, True, False),  # shared by both solvers
+    ("geometry.profile", True, True, False),  # the body's shape
+    ("gain.threshold", False, False, True),
+    ("paradisk.stages", True, True, True),  # assembles every stage's record
+])
+def test_a_stage_key_changes_with_the_code_its_result_depends_on_only(
+        monkeypatch, tmp_path, module, fem, meep, lasing):
+    from paradisk import stages
+
+    cache_module._code_version.cache_clear()
+    before = (stages.solver_version("fem"), stages.solver_version("meep"),
+              stages.lasing_version())
+    _edited(monkeypatch, tmp_path, module)
+    after = (stages.solver_version("fem"), stages.solver_version("meep"),
+             stages.lasing_version())
+    cache_module._code_version.cache_clear()
+    assert [a != b for a, b in zip(after, before, strict=True)] == [fem, meep, lasing]
+
+
+def test_code_version_is_the_same_wherever_the_packages_are_installed(tmp_path):
+    """Keys follow module content, not file locations: a copy of the packages elsewhere (as a
+    wheel puts them in site-packages) gives the same versions."""
+    import shutil
+    import subprocess
+    import sys
+
+    from paradisk import stages
+
+    root = cache_module.module_file("paradisk").parents[1]
+    for package in ("geometry", "layouts", "solvers", "gain", "paradisk"):
+        shutil.copytree(root / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    probe = ("import paradisk.stages as s, paradisk.cache as c\n"
+             f"assert str(c.module_file('solvers.modes')).startswith({str(tmp_path)!r})\n"
+             "print(s.solver_version('fem'), s.solver_version('meep'), s.lasing_version())")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=tmp_path, env=env)
+    assert out.stdout.split() == [stages.solver_version("fem"), stages.solver_version("meep"),
+                                  stages.lasing_version()]
 
 
 def test_stage_keys_include_their_own_code_and_only_the_running_solver(monkeypatch):
@@ -60,8 +123,8 @@ def test_stage_keys_include_their_own_code_and_only_the_running_solver(monkeypat
     las_key = lasing_key([], {"f": 1}, {"p": 1})[0]
     # an edit of paradisk/stages.py (here: a different version of it) changes both keys
     real = stages.code_version
-    monkeypatch.setattr(stages, "code_version", lambda *src: real(*src) + (
-        "-edited" if "paradisk/stages.py" in src else ""))
+    monkeypatch.setattr(stages, "code_version", lambda *src, **kw: real(*src, **kw) + (
+        "-edited" if "paradisk.stages" in src else ""))
     assert modes_key(body, solver, "fem")[0] != fem_key
     assert lasing_key([], {"f": 1}, {"p": 1})[0] != las_key
 
