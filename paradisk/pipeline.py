@@ -42,6 +42,7 @@ from paradisk.results import (  # noqa: F401  (re-exported: the run's public nam
 )
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
+    body_id,
     field_stage,
     lasing_stage,
     meep_check_stage,
@@ -140,7 +141,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     bodies: dict[str, tuple] = {}
     for plan in rows:
         body_json = plan.body.model_dump(mode="json")
-        bodies.setdefault(_body_id(body_json), (body_json, solver_json, method,
+        bodies.setdefault(body_id(body_json), (body_json, solver_json, method,
                                                 str(cache_dir) if cache_dir else None,
                                                 options.use_cache))
     keys = list(bodies)
@@ -169,7 +170,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     lasing: dict[str, dict] = {}
     errors: dict[str, str] = {}
     for i, plan in enumerate(rows):
-        res = by_body[_body_id(plan.body.model_dump(mode="json"))]
+        res = by_body[body_id(plan.body.model_dump(mode="json"))]
         if "error" in res:
             errors[plan.id] = res["error"]
             mode_tables[plan.id] = []
@@ -300,13 +301,6 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
                       options.use_cache)
     _report_damage([res])
     return {"id": plan.id, **res}
-
-
-def _body_id(body_json: dict) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(body_json, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class _Progress:

@@ -49,6 +49,14 @@ SOLVER_PACKAGES = {"fem": ("solvers.fem.solver",),
 LASING_ROOTS = (THIS_MODULE, "gain.film", "gain.lasing")
 
 
+def body_id(body_json: dict) -> str:
+    """A short id of a body: equal bodies (the repeats of a row) share it and are solved once."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(body_json, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def solver_key_json(solver_json: dict, method: str) -> dict:
     """The solver settings that determine a ``method`` run: the common ones and that solver's
     own block (the other solver's settings are dropped, so they do not invalidate the cache)."""

@@ -43,7 +43,7 @@ def test_modes_table_json_and_plots(tmp_path: Path, capsys, monkeypatch) -> None
         return computed[-1]
 
     monkeypatch.setattr(solvers, "find_modes", recording)
-    assert main(["modes", str(spec), "--solver", "fem", "--json", "--plot",
+    assert main(["modes", str(spec), "--solver", "fem", "--json", "--no-cache", "--plot",
                  str(tmp_path / "maps")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [d["disk"] for d in data] == ["r00c00"]
@@ -61,7 +61,7 @@ def test_modes_table_json_and_plots(tmp_path: Path, capsys, monkeypatch) -> None
 
     # the table of the same modes (not recomputed: the solver call returns the records above)
     monkeypatch.setattr(solvers, "find_modes", lambda *a, **k: computed[0])
-    assert main(["modes", str(spec), "--disk", "r00c00"]) == 0
+    assert main(["modes", str(spec), "--disk", "r00c00", "--no-cache"]) == 0
     table = capsys.readouterr().out
     assert "disk r00c00" in table and "wavelength_nm" in table and "film_fraction" in table
     assert f"{modes[0]['wavelength_nm']:.4f}" in table
@@ -80,7 +80,8 @@ def test_modes_json_is_standard_json_with_unresolved_q_as_null(
                      Q_radiation=math.inf, Q_absorption=2.5e5, mode_volume_um3=math.nan,
                      extra={"Q_raw": math.inf, "ndof": 1000})
     monkeypatch.setattr(solvers, "find_modes", lambda *a, **k: [rec])
-    assert main(["modes", str(small_spec(tmp_path)), "--solver", "fem", "--json"]) == 0
+    assert main(["modes", str(small_spec(tmp_path)), "--solver", "fem", "--json",
+                 "--no-cache"]) == 0
 
     def reject(name: str) -> None:
         raise AssertionError(f"non-standard JSON constant {name}")

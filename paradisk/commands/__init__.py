@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+# the cache of `paradisk run SPEC -o out` (the README's command): where modes and design look
+# for the run's solved modes unless --cache says otherwise
+RUN_CACHE = Path("out") / "cache"
 
-def add_solve_options(p: argparse.ArgumentParser) -> None:
+
+def add_solve_options(p: argparse.ArgumentParser, default_cache: str = "DIR/cache") -> None:
     """Where the mode solves run and what they reuse: --workers, --scheduler, --cache,
     --no-cache (the same for every verb that solves)."""
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -16,6 +20,6 @@ def add_solve_options(p: argparse.ArgumentParser) -> None:
                    help="run the mode solves on a running Dask scheduler instead of local "
                         "workers, e.g. tcp://host:8786")
     p.add_argument("--cache", type=Path, metavar="CACHE_DIR",
-                   help="where solved modes are stored and reused (default DIR/cache)")
+                   help=f"where solved modes are stored and reused (default {default_cache})")
     p.add_argument("--no-cache", action="store_true",
                    help="solve everything again and store nothing")

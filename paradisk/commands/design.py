@@ -6,15 +6,16 @@ that diameter, whether the disk reaches the substrate, its modes and its lasing 
 concentration is scored by the median over the diameters of the threshold (or of K); one where
 any disk floats or does not lase is ruled out. Writes into DIR design_grid.csv (every case),
 design_scores.csv, design_map.png and recommended_spec.yaml (the starting spec with the best
-concentration, the target diameters, the band and the preset). Solved modes are cached
-(DIR/cache unless --cache)."""
+concentration, the target diameters, the band and the preset). Solved modes are cached with
+the same entries as 'paradisk run' (out/cache, the run's, unless --cache), so a disk the run
+solved is not solved again."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from paradisk.commands import add_solve_options
+from paradisk.commands import RUN_CACHE, add_solve_options
 from paradisk.tables import text_table
 
 
@@ -38,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--objective", choices=("threshold", "K"), default="threshold",
                    help="what the best concentration optimises: the lowest lasing threshold "
                         "or the largest K (default: threshold)")
-    add_solve_options(p)
+    add_solve_options(p, default_cache=f"{RUN_CACHE}, the cache of 'paradisk run SPEC -o out'")
     p.set_defaults(func=run)
     return p
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset, concentrations_mg_per_mL=tuple(args.concentrations),
         objective=args.objective,
     )
-    cache = None if args.no_cache else (args.cache or args.out / "cache")
+    cache = None if args.no_cache else (args.cache or RUN_CACHE)
     workers = default_workers() if args.workers is None else args.workers
     result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
                            cache_dir=cache)

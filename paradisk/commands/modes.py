@@ -5,10 +5,15 @@ wavelength window (solver.window_nm) are computed with the chosen solver and pri
 table: m, polarization, radial and axial order, wavelength (nm), Q (with its absorption and
 radiation parts when known) and the fraction of the mode's energy in the nanocrystal film.
 
+Identical disks (the repeats of a row) are solved once and printed as one table that lists
+the disk ids it covers; distinct disks are solved in parallel (--workers, --scheduler). The
+mode tables are those of 'paradisk run' (the same cache entries): after 'paradisk run SPEC
+-o out' they are read from out/cache without solving (--cache for another run's cache).
+
 --m computes only the azimuthal numbers given, instead of every m that can have a fundamental
 mode in the window: with --solver meep each m takes one or two FDTD runs per polarization,
-so this is how to get a quick look. The Meep settings (resolution, absorbing layer, ...) come
-from the spec's solver.meep section.
+so this is how to get a quick look (not cached). The Meep settings (resolution, absorbing
+layer, ...) come from the spec's solver.meep section.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
+from paradisk.commands import RUN_CACHE, add_solve_options
 from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with, check_writable_dir
 
@@ -39,6 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--plot", type=Path, metavar="DIR",
                    help="write one PNG per mode into DIR: |E|^2 on the (r, z) plane with the "
                         "disk outline")
+    add_solve_options(p, default_cache=f"{RUN_CACHE}, the cache of 'paradisk run SPEC -o out'")
     p.set_defaults(func=run)
     return p
 
@@ -72,8 +80,9 @@ def _json_record(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _table(disk_id: str, recs: list[Any]) -> str:
-    lines = [f"disk {disk_id}: {len(recs)} mode(s)"]
+def _table(disk_ids: list[str], recs: list[Any]) -> str:
+    same = f" (identical: {', '.join(disk_ids[1:])})" if len(disk_ids) > 1 else ""
+    lines = [f"disk {disk_ids[0]}{same}: {len(recs)} mode(s)"]
     head = (f"  {'m':>5} {'pol':>3} {'rad':>3} {'ax':>3} {'wavelength_nm':>14} {'Q':>9} "
             f"{'Q_abs':>9} {'Q_rad':>9} {'film_fraction':>13}")
     lines.append(head)
@@ -115,11 +124,17 @@ def _check_m_values(m_values: list[int], plans: list[Any], spec: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.pipeline import default_workers
     from paradisk.spec import load_spec
-    from solvers import find_modes_with
 
     if args.plot:
         check_writable_dir(args.plot, "--plot")
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        raise UserInputError(f"--workers = {workers}: must be >= 1")
+    cache_dir = None if args.no_cache else (args.cache or RUN_CACHE)
+    if cache_dir is not None:
+        check_writable_dir(cache_dir, "--cache")
     spec = load_spec(args.spec)
     solver = args.solver or spec.solver.method
     plans = spec.disks()
@@ -132,29 +147,94 @@ def run(args: argparse.Namespace) -> int:
                 f"{max(known)})"
             )
         plans = [p for p in plans if p.id in set(args.disk)]
-    m_values: list[int | None] = [None]
+    m_values: list[int] | None = None
     if args.m_values:
         bad = [m for m in args.m_values if m < 0]
         if bad:
             raise UserInputError(f"--m {bad[0]}: the azimuthal number must be >= 0")
         m_values = list(dict.fromkeys(args.m_values))
         _check_m_values(m_values, plans, spec)
+    groups = distinct_disks(plans)
+    if m_values is not None:
+        tables = [_solve_m_values(group[0].body, spec, solver, m_values) for group in groups]
+    else:
+        tables = _cached_tables(groups, spec, solver, cache_dir, workers, args.scheduler,
+                                want_fields=bool(args.plot))
     out: list[dict[str, Any]] = []
-    for plan in plans:
-        recs = []
-        for m in m_values:
-            recs += find_modes_with(plan.body, spec.solver, m=m, method=solver)
-        recs.sort(key=lambda r: r.wavelength_nm)
+    failed = 0
+    for group, (recs, error) in zip(groups, tables, strict=True):
+        ids = [p.id for p in group]
+        if error:
+            failed += 1
+            print(f"disk {', '.join(ids)}: error: {error}", file=sys.stderr)
         if args.json:
-            out.append({"disk": plan.id, "modes": [_json_record(r.to_dict()) for r in recs]})
-        else:
-            print(_table(plan.id, recs), flush=True)
+            out += [{"disk": i, "modes": [_json_record(r.to_dict()) for r in recs]}
+                    for i in ids]
+        elif not error:
+            print(_table(ids, recs), flush=True)
         if args.plot:
             for r in recs:
                 if r.field_rz is None:
                     continue
-                name = f"{plan.id}_m{r.m}_{r.polarization}{r.radial_order}{r.axial_order}.png"
-                _plot_mode(args.plot / name, plan.id, plan.body, r)
+                name = f"{ids[0]}_m{r.m}_{r.polarization}{r.radial_order}{r.axial_order}.png"
+                _plot_mode(args.plot / name, ids[0], group[0].body, r)
     if args.json:
         print(json.dumps(out, indent=2, default=str, allow_nan=False))
-    return 0
+    return 1 if failed else 0
+
+
+def distinct_disks(plans: list[Any]) -> list[list[Any]]:
+    """The disks grouped by body (the repeats of a row are identical), in array order."""
+    from paradisk.stages import body_id
+
+    groups: dict[str, list[Any]] = {}
+    for plan in plans:
+        groups.setdefault(body_id(plan.body.model_dump(mode="json")), []).append(plan)
+    return list(groups.values())
+
+
+def _solve_m_values(body: Any, spec: Any, solver: str,
+                    m_values: list[int]) -> tuple[list[Any], str]:
+    """The modes of the azimuthal numbers ``m_values`` only (a direct solve, not cached)."""
+    from solvers import find_modes_with
+
+    recs = []
+    for m in m_values:
+        recs += find_modes_with(body, spec.solver, m=m, method=solver)
+    return sorted(recs, key=lambda r: r.wavelength_nm), ""
+
+
+def _cached_tables(groups: list[list[Any]], spec: Any, solver: str, cache_dir: Path | None,
+                   workers: int, scheduler: str | None,
+                   want_fields: bool) -> list[tuple[list[Any], str]]:
+    """(mode records sorted by wavelength, error) of each group: the run's mode stage, with
+    its cache and executors; with ``want_fields`` the records carry the |E|^2 maps the stage
+    stored (in a temporary cache when there is none)."""
+    import tempfile
+
+    from paradisk.cache import Cache
+    from paradisk.executors import error_result, map_tasks
+    from paradisk.stages import decode_field, modes_stage, stored_mode_field
+    from solvers.modes import ModeRecord
+
+    with tempfile.TemporaryDirectory(prefix="paradisk-modes-") as tmp:
+        root = cache_dir if cache_dir is not None else (Path(tmp) if want_fields else None)
+        solver_json = spec.solver.model_dump(mode="json")
+        bodies = [g[0].body.model_dump(mode="json") for g in groups]
+        tasks = [(b, solver_json, solver, str(root) if root else None, root is not None)
+                 for b in bodies]
+        results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler,
+                            on_error=error_result)
+        cache = Cache(root) if (root is not None and want_fields) else None
+        tables = []
+        for body_json, res in zip(bodies, results, strict=True):
+            if "error" in res:
+                tables.append(([], res["error"]))
+                continue
+            recs = []
+            for i, d in enumerate(res["modes"]):
+                stored = stored_mode_field(cache, body_json, solver_json, solver, i)
+                recs.append(ModeRecord(**d, field_rz=None if stored is None
+                                       else decode_field(stored)))
+            tables.append((recs, ""))
+    return tables
