@@ -137,7 +137,8 @@ def test_objective_K_and_cli(design, tmp_path, capsys):
 
     spec_file.write_text(yaml.safe_dump(spec.model_dump(mode="json")))
     code = main(["design", str(spec_file), "-o", str(out), "--diameters-um", "14",
-                 "--concentrations", "10", "30", "100", "--objective", "K"])
+                 "--concentrations", "10", "30", "100", "--objective", "K",
+                 "--cache", str(out / "cache")])
     assert code == 0
     assert "best:" in capsys.readouterr().out
 
