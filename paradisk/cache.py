@@ -26,13 +26,13 @@ Layout: ``<root>/<stage>/<key[:2]>/<key>.json``; each entry holds its key inputs
 
 from __future__ import annotations
 
-import ast
 import fcntl
 import hashlib
 import importlib.util
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -103,25 +103,36 @@ def _is_module(name: str) -> bool:
     return True
 
 
+# an import statement at any indentation: "import a.b, c" or "from .a import (b, c)"; a line
+# of a docstring that reads like one is taken too (over-including only costs a recomputation)
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)"
+    r"|import[ \t]+([\w., \t]+))", re.MULTILINE)
+
+
 def _imports(name: str) -> set[str]:
     """The library modules that module ``name`` imports anywhere in its code (top level,
-    functions, TYPE_CHECKING blocks: over-including only costs a recomputation)."""
+    functions, TYPE_CHECKING blocks). A text scan, not a parse: ten times faster, and the keys
+    of a cached rerun are computed before anything else."""
     path = module_file(name)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            out.add(module)
-            # ``from pkg import sub`` imports the module pkg.sub when there is one
-            out.update(f"{module}.{alias.name}" for alias in node.names
-                       if _is_module(f"{module}.{alias.name}"))
+    for match in _IMPORT.finditer(path.read_text(encoding="utf-8")):
+        source, names, plain = match.groups()
+        if plain is not None:
+            out.update(n.split(" as ")[0].strip() for n in plain.split(","))
+            continue
+        level = len(source) - len(source.lstrip("."))
+        module = source[level:]
+        if level:
+            base = package.split(".")[: len(package.split(".")) - level + 1]
+            module = ".".join(base + ([module] if module else []))
+        out.add(module)
+        # ``from pkg import sub`` imports the module pkg.sub when there is one
+        for alias in names.strip("()").split(","):
+            alias = alias.split(" as ")[0].strip()
+            if alias.isidentifier() and module.split(".")[0] in LIBRARY_PACKAGES:
+                out.add(f"{module}.{alias}")
     return {m for m in out if m.split(".")[0] in LIBRARY_PACKAGES and _is_module(m)}
 
 

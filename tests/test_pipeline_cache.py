@@ -57,6 +57,23 @@ def _edited(monkeypatch, tmp_path, module: str) -> None:
     cache_module._code_version.cache_clear()
 
 
+def test_the_source_scan_sees_every_form_of_import(monkeypatch, tmp_path):
+    fake = tmp_path / "fake.py"
+    fake.write_text("import solvers.modes, numpy as np\n"
+                    "from . import fields\n"
+                    "from .orders import classify_order as c\n"
+                    "def f():\n"
+                    "    from solvers.fem import settings\n"
+                    "    from geometry.bodies import (\n"
+                    "        Body,\n        ParabolicDisk,\n    )\n")
+    real = cache_module.module_file
+    monkeypatch.setattr(cache_module, "module_file",
+                        lambda name: fake if name == "solvers.fake" else real(name))
+    assert cache_module._imports("solvers.fake") == {
+        "solvers", "solvers.modes", "solvers.fields", "solvers.orders", "solvers.fem",
+        "solvers.fem.settings", "geometry.bodies"}
+
+
 @pytest.mark.parametrize(("module", "fem", "meep", "lasing"), [
     ("solvers.plots", False, False, False),  # a figure: no result depends on it
     ("geometry.plots", False, False, False),
