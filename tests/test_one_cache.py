@@ -133,3 +133,20 @@ def test_design_reuses_the_run_cache_and_agrees_with_run_and_predict(first_run, 
         for key in ("threshold_N", "K", "threshold_fluence_uJ_per_cm2", "lasing_Q_total"):
             assert row[key] == pytest.approx(ran[key], rel=1e-12) or (
                 math.isinf(row[key]) and math.isinf(ran[key])), key
+
+
+@pytest.mark.slow  # the report's figures: ~16 s
+def test_writing_the_outputs_and_report_changes_nothing_in_the_result(first_run, tmp_path):
+    """paradisk.outputs and the report read the RunResult; the pipeline alone fills it."""
+    import copy
+
+    from paradisk.outputs import write_results
+
+    _, result, _ = first_run
+    before = copy.deepcopy({k: v for k, v in vars(result).items() if k != "table"})
+    table = result.table.copy()
+    paths, skipped = write_results(result, tmp_path / "written", report=True)
+    assert paths["report"].is_file() and paths["results_csv"].is_file()
+    assert {k: v for k, v in vars(result).items() if k != "table"} == before
+    assert result.table.equals(table)
+    assert paths["report"].parent == tmp_path / "written" and isinstance(skipped, dict)
