@@ -142,8 +142,8 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     for plan in rows:
         body_json = plan.body.model_dump(mode="json")
         bodies.setdefault(body_id(body_json), (body_json, solver_json, method,
-                                                str(cache_dir) if cache_dir else None,
-                                                options.use_cache))
+                                               str(cache_dir) if cache_dir else None,
+                                               options.use_cache))
     keys = list(bodies)
     counter = {"done": 0, "cached": 0}
 
