@@ -134,7 +134,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"--workers = {workers}: must be >= 1")
     cache_dir = None if args.no_cache else (args.cache or RUN_CACHE)
     if cache_dir is not None:
-        check_writable_dir(cache_dir, "--cache")
+        try:
+            check_writable_dir(cache_dir, "--cache")
+        except UserInputError:
+            if args.cache is not None:
+                raise
+            cache_dir = None  # no run's cache here and none can be kept: solve without one
     spec = load_spec(args.spec)
     solver = args.solver or spec.solver.method
     plans = spec.disks()
