@@ -11,8 +11,9 @@ have documented defaults) and returns a matplotlib Figure:
 - ``fig1d_figure``: minimum concentration for ASE versus 1/sigma_0 (Fig. 1d);
 - ``fig6d_figure``: emission spectra versus pump above threshold (Fig. 6d, rate equations).
 
-``lasing_summary_figure(rows)`` plots a predicted disk array (lasing shift versus threshold,
-paper Fig. 5-6a) from ``paradisk predict`` rows.
+``fit_gain_figure(fit)`` shows a gain fit (``gain.fit``): threshold against lasing wavelength
+as paper Fig. 5, measured and fitted. ``lasing_summary_figure(rows)`` plots a predicted disk
+array (lasing shift versus threshold, paper Fig. 5-6a) from ``paradisk predict`` rows.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from gain.ase import (
 )
 from gain.dynamics import CavityModes, emission_spectra, light_in_light_out
 from gain.film import NanocrystalFilm, PumpSettings
+from gain.fit import GainFit, model_curve
 from gain.materials import PRESETS, NanocrystalMaterial
 from gain.spectra import default_wavelength_grid, normalized_gain
 from gain.threshold import continuum_threshold, mode_thresholds
@@ -276,4 +278,35 @@ def lasing_summary_figure(rows: Sequence[dict[str, Any]]) -> Figure:
     ax.set_xlabel(r"$\bar N_{ph}$ at threshold")
     ax.set_ylabel(r"$\lambda_{laser} - \lambda_0$ (nm)")
     ax.set_title(f"predicted lasing of {len(pts)} of {len(rows)} disks", fontsize=10)
+    return fig
+
+
+def fit_gain_figure(fit: GainFit) -> Figure:
+    """Threshold N against lasing wavelength (paper Fig. 5): the measured cavities, the fitted
+    model at their wavelengths and the model's threshold-wavelength curve over Gamma Q."""
+    c = fit.cavities
+    gq = c.film_fraction * c.Q_total
+    gq_curve = np.geomspace(0.3 * gq.min(), 3.0 * gq.max(), 80)
+    lam_c, n_c = model_curve(fit.material, fit.C_sigma0_per_cm, fit.loss_index, gq_curve)
+    fig, (ax,) = _figure(1, 6.0)
+    ax.plot(lam_c, n_c, "-", color="C0", lw=1.2,
+            label=rf"model, modes at every $\lambda$ ($\Gamma Q$ {gq_curve[0]:.3g}-"
+                  rf"{gq_curve[-1]:.3g})")
+    yerr = np.vstack([c.threshold_N * (1 - 1 / (1 + c.threshold_sigma_fraction)),
+                      c.threshold_N * c.threshold_sigma_fraction])
+    ax.errorbar(c.lasing_wavelength_nm, c.threshold_N, yerr=yerr, xerr=c.wavelength_sigma_nm,
+                fmt="o", color="C3", ms=4, lw=0.8, label=f"measured ({len(c)} cavities)")
+    ax.plot(c.lasing_wavelength_nm, fit.model_threshold_N, "s", mfc="none", color="k", ms=5,
+            label="model at the measured wavelength")
+    ax.axvline(fit.material.emission_peak_nm, color="0.5", ls=":", lw=0.8,
+               label=rf"emission peak $\lambda_0$ = {fit.material.emission_peak_nm:.1f} nm")
+    ax.set_yscale("log")
+    ax.set_xlabel("lasing wavelength (nm)")
+    ax.set_ylabel(r"$\bar N_{ph}$ at threshold")
+    p = fit.parameters
+    ax.set_title(
+        f"{fit.material.name}: Stokes {p['stokes_shift_meV'].value:.1f} meV, FWHM "
+        f"{p['linewidth_fwhm_meV'].value:.1f} meV, "
+        rf"$C\sigma_0$ = {p['C_sigma0_per_cm'].value:.4g} /cm", fontsize=9)
+    ax.legend(fontsize=7)
     return fig
