@@ -51,7 +51,7 @@ RESULT_COLUMNS = (
     "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
     "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
     "lasing_Q_total",
-    "lasing_film_fraction", "K", "error",
+    "lasing_film_fraction", "K", "lases", "reason", "window_edge_warning", "error",
 )
 MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
                 "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
@@ -214,6 +214,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     pump_json = spec.pump.model_dump(mode="json")
     mode_tables: dict[str, list[dict]] = {}
     lasing: dict[str, dict] = {}
+    reasons: dict[str, str] = {}
     errors: dict[str, str] = {}
     for i, plan in enumerate(rows):
         res = by_body[_body_id(plan.body.model_dump(mode="json"))]
@@ -230,6 +231,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         mode_tables[plan.id] = [{**m, **t} for m, t in
                                 zip(res["modes"], pred["thresholds"], strict=True)]
         lasing[plan.id] = pred["lasing"]
+        reasons[plan.id] = pred.get("reason", "")
         progress("lasing", i + 1, len(rows), 0)
     stats["lasing_seconds"] = time.perf_counter() - t0
 
@@ -253,7 +255,8 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
 
     stats["cache_damaged"] += len(cache.damaged) if cache is not None else 0
     progress.close()  # a stage whose last task failed leaves its bar open
-    table = _results_table(plans, mode_tables, lasing, errors)
+    table = _results_table(plans, mode_tables, lasing, errors, reasons,
+                           tuple(spec.solver.window_nm))
     stats["disks"] = len(plans)
     stats["rows"] = len(rows)
     stats["errors"] = len(errors)
@@ -366,11 +369,22 @@ def _row_id(plan: DiskPlan) -> str:
 
 
 def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
-                   lasing: dict[str, dict], errors: dict[str, str]) -> pd.DataFrame:
+                   lasing: dict[str, dict], errors: dict[str, str],
+                   reasons: dict[str, str] | None = None,
+                   window_nm: tuple[float, float] | None = None) -> pd.DataFrame:
+    """One row per disk (RESULT_COLUMNS). ``lases`` is None for a disk that failed (see
+    ``error``); ``reason`` says why a disk lases or not (gain.lasing); ``window_edge_warning``
+    is set when the lasing mode lies within one free spectral range of ``window_nm``'s edge."""
+    from gain.band import free_spectral_range_nm, window_edge_warning
+
     out = []
     for plan in plans:
         rid = _row_id(plan)
         las = lasing.get(rid) or {}
+        warning = ""
+        if las and window_nm is not None:
+            fsr = free_spectral_range_nm(mode_tables[rid], int(las["index"]))
+            warning = window_edge_warning(float(las["wavelength_nm"]), fsr, window_nm)
         row = {**plan.summary(), "n_modes": len(mode_tables.get(rid, [])),
                "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
                "lasing_wavelength_nm": las.get("wavelength_nm"),
@@ -380,7 +394,9 @@ def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
                "threshold_power_uW": las.get("threshold_power_uW"),
                "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
                "lasing_film_fraction": las.get("film_fraction"),
-               "K": las.get("K"), "error": errors.get(rid, "")}
+               "K": las.get("K"), "lases": bool(las) if rid in lasing else None,
+               "reason": (reasons or {}).get(rid, ""), "window_edge_warning": warning,
+               "error": errors.get(rid, "")}
         out.append(row)
     df = pd.DataFrame(out, columns=list(RESULT_COLUMNS))
     return df
