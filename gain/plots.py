@@ -5,7 +5,8 @@ have documented defaults) and returns a matplotlib Figure:
 
 - ``fig4a_figure``: normalised gain spectra g / (C sigma_0) for several N (paper Fig. 4a);
 - ``fig4b_figure``: normalised gain versus N at three wavelengths (Fig. 4b);
-- ``fig4cd_figure``: threshold N and lasing wavelength versus 1/K (Fig. 4c,d);
+- ``fig4cd_figure``: threshold N and lasing wavelength versus 1/(Gamma K) (Fig. 4c,d),
+  optionally with each disk of a run marked;
 - ``fig1b_figure``: detected ASE intensity versus pump (Fig. 1b, Eq. 1);
 - ``fig1c_figure``: ASE threshold fluence and ASE wavelength versus concentration (Fig. 1c);
 - ``fig1d_figure``: minimum concentration for ASE versus 1/sigma_0 (Fig. 1d);
@@ -93,28 +94,70 @@ def fig4b_figure(material: NanocrystalMaterial, wavelengths_nm: Sequence[float] 
     return fig
 
 
-def fig4cd_figure(material: NanocrystalMaterial, inverse_K: Sequence[float] | None = None
-                  ) -> Figure:
-    """Threshold N and lasing wavelength versus 1/K (paper Fig. 4c,d)."""
-    inv_k = np.logspace(-3, 0, 120) if inverse_K is None else np.asarray(inverse_K, float)
+def fig4cd_figure(material: NanocrystalMaterial, inverse_K: Sequence[float] | None = None,
+                  disks: Sequence[dict[str, Any]] = ()) -> Figure:
+    """Threshold N and lasing wavelength versus 1/(Gamma K) (paper Fig. 4c,d), with each disk
+    marked where it sits.
+
+    The curve is the cavity with modes at every wavelength (``continuum_threshold``): the
+    threshold depends on Gamma and K only through Gamma K, so it is the lowest threshold any
+    mode of that Gamma K can have. ``disks``: result rows (``id``, ``K``,
+    ``lasing_film_fraction``, ``threshold_N``, ``lasing_wavelength_nm``); the lasing ones are
+    marked at the 1/(Gamma K) of their lasing mode, on or above the curve (a disk's modes sit
+    at discrete wavelengths), and the x range widens to hold them.
+    """
+    pts = [(1.0 / (float(d["K"]) * float(d["lasing_film_fraction"])), float(d["threshold_N"]),
+            float(d["lasing_wavelength_nm"]), str(d.get("id", "")))
+           for d in disks if d.get("lases", True) and _finite(d.get("threshold_N"))
+           and _finite(d.get("K")) and _finite(d.get("lasing_film_fraction"))
+           and float(d["K"]) * float(d["lasing_film_fraction"]) > 0]
+    if inverse_K is None:
+        lo, hi = 1e-3, 1.0
+        if pts:
+            x = [p[0] for p in pts]
+            lo, hi = min(lo, 0.5 * min(x)), max(hi, 2.0 * max(x))
+        inv_k = np.logspace(np.log10(lo), np.log10(hi), 120)
+    else:
+        inv_k = np.asarray(inverse_K, float)
     lam = default_wavelength_grid(material, 2001)
     nth, lam_l = continuum_threshold(material, inv_k, lam)
     fig, (ax1, ax2) = _figure(2, 4.5)
-    ax1.plot(inv_k, nth)
+    ax1.plot(inv_k, nth, label=r"modes at every $\lambda$")
+    ax2.plot(inv_k, lam_l)
+    if pts:
+        x, n, wl, _ = zip(*pts, strict=True)
+        ax1.plot(x, n, "o", color="C3", ms=4, label=f"lasing disks ({len(pts)})")
+        ax2.plot(x, wl, "o", color="C3", ms=4)
+        seen: set[tuple[float, float]] = set()
+        for xi, ni, wi, name in pts:  # one label per distinct point (repeats coincide)
+            key = (round(xi, 6), round(ni, 6))
+            if name and key not in seen:
+                seen.add(key)
+                ax1.annotate(name, (xi, ni), fontsize=6, xytext=(3, 3),
+                             textcoords="offset points")
+                ax2.annotate(name, (xi, wi), fontsize=6, xytext=(3, 3),
+                             textcoords="offset points")
+        ax1.legend(fontsize=7)
     ax1.set_xscale("log")
     ax1.set_yscale("log")
-    ax1.set_xlabel("1/K")
+    ax1.set_xlabel(r"1/($\Gamma$ K)")
     ax1.set_ylabel(r"$\bar N_{ph}$ at threshold")
     ax1.set_title("(c) threshold", fontsize=10)
-    ax2.plot(inv_k, lam_l)
     ax2.axhline(material.emission_peak_nm, color="0.5", ls=":", lw=0.8, label="emission peak")
     ax2.set_xscale("log")
-    ax2.set_xlabel("1/K")
+    ax2.set_xlabel(r"1/($\Gamma$ K)")
     ax2.set_ylabel("lasing wavelength (nm)")
     ax2.set_title("(d) lasing wavelength", fontsize=10)
     ax2.legend(fontsize=8)
     fig.suptitle(f"{material.name}: threshold versus figure of merit", fontsize=10)
     return fig
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return x is not None and bool(np.isfinite(float(x)))
+    except (TypeError, ValueError):
+        return False
 
 
 def fig1b_figure(material: NanocrystalMaterial, concentration_per_cm3: float | None = None,

@@ -162,7 +162,8 @@ def gain_figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | Non
     makers: dict[str, Callable[[], Figure | None]] = {
         "fig4a_gain_spectra": lambda: plots.fig4a_figure(material),
         "fig4b_gain_vs_N": lambda: plots.fig4b_figure(material),
-        "fig4cd_threshold_vs_K": lambda: plots.fig4cd_figure(material),
+        "fig4cd_threshold_vs_K": lambda: plots.fig4cd_figure(
+            material, disks=result.table.to_dict(orient="records")),
         "fig1c_ase_threshold": lambda: plots.fig1c_figure(material, pump=spec.pump),
         "fig1d_cmin": lambda: plots.fig1d_figure(material),
         "fig6d_spectra_vs_pump": lambda: _fig6d(result),

@@ -195,7 +195,7 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
     figures = {
         "fig4a_gain_spectra.png": lambda: plots.fig4a_figure(material),
         "fig4b_gain_vs_N.png": lambda: plots.fig4b_figure(material),
-        "fig4cd_threshold_vs_K.png": lambda: plots.fig4cd_figure(material),
+        "fig4cd_threshold_vs_K.png": lambda: plots.fig4cd_figure(material, disks=rows),
         "fig1c_ase_threshold.png": lambda: plots.fig1c_figure(material, pump=spec.pump),
         "fig1d_cmin.png": lambda: plots.fig1d_figure(material),
         "lasing_summary.png": lambda: plots.lasing_summary_figure(rows),
