@@ -135,6 +135,9 @@ def spec_snippet(spec: Any, fit: Any, source: str) -> str:
             value = round(float(value), rounded[key])
         if key == "name":
             value = f"{value}-fit" if not str(value).endswith("-fit") else value
+        if key == "notes":
+            value = (f"{value} Line shape and C sigma_0 refitted by paradisk fit-gain to "
+                     f"{len(fit.cavities)} cavities of {source}.").strip()
         lines.append(line(key, value, 4, comments.get(key, "")))
     return "\n".join(lines) + "\n"
 
