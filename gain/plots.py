@@ -5,14 +5,16 @@ have documented defaults) and returns a matplotlib Figure:
 
 - ``fig4a_figure``: normalised gain spectra g / (C sigma_0) for several N (paper Fig. 4a);
 - ``fig4b_figure``: normalised gain versus N at three wavelengths (Fig. 4b);
-- ``fig4cd_figure``: threshold N and lasing wavelength versus 1/K (Fig. 4c,d);
+- ``fig4cd_figure``: threshold N and lasing wavelength versus 1/(Gamma K) (Fig. 4c,d),
+  optionally with each disk of a run marked;
 - ``fig1b_figure``: detected ASE intensity versus pump (Fig. 1b, Eq. 1);
 - ``fig1c_figure``: ASE threshold fluence and ASE wavelength versus concentration (Fig. 1c);
 - ``fig1d_figure``: minimum concentration for ASE versus 1/sigma_0 (Fig. 1d);
 - ``fig6d_figure``: emission spectra versus pump above threshold (Fig. 6d, rate equations).
 
-``lasing_summary_figure(rows)`` plots a predicted disk array (lasing shift versus threshold,
-paper Fig. 5-6a) from ``paradisk predict`` rows.
+``fit_gain_figure(fit)`` shows a gain fit (``gain.fit``): threshold against lasing wavelength
+as paper Fig. 5, measured and fitted. ``lasing_summary_figure(rows)`` plots a predicted disk
+array (lasing shift versus threshold, paper Fig. 5-6a) from ``paradisk predict`` rows.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from gain.ase import (
 )
 from gain.dynamics import CavityModes, emission_spectra, light_in_light_out
 from gain.film import NanocrystalFilm, PumpSettings
+from gain.fit import GainFit, model_curve
 from gain.materials import PRESETS, NanocrystalMaterial
 from gain.spectra import default_wavelength_grid, normalized_gain
 from gain.threshold import continuum_threshold, mode_thresholds
@@ -92,28 +95,70 @@ def fig4b_figure(material: NanocrystalMaterial, wavelengths_nm: Sequence[float] 
     return fig
 
 
-def fig4cd_figure(material: NanocrystalMaterial, inverse_K: Sequence[float] | None = None
-                  ) -> Figure:
-    """Threshold N and lasing wavelength versus 1/K (paper Fig. 4c,d)."""
-    inv_k = np.logspace(-3, 0, 120) if inverse_K is None else np.asarray(inverse_K, float)
+def fig4cd_figure(material: NanocrystalMaterial, inverse_K: Sequence[float] | None = None,
+                  disks: Sequence[dict[str, Any]] = ()) -> Figure:
+    """Threshold N and lasing wavelength versus 1/(Gamma K) (paper Fig. 4c,d), with each disk
+    marked where it sits.
+
+    The curve is the cavity with modes at every wavelength (``continuum_threshold``): the
+    threshold depends on Gamma and K only through Gamma K, so it is the lowest threshold any
+    mode of that Gamma K can have. ``disks``: result rows (``id``, ``K``,
+    ``lasing_film_fraction``, ``threshold_N``, ``lasing_wavelength_nm``); the lasing ones are
+    marked at the 1/(Gamma K) of their lasing mode, on or above the curve (a disk's modes sit
+    at discrete wavelengths), and the x range widens to hold them.
+    """
+    pts = [(1.0 / (float(d["K"]) * float(d["lasing_film_fraction"])), float(d["threshold_N"]),
+            float(d["lasing_wavelength_nm"]), str(d.get("id", "")))
+           for d in disks if d.get("lases", True) and _finite(d.get("threshold_N"))
+           and _finite(d.get("K")) and _finite(d.get("lasing_film_fraction"))
+           and float(d["K"]) * float(d["lasing_film_fraction"]) > 0]
+    if inverse_K is None:
+        lo, hi = 1e-3, 1.0
+        if pts:
+            x = [p[0] for p in pts]
+            lo, hi = min(lo, 0.5 * min(x)), max(hi, 2.0 * max(x))
+        inv_k = np.logspace(np.log10(lo), np.log10(hi), 120)
+    else:
+        inv_k = np.asarray(inverse_K, float)
     lam = default_wavelength_grid(material, 2001)
     nth, lam_l = continuum_threshold(material, inv_k, lam)
     fig, (ax1, ax2) = _figure(2, 4.5)
-    ax1.plot(inv_k, nth)
+    ax1.plot(inv_k, nth, label=r"modes at every $\lambda$")
+    ax2.plot(inv_k, lam_l)
+    if pts:
+        x, n, wl, _ = zip(*pts, strict=True)
+        ax1.plot(x, n, "o", color="C3", ms=4, label=f"lasing disks ({len(pts)})")
+        ax2.plot(x, wl, "o", color="C3", ms=4)
+        seen: set[tuple[float, float]] = set()
+        for xi, ni, wi, name in pts:  # one label per distinct point (repeats coincide)
+            key = (round(xi, 6), round(ni, 6))
+            if name and key not in seen:
+                seen.add(key)
+                ax1.annotate(name, (xi, ni), fontsize=6, xytext=(3, 3),
+                             textcoords="offset points")
+                ax2.annotate(name, (xi, wi), fontsize=6, xytext=(3, 3),
+                             textcoords="offset points")
+        ax1.legend(fontsize=7)
     ax1.set_xscale("log")
     ax1.set_yscale("log")
-    ax1.set_xlabel("1/K")
+    ax1.set_xlabel(r"1/($\Gamma$ K)")
     ax1.set_ylabel(r"$\bar N_{ph}$ at threshold")
     ax1.set_title("(c) threshold", fontsize=10)
-    ax2.plot(inv_k, lam_l)
     ax2.axhline(material.emission_peak_nm, color="0.5", ls=":", lw=0.8, label="emission peak")
     ax2.set_xscale("log")
-    ax2.set_xlabel("1/K")
+    ax2.set_xlabel(r"1/($\Gamma$ K)")
     ax2.set_ylabel("lasing wavelength (nm)")
     ax2.set_title("(d) lasing wavelength", fontsize=10)
     ax2.legend(fontsize=8)
     fig.suptitle(f"{material.name}: threshold versus figure of merit", fontsize=10)
     return fig
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return x is not None and bool(np.isfinite(float(x)))
+    except (TypeError, ValueError):
+        return False
 
 
 def fig1b_figure(material: NanocrystalMaterial, concentration_per_cm3: float | None = None,
@@ -277,4 +322,35 @@ def lasing_summary_figure(rows: Sequence[dict[str, Any]]) -> Figure:
     ax.set_xlabel(r"$\bar N_{ph}$ at threshold")
     ax.set_ylabel(r"$\lambda_{laser} - \lambda_0$ (nm)")
     ax.set_title(f"predicted lasing of {len(pts)} of {len(rows)} disks", fontsize=10)
+    return fig
+
+
+def fit_gain_figure(fit: GainFit) -> Figure:
+    """Threshold N against lasing wavelength (paper Fig. 5): the measured cavities, the fitted
+    model at their wavelengths and the model's threshold-wavelength curve over Gamma Q."""
+    c = fit.cavities
+    gq = c.film_fraction * c.Q_total
+    gq_curve = np.geomspace(0.3 * gq.min(), 3.0 * gq.max(), 80)
+    lam_c, n_c = model_curve(fit.material, fit.C_sigma0_per_cm, fit.loss_index, gq_curve)
+    fig, (ax,) = _figure(1, 6.0)
+    ax.plot(lam_c, n_c, "-", color="C0", lw=1.2,
+            label=rf"model, modes at every $\lambda$ ($\Gamma Q$ {gq_curve[0]:.3g}-"
+                  rf"{gq_curve[-1]:.3g})")
+    yerr = np.vstack([c.threshold_N * (1 - 1 / (1 + c.threshold_sigma_fraction)),
+                      c.threshold_N * c.threshold_sigma_fraction])
+    ax.errorbar(c.lasing_wavelength_nm, c.threshold_N, yerr=yerr, xerr=c.wavelength_sigma_nm,
+                fmt="o", color="C3", ms=4, lw=0.8, label=f"measured ({len(c)} cavities)")
+    ax.plot(c.lasing_wavelength_nm, fit.model_threshold_N, "s", mfc="none", color="k", ms=5,
+            label="model at the measured wavelength")
+    ax.axvline(fit.material.emission_peak_nm, color="0.5", ls=":", lw=0.8,
+               label=rf"emission peak $\lambda_0$ = {fit.material.emission_peak_nm:.1f} nm")
+    ax.set_yscale("log")
+    ax.set_xlabel("lasing wavelength (nm)")
+    ax.set_ylabel(r"$\bar N_{ph}$ at threshold")
+    p = fit.parameters
+    ax.set_title(
+        f"{fit.material.name}: Stokes {p['stokes_shift_meV'].value:.1f} meV, FWHM "
+        f"{p['linewidth_fwhm_meV'].value:.1f} meV, "
+        rf"$C\sigma_0$ = {p['C_sigma0_per_cm'].value:.4g} /cm", fontsize=9)
+    ax.legend(fontsize=7)
     return fig

@@ -168,6 +168,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     pump_json = spec.pump.model_dump(mode="json")
     mode_tables: dict[str, list[dict]] = {}
     lasing: dict[str, dict] = {}
+    reasons: dict[str, str] = {}
     errors: dict[str, str] = {}
     for i, plan in enumerate(rows):
         res = by_body[body_id(plan.body.model_dump(mode="json"))]
@@ -184,6 +185,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         mode_tables[plan.id] = [{**m, **t} for m, t in
                                 zip(res["modes"], pred["thresholds"], strict=True)]
         lasing[plan.id] = pred["lasing"]
+        reasons[plan.id] = pred.get("reason", "")
         progress("lasing", i + 1, len(rows), 0)
     stats["lasing_seconds"] = time.perf_counter() - t0
 
@@ -207,7 +209,8 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
 
     stats["cache_damaged"] += len(cache.damaged) if cache is not None else 0
     progress.close()  # a stage whose last task failed leaves its bar open
-    table = results_table(plans, mode_tables, lasing, errors)
+    table = results_table(plans, mode_tables, lasing, errors, reasons,
+                          tuple(spec.solver.window_nm))
     stats["disks"] = len(plans)
     stats["rows"] = len(rows)
     stats["errors"] = len(errors)

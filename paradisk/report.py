@@ -162,7 +162,8 @@ def gain_figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | Non
     makers: dict[str, Callable[[], Figure | None]] = {
         "fig4a_gain_spectra": lambda: plots.fig4a_figure(material),
         "fig4b_gain_vs_N": lambda: plots.fig4b_figure(material),
-        "fig4cd_threshold_vs_K": lambda: plots.fig4cd_figure(material),
+        "fig4cd_threshold_vs_K": lambda: plots.fig4cd_figure(
+            material, disks=result.table.to_dict(orient="records")),
         "fig1c_ase_threshold": lambda: plots.fig1c_figure(material, pump=spec.pump),
         "fig1d_cmin": lambda: plots.fig1d_figure(material),
         "fig6d_spectra_vs_pump": lambda: _fig6d(result),
@@ -229,6 +230,16 @@ def _table_html(records: list[dict[str, Any]], columns: list[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _warnings_html(table: Any) -> list[str]:
+    """One paragraph per array row whose lasing mode sits at the solver window's edge."""
+    col = table.get("window_edge_warning")
+    if col is None:
+        return []
+    return [f"<p><b>warning</b> {html.escape(str(r['id']))}: {html.escape(str(r[c]))}</p>"
+            for r in table[table["col"] == 0].to_dict(orient="records")
+            for c in ("window_edge_warning",) if r.get(c)]
+
+
 SECTIONS = (
     ("The process", ["exposure_map", "profiles_vs_absorber"],
      "Deposited dose with the cross-linking contour (paper Fig. 2a) and the disk shape for half, "
@@ -264,6 +275,7 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
         "<h2>Results (one row per array row)</h2>",
         _table_html(result.table[result.table["col"] == 0].to_dict(orient="records"),
                     [c for c in result.table.columns if c not in ("row", "col")]),
+        *_warnings_html(result.table),
     ]
     for title, names, text in SECTIONS:
         names = names if names is not None else sorted(n for n in figs if n not in used)

@@ -28,7 +28,7 @@ RESULT_COLUMNS = (
     "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
     "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
     "lasing_Q_total",
-    "lasing_film_fraction", "K", "error",
+    "lasing_film_fraction", "K", "lases", "reason", "window_edge_warning", "error",
 )
 MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
                 "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
@@ -87,13 +87,24 @@ def row_id(plan: DiskPlan) -> str:
 
 
 def results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
-                  lasing: dict[str, dict], errors: dict[str, str]) -> pd.DataFrame:
+                  lasing: dict[str, dict], errors: dict[str, str],
+                  reasons: dict[str, str] | None = None,
+                  window_nm: tuple[float, float] | None = None) -> pd.DataFrame:
     """One row per disk (RESULT_COLUMNS): its write settings and shape, and its row's lasing
-    mode (mode tables, lasing records and errors keyed by ``row_id``)."""
+    mode (mode tables, lasing records and errors keyed by ``row_id``). ``lases`` is None for a
+    disk that failed (see ``error``); ``reason`` says why a disk lases or not (gain.lasing);
+    ``window_edge_warning`` is set when the lasing mode lies within one free spectral range of
+    ``window_nm``'s edge."""
+    from gain.band import free_spectral_range_nm, window_edge_warning
+
     out = []
     for plan in plans:
         rid = row_id(plan)
         las = lasing.get(rid) or {}
+        warning = ""
+        if las and window_nm is not None:
+            fsr = free_spectral_range_nm(mode_tables[rid], int(las["index"]))
+            warning = window_edge_warning(float(las["wavelength_nm"]), fsr, window_nm)
         row = {**plan.summary(), "n_modes": len(mode_tables.get(rid, [])),
                "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
                "lasing_wavelength_nm": las.get("wavelength_nm"),
@@ -103,6 +114,8 @@ def results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
                "threshold_power_uW": las.get("threshold_power_uW"),
                "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
                "lasing_film_fraction": las.get("film_fraction"),
-               "K": las.get("K"), "error": errors.get(rid, "")}
+               "K": las.get("K"), "lases": bool(las) if rid in lasing else None,
+               "reason": (reasons or {}).get(rid, ""), "window_edge_warning": warning,
+               "error": errors.get(rid, "")}
         out.append(row)
     return pd.DataFrame(out, columns=list(RESULT_COLUMNS))

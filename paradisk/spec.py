@@ -27,7 +27,14 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from gain import NanocrystalFilm, PumpSettings
 from geometry import (
@@ -119,6 +126,17 @@ class DesignSpec(BaseModel):
     max_disks: int = Field(DEFAULT_MAX_DISKS, ge=1, le=1_000_000,
                            description="largest array (rows x repeats) this spec may ask for")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _window_spans_the_gain_band(cls, data: Any, info: ValidationInfo) -> Any:
+        """Without solver.window_nm the solver window is the film's gain band (gain.band):
+        where the spec's best cavity could lase. A given window is kept as it is."""
+        solver = data.get("solver", {}) if isinstance(data, dict) else None
+        if not isinstance(solver, dict) or "window_nm" in solver:
+            return data
+        window = default_window_nm(data, info.context)
+        return data if window is None else {**data, "solver": {**solver, "window_nm": window}}
+
     @model_validator(mode="after")
     def _materials_have_data_in_the_window(self) -> DesignSpec:
         window = tuple(self.solver.window_nm)
@@ -197,6 +215,26 @@ class DesignSpec(BaseModel):
     def spec_hash(self, *fields: str) -> str:
         """sha256 hex digest of ``canonical_json(*fields)``: a cache key for those inputs."""
         return hashlib.sha256(self.canonical_json(*fields).encode()).hexdigest()
+
+
+def default_window_nm(data: dict[str, Any], context: Any = None) -> list[float] | None:
+    """The solver window for a spec without one: the gain band of its film, pump and
+    intrinsic_Q (gain.band.gain_band_nm), within the solvers' limits; None (the solvers'
+    default window) when the film can lase nowhere or those sections are invalid (their own
+    validation reports it)."""
+    from gain.band import gain_band_nm
+    from solvers.modes import WINDOW_LIMITS_NM
+
+    try:
+        film = NanocrystalFilm.model_validate(data.get("nanocrystals"), context=context)
+        pump = PumpSettings.model_validate(data.get("pump", {}))
+        q = data.get("intrinsic_Q", DesignSpec.model_fields["intrinsic_Q"].default)
+        band = gain_band_nm(film, pump, None if q is None else float(q))
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+    if band is None:
+        return None
+    return [max(band[0], WINDOW_LIMITS_NM[0]), min(band[1], WINDOW_LIMITS_NM[1])]
 
 
 def _bounds_text(info: Any) -> str:

@@ -184,7 +184,8 @@ def test_closed_stdout_exits_quietly(capsys, monkeypatch):
     ("modes_duplicate_Q.csv", ["column 'Q' appears more than once"]),
     ("modes_huge_m.csv", ["m = '99999999999999999999999'", "0 <= m <= 100000"]),
     ("modes_m_5000.csv", ["m = 5000", "circulates at radius", "allowed:"]),
-    ("modes_m_1.csv", ["m = 1 ", "not near the rim"]),
+    ("modes_m_1.csv", ["m = 1 ", "disk r00c00 has a top radius of 5 um"]),
+    ("modes_no_disk_id.csv", ["no disk_id column", "5 top diameters", "add a disk_id column"]),
     ("modes_extra_field.csv", ["row 1 has 6 fields, more than the header's 5"]),
     ("modes_utf16.csv", ["UTF-16"]),
 ])

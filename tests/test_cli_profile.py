@@ -101,8 +101,8 @@ def test_every_help_explains_every_option_without_markup_or_module_names():
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert sorted(sub.choices) == ["calibrate", "design", "identify", "layout", "modes", "predict",
-                                   "profile", "run"]
+    assert sorted(sub.choices) == ["calibrate", "design", "fit-gain", "identify", "layout",
+                                   "modes", "predict", "profile", "run"]
     internal = re.compile(r"``|\b(paradisk|layouts|solvers|gain|geometry)\.[a-z_]")
     for name, p in sub.choices.items():
         text = p.format_help()

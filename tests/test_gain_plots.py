@@ -51,3 +51,47 @@ def test_fig6d_spectra_vs_pump_marks_the_static_lasing_mode() -> None:
     assert marked[0].get_xdata()[0] == pytest.approx(modes.wavelength_nm[np.argmin(th)])
     # every spectrum names the mode that emits most in the rate equations
     assert sum("top " in t.get_text() for t in ax.texts) == 3
+
+
+def test_fig4cd_marks_each_disk_on_or_above_the_continuum_curve() -> None:
+    """Fig. 4c/d against 1/(Gamma K) with the example's FEM disks (Q 2e3-3e5) marked at the
+    1/(Gamma K) of their lasing mode: each threshold lies on or above the curve (the curve is
+    the lowest threshold of any mode with that Gamma K), and the lasing wavelength within an
+    FSR (<= 8.3 nm) of the curve's."""
+    from pathlib import Path
+
+    from gain.film import NanocrystalFilm, PumpSettings
+    from gain.lasing import predict_lasing
+    from gain.modetable import ModeTable
+    from gain.spectra import default_wavelength_grid
+    from gain.threshold import continuum_threshold
+
+    film = NanocrystalFilm(preset="QS3", volume_fraction=0.35, thickness_nm=80.0,
+                           refractive_index=1.8)
+    table = ModeTable.from_csv(Path(__file__).parent / "data" / "qs3_example_fem_modes.csv")
+    rows = []
+    for disk in table.disk_ids():
+        for q in (2e3, 2e4, 3e5):
+            p = predict_lasing(table.for_disk(disk), film, PumpSettings(), intrinsic_Q=q)
+            rows.append({"id": disk, "lases": p.lases, "K": p.K, "threshold_N": p.threshold_N,
+                         "lasing_film_fraction": p.film_fraction,
+                         "lasing_wavelength_nm": p.wavelength_nm})
+    rows.append({"id": "dark", "lases": False, "K": None, "threshold_N": None,
+                 "lasing_film_fraction": None, "lasing_wavelength_nm": None})
+    mat = film.resolved_material
+    fig = plots.fig4cd_figure(mat, disks=rows)
+    ax_c, ax_d = fig.axes
+    assert ax_c.get_xlabel() == r"1/($\Gamma$ K)"
+    marks = [ln for ln in ax_c.lines if ln.get_label().startswith("lasing disks")]
+    assert len(marks) == 1 and marks[0].get_label() == "lasing disks (15)"
+    x = np.asarray(marks[0].get_xdata())
+    np.testing.assert_allclose(x, [1.0 / (r["K"] * r["lasing_film_fraction"])
+                                   for r in rows[:-1]])
+    curve_n, curve_lam = continuum_threshold(mat, x, default_wavelength_grid(mat, 2001))
+    n = np.array([r["threshold_N"] for r in rows[:-1]])
+    lam = np.array([r["lasing_wavelength_nm"] for r in rows[:-1]])
+    assert np.all(n >= curve_n * (1 - 1e-3))  # the grid of 2001 wavelengths: 1e-3
+    assert np.all(np.abs(lam - curve_lam) <= 8.3)
+    d_marks = [ln for ln in ax_d.lines if ln.get_marker() == "o"]
+    np.testing.assert_allclose(d_marks[0].get_ydata(), lam)
+    assert [t.get_text() for t in ax_c.texts].count("r00c00") == 3

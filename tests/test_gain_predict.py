@@ -14,7 +14,24 @@ from paradisk.spec import DesignSpec, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "examples" / "qs3_array.yaml"
-MODES = ROOT / "examples" / "qs3_modes.csv"
+MODES = ROOT / "examples" / "qs3_modes.csv"  # one 20 um disk, no disk_id
+ARRAY_MODES = ROOT / "examples" / "qs3_array_modes.csv"  # every disk of SPEC, by disk_id
+
+
+def _one_size_text() -> str:
+    """The example spec with its 20 um row only: a table without disk_id fits every disk."""
+    text = SPEC.read_text()
+    one = text.replace("target_top_diameters_um: [10.0, 15.0, 20.0, 25.0, 30.0]",
+                       "target_top_diameters_um: [20.0]")
+    assert one != text
+    return one
+
+
+@pytest.fixture(scope="module")
+def spec20(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    f = tmp_path_factory.mktemp("spec") / "qs3_20um.yaml"
+    f.write_text(_one_size_text())
+    return f
 
 
 def _loss_index(spec: DesignSpec, table: ModeTable) -> np.ndarray:
@@ -27,9 +44,10 @@ def _json(capsys: pytest.CaptureFixture, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_shared_table_applies_to_every_disk(capsys: pytest.CaptureFixture) -> None:
-    out = _json(capsys, str(SPEC), "--modes", str(MODES))
-    spec = load_spec(SPEC)
+def test_shared_table_applies_to_every_disk(spec20: Path,
+                                            capsys: pytest.CaptureFixture) -> None:
+    out = _json(capsys, str(spec20), "--modes", str(MODES))
+    spec = load_spec(spec20)
     rows = out["disks"]
     assert [r["id"] for r in rows] == [d.id for d in spec.disks()]
     table = ModeTable.from_csv(MODES)
@@ -55,7 +73,7 @@ def test_per_disk_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     for i, q in ((0, 5e3), (1, 5e4)):
         for m, lam in ((72, 641.0), (73, 636.6), (74, 632.2)):
             lines.append(f"{ids[i]},{m},{lam},{q},0.1,1.47,TE")
-    lines.append(f"{ids[2]},100,640.0,2e4,0.0,1.47,TM")  # no film overlap: never lases
+    lines.append(f"{ids[2]},72,640.0,2e4,0.0,1.47,TM")  # no film overlap: never lases
     f.write_text("\n".join(lines) + "\n")
     rows = {r["id"]: r for r in _json(capsys, str(SPEC), "--modes", str(f))["disks"]}
     low_q, high_q = rows[ids[0]], rows[ids[1]]
@@ -68,7 +86,8 @@ def test_per_disk_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
 
 
 def test_text_output(capsys: pytest.CaptureFixture) -> None:
-    assert main(["predict", str(SPEC), "--modes", str(MODES)]) == 0
+    """The README's example: every disk of the example with its own FEM modes."""
+    assert main(["predict", str(SPEC), "--modes", str(ARRAY_MODES)]) == 0
     out = capsys.readouterr().out
     assert "disks lase" in out and "threshold_N" in out
 
@@ -86,10 +105,64 @@ def test_bad_inputs_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
     assert main(["predict", str(SPEC), "--modes", str(tmp_path / "none.csv")]) == 2
 
 
+def _one_line_error(capsys: pytest.CaptureFixture, argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("paradisk predict: error: "), err
+    return err[0]
+
+
+def test_table_without_disk_id_on_disks_of_several_diameters_is_an_error(
+        capsys: pytest.CaptureFixture) -> None:
+    """The 20 um table applied to the example's 10-30 um disks would give m = 142 on a 10 um
+    disk (where m ~ 72 fits): refused, saying what to add."""
+    err = _one_line_error(capsys, ["predict", str(SPEC), "--modes", str(MODES)])
+    assert "no disk_id column" in err and "5 top diameters (10-30 um)" in err
+    assert "add a disk_id column" in err and "r00c00 .. r04c03" in err
+
+
+def test_m_must_agree_with_the_disk(tmp_path: Path, spec20: Path,
+                                    capsys: pytest.CaptureFixture) -> None:
+    """m ~ 2 pi R n_eff / lambda with R the top radius (10 um here): m = 143 at 640 nm with
+    n_eff 1.47 circulates at 9.91 um (accepted); m = 72 (a 10 um disk's) at 4.99 um is not."""
+    ok = tmp_path / "ok.csv"
+    ok.write_text("m,wavelength_nm,Q,film_fraction,effective_index\n143,640.0,2e4,0.2,1.47\n")
+    assert main(["predict", str(spec20), "--modes", str(ok), "--json"]) == 0
+    capsys.readouterr()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("m,wavelength_nm,Q,film_fraction,effective_index\n143,640.0,2e4,0.2,1.47\n"
+                   "72,640.0,2e4,0.2,1.47\n")
+    err = _one_line_error(capsys, ["predict", str(spec20), "--modes", str(bad)])
+    assert "row 2: m = 72" in err and "4.99 um" in err and "10 um" in err
+    # the allowed range is the 5 % tolerance around 2 pi R n_eff / lambda = 144.3
+    assert "138 <= m <= 151" in err
+    # per disk: a 20 um disk's modes under a 10 um disk's id
+    ids = tmp_path / "ids.csv"
+    ids.write_text("disk_id,m,wavelength_nm,Q,film_fraction,effective_index\n"
+                   "r00c00,143,640.0,2e4,0.2,1.47\n")
+    err = _one_line_error(capsys, ["predict", str(SPEC), "--modes", str(ids)])
+    assert "disk r00c00 has a top radius of 5 um" in err and "69 <= m <= 75" in err
+
+
+def test_solver_tables_agree_with_their_disks() -> None:
+    """The FEM modes of the example's disks put m lambda / (2 pi n_eff) at the top radius to
+    their rounding (the tolerance of 5 % is not what lets them pass)."""
+    import math
+
+    spec = load_spec(SPEC)
+    table = ModeTable.from_csv(ARRAY_MODES)
+    radius = {d.id: 0.5 * d.profile.top_diameter_um for d in spec.disks()}
+    dev = max(abs(int(table.m[i]) * table.wavelength_nm[i] * 1e-3 / (
+        2 * math.pi * table.effective_index[i]) / radius[table.disk_id[i]] - 1)
+        for i in range(len(table)))
+    assert dev < 1e-4
+    assert set(table.disk_ids()) == set(radius)
+
+
 @pytest.mark.slow
-def test_plot_directory(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_plot_directory(tmp_path: Path, spec20: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "figs"
-    assert main(["predict", str(SPEC), "--modes", str(MODES), "--plot", str(out)]) == 0
+    assert main(["predict", str(spec20), "--modes", str(MODES), "--plot", str(out)]) == 0
     names = sorted(p.name for p in out.glob("*.png"))
     assert "fig6d_spectra_vs_pump.png" in names and "fig4cd_threshold_vs_K.png" in names
     assert len(names) == 7
@@ -107,19 +180,21 @@ def _write_table(path: Path, q: str, n: int = 3) -> Path:
 
 
 def _spec_file(tmp_path: Path, intrinsic_Q: str) -> Path:
-    text = SPEC.read_text().replace("intrinsic_Q: 2.0e4", f"intrinsic_Q: {intrinsic_Q}")
-    assert text != SPEC.read_text()
+    text = _one_size_text().replace("intrinsic_Q: 2.0e4", f"intrinsic_Q: {intrinsic_Q}")
+    assert text != _one_size_text()
     f = tmp_path / "spec.yaml"
     f.write_text(text)
     return f
 
 
-def test_unresolved_Q_uses_intrinsic_Q(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_unresolved_Q_uses_intrinsic_Q(tmp_path: Path, spec20: Path,
+                                       capsys: pytest.CaptureFixture) -> None:
     """Q = inf rows (solver saw no loss): predict, like the pipeline, lases on intrinsic_Q."""
-    spec = load_spec(SPEC)
+    spec = load_spec(spec20)
     assert spec.intrinsic_Q == 2.0e4
     none_spec = _spec_file(tmp_path, "null")  # intrinsic_Q: null, solver Q only
-    inf_rows = _json(capsys, str(SPEC), "--modes", str(_write_table(tmp_path / "a.csv", "inf")))
+    inf_rows = _json(capsys, str(spec20), "--modes",
+                     str(_write_table(tmp_path / "a.csv", "inf")))
     explicit = _json(capsys, str(none_spec), "--modes",
                      str(_write_table(tmp_path / "b.csv", "2e4")))
     for r_inf in inf_rows["disks"]:
@@ -134,11 +209,11 @@ def test_unresolved_Q_uses_intrinsic_Q(tmp_path: Path, capsys: pytest.CaptureFix
     assert not any(r["lases"] for r in rows)
 
 
-def test_finite_Q_combines_with_intrinsic_Q(tmp_path: Path,
+def test_finite_Q_combines_with_intrinsic_Q(tmp_path: Path, spec20: Path,
                                             capsys: pytest.CaptureFixture) -> None:
     """1/Q = 1/Q_table + 1/intrinsic_Q: Q_table 5e4 with 2e4 gives 1e5/7, as a table of 1e5/7."""
     combined = 1.0 / (1.0 / 5.0e4 + 1.0 / 2.0e4)
-    a = _json(capsys, str(SPEC), "--modes", str(_write_table(tmp_path / "a.csv", "5e4")))
+    a = _json(capsys, str(spec20), "--modes", str(_write_table(tmp_path / "a.csv", "5e4")))
     b = _json(capsys, str(_spec_file(tmp_path, "1.0e12")), "--modes",
               str(_write_table(tmp_path / "b.csv", repr(combined))))
     ra, rb = a["disks"][0], b["disks"][0]
@@ -158,8 +233,9 @@ def _brute_thresholds(mat, conc: float, lam, q, gam, n_loss, N_grid) -> np.ndarr
     return np.where(ok.any(axis=0), N_grid[np.argmax(ok, axis=0)], np.inf)
 
 
-def test_lasing_mode_is_argmin_of_independent_thresholds(capsys: pytest.CaptureFixture) -> None:
-    spec = load_spec(SPEC)
+def test_lasing_mode_is_argmin_of_independent_thresholds(spec20: Path,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    spec = load_spec(spec20)
     mat = spec.nanocrystals.resolved_material
     table = ModeTable.from_csv(MODES)
     q_total = 1.0 / (1.0 / table.Q + 1.0 / spec.intrinsic_Q)  # all Q of the example resolved
@@ -170,7 +246,7 @@ def test_lasing_mode_is_argmin_of_independent_thresholds(capsys: pytest.CaptureF
     assert np.isfinite(brute[k])
     second = np.partition(brute, 1)[1]
     assert second > brute[k] * 1.002  # the minimum is unambiguous at the scan's resolution
-    r = _json(capsys, str(SPEC), "--modes", str(MODES))["disks"][0]
+    r = _json(capsys, str(spec20), "--modes", str(MODES))["disks"][0]
     assert (r["lasing_m"], r["lasing_wavelength_nm"]) == (int(table.m[k]),
                                                           float(table.wavelength_nm[k]))
     assert brute[k] / (1 + 2.9e-4) <= r["threshold_N"] <= brute[k]  # within one scan step
@@ -185,15 +261,16 @@ def test_lasing_mode_is_argmin_of_independent_thresholds(capsys: pytest.CaptureF
     assert r["n_competing"] == near.size == len(r["competing_modes"])
 
 
-def test_competing_modes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_competing_modes_are_reported(tmp_path: Path, spec20: Path,
+                                     capsys: pytest.CaptureFixture) -> None:
     """Modes with thresholds < 1 % apart: the lowest is the lasing mode, the next competes."""
     f = tmp_path / "modes.csv"
     f.write_text("m,wavelength_nm,Q,film_fraction,effective_index,polarization\n"
                  "142,644.0,3e4,0.100,1.47,TE\n"
                  "141,645.0,3e4,0.100,1.47,TE\n"
                  "140,646.0,3e4,0.100,1.47,TM\n"
-                 "120,640.0,3e4,0.010,1.47,TE\n")
-    spec = load_spec(SPEC)
+                 "143,640.0,3e4,0.010,1.47,TE\n")
+    spec = load_spec(spec20)
     mat = spec.nanocrystals.resolved_material
     table = ModeTable.from_csv(f)
     q_total = 1.0 / (1.0 / table.Q + 1.0 / spec.intrinsic_Q)
@@ -203,17 +280,18 @@ def test_competing_modes_are_reported(tmp_path: Path, capsys: pytest.CaptureFixt
     order = np.argsort(brute)
     ratio = brute[order[1]] / brute[order[0]]
     assert 1.001 < ratio < 1.01  # a close race, resolved by the scan (step 2.9e-4)
-    r = _json(capsys, str(SPEC), "--modes", str(f))["disks"][0]  # default: within 2 %
+    r = _json(capsys, str(spec20), "--modes", str(f))["disks"][0]  # default: within 2 %
     assert r["lasing_wavelength_nm"] == table.wavelength_nm[order[0]]
     comp = r["competing_modes"]
     assert comp and comp[0]["wavelength_nm"] == table.wavelength_nm[order[1]]
     assert comp[0]["threshold_ratio"] == pytest.approx(ratio, abs=6e-4)
     assert all(1.0 <= c["threshold_ratio"] <= 1.02 for c in comp)
     assert r["n_competing"] == len(comp)
-    wide = _json(capsys, str(SPEC), "--modes", str(f), "--competing-within", "0.3")["disks"][0]
+    wide = _json(capsys, str(spec20), "--modes", str(f), "--competing-within",
+                 "0.3")["disks"][0]
     assert [c["m"] for c in wide["competing_modes"]][: len(comp)] == [c["m"] for c in comp]
-    assert 120 not in [c["m"] for c in wide["competing_modes"]]  # Gamma 0.01: 3x threshold
-    assert main(["predict", str(SPEC), "--modes", str(f)]) == 0
+    assert 143 not in [c["m"] for c in wide["competing_modes"]]  # Gamma 0.01: 3x threshold
+    assert main(["predict", str(spec20), "--modes", str(f)]) == 0
     assert "compete" in capsys.readouterr().out
 
 

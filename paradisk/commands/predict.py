@@ -3,8 +3,10 @@
 The mode table has one row per mode, with columns m, wavelength_nm, Q, film_fraction and
 effective_index, and optionally disk_id, polarization and mode_volume_um3 (the modes/*.csv
 files of 'paradisk run' have them; a table can also be measured or made by hand). With a
-disk_id column each disk uses its own rows; without it the table applies to every disk. The
-nanocrystal film and the pump come from the spec.
+disk_id column each disk uses its own rows; without it the table applies to every disk, which
+must then all have one top diameter. Each mode must belong to its disk: m lambda / (2 pi
+effective_index) within 5 % of the disk's top radius (the solvers define effective_index at
+that rim). The nanocrystal film and the pump come from the spec.
 
 Each disk is evaluated exactly as 'paradisk run' evaluates it: the loss of a mode is that of
 the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's intrinsic_Q: losses no solver models;
@@ -193,7 +195,7 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
     figures = {
         "fig4a_gain_spectra.png": lambda: plots.fig4a_figure(material),
         "fig4b_gain_vs_N.png": lambda: plots.fig4b_figure(material),
-        "fig4cd_threshold_vs_K.png": lambda: plots.fig4cd_figure(material),
+        "fig4cd_threshold_vs_K.png": lambda: plots.fig4cd_figure(material, disks=rows),
         "fig1c_ase_threshold.png": lambda: plots.fig1c_figure(material, pump=spec.pump),
         "fig1d_cmin.png": lambda: plots.fig1d_figure(material),
         "lasing_summary.png": lambda: plots.lasing_summary_figure(rows),
@@ -222,37 +224,53 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
     return paths
 
 
-# how far the radius at which a mode circulates, m lambda / (2 pi n_eff), may lie from the
-# disk's top radius (the rim): n_eff of the solvers is defined there (ModeRecord), so their
-# modes match it; a hand-made table applied to every disk of an array is looser (the example
-# table of a 20 um disk serves the 10-30 um disks of examples/qs3_array.yaml)
-RIM_RADIUS_FACTOR = 1.5
+# How far (relative) the radius m lambda / (2 pi n_eff) of a mode may lie from its disk's top
+# radius. R is the top radius: a parabolic disk is widest at its top, its rim, where the
+# whispering-gallery modes circulate; n_eff is the table's effective_index, which the solvers
+# define at that rim (solvers.modes.ModeRecord: m / (k0 R_rim)), so their tables agree to their
+# rounding (1e-5). 5 % admits a table of the same disk as fabricated (`paradisk identify` fits
+# diameters within +-4 % of the design) and refuses one of another diameter of a dose matrix
+# (the example's steps are 17-100 %), whose m would be wrong by as much.
+RIM_RADIUS_TOLERANCE = 0.05
 
 
-def check_modes_fit_disks(spec: Any, table: Any) -> None:
-    """Every mode's azimuthal number must put it near the rim of its disk (of some disk of the
-    spec when the table has no disk_id); UserInputError naming the row and the allowed m."""
-    radius_of = {d.id: 0.5 * d.profile.top_diameter_um for d in spec.disks()}
+def check_modes_fit_disks(spec: Any, table: Any, source: str = "--modes") -> None:
+    """Every mode's azimuthal number must agree with its disk: m ~ 2 pi R n_eff / lambda within
+    RIM_RADIUS_TOLERANCE, R the disk's top radius. A table without disk_id applies to every
+    disk, so the spec's disks must then share one top diameter. UserInputError naming the row
+    (or what to add) otherwise."""
+    disks = spec.disks()
+    radius_of = {d.id: 0.5 * d.profile.top_diameter_um for d in disks}
+    tol = RIM_RADIUS_TOLERANCE
+    if table.disk_id is None:
+        lo, hi = min(radius_of.values()), max(radius_of.values())
+        if hi > lo * (1.0 + tol):
+            n_distinct = len({round(r, 3) for r in radius_of.values()})
+            raise UserInputError(
+                f"{source}: the table has no disk_id column, so it would apply to every disk, "
+                f"but the spec's disks have {n_distinct} top diameters ({2 * lo:.3g}-"
+                f"{2 * hi:.3g} um): add a disk_id column naming each row's disk ({disks[0].id}"
+                f" .. {disks[-1].id}; a run's modes/<id>.csv holds each disk's modes)")
     for i in range(len(table)):
         if table.disk_id is not None:
             if table.disk_id[i] not in radius_of:
                 continue  # reported with the other unknown ids
-            lo = hi = radius_of[table.disk_id[i]]
-            where = f"disk {table.disk_id[i]} (top radius {lo:.3g} um)"
+            radius = radius_of[table.disk_id[i]]
+            where = f"disk {table.disk_id[i]} has"
         else:
-            lo, hi = min(radius_of.values()), max(radius_of.values())
-            where = f"the spec's disks (top radii {lo:.3g}-{hi:.3g} um)"
-        lo, hi = lo / RIM_RADIUS_FACTOR, hi * RIM_RADIUS_FACTOR
+            radius = next(iter(radius_of.values()))
+            where = "the spec's disks have"
         per_um = 2.0 * math.pi * float(table.effective_index[i]) / (
             float(table.wavelength_nm[i]) * 1.0e-3)  # m per um of radius
         r = int(table.m[i]) / per_um
-        if not lo <= r <= hi:
+        if abs(r / radius - 1.0) > tol:
             raise UserInputError(
-                f"--modes row {i + 1}: m = {table.m[i]} at {table.wavelength_nm[i]:g} nm with "
+                f"{source} row {i + 1}: m = {table.m[i]} at {table.wavelength_nm[i]:g} nm with "
                 f"effective_index {table.effective_index[i]:g} circulates at radius "
-                f"m lambda / (2 pi n_eff) = {r:.3g} um, not near the rim of {where}; allowed: "
-                f"{math.ceil(lo * per_um)} <= m <= {math.floor(hi * per_um)}"
-            )
+                f"m lambda / (2 pi n_eff) = {r:.3g} um, but {where} a top radius of "
+                f"{radius:.3g} um; allowed: {math.ceil((1 - tol) * radius * per_um)} <= m <= "
+                f"{math.floor((1 + tol) * radius * per_um)} (within "
+                f"{100 * tol:g} %): is the table for another disk?")
 
 
 def run(args: argparse.Namespace) -> int:
