@@ -37,6 +37,7 @@ from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.output_folder import StagedOutputs
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
+    LOSS_CHANNELS,
     field_stage,
     lasing_stage,
     meep_check_stage,
@@ -50,12 +51,13 @@ RESULT_COLUMNS = (
     "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
     "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
     "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
-    "lasing_Q_total",
+    "lasing_Q_total", *(f"lasing_{c}" for c in LOSS_CHANNELS),
     "lasing_film_fraction", "K", "error",
 )
 MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
                 "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
-                "mode_volume_um3", "Q_total", "N_threshold", "K", "fluence_uJ_per_cm2")
+                "mode_volume_um3", *LOSS_CHANNELS[1:], "Q_total", "N_threshold", "K",
+                "fluence_uJ_per_cm2")
 
 
 @dataclass(frozen=True)
@@ -184,12 +186,13 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     # modes: one solve per distinct body ------------------------------------------------
     t0 = time.perf_counter()
     solver_json = spec.solver.model_dump(mode="json")
+    losses_json = spec.loss_settings.model_dump(mode="json")
     bodies: dict[str, tuple] = {}
     for plan in rows:
         body_json = plan.body.model_dump(mode="json")
         bodies.setdefault(_body_id(body_json), (body_json, solver_json, method,
                                                 str(cache_dir) if cache_dir else None,
-                                                options.use_cache))
+                                                options.use_cache, losses_json))
     keys = list(bodies)
     counter = {"done": 0, "cached": 0}
 
@@ -337,7 +340,7 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
     plan = field_row(rows, lasing)
     if plan is None:
         return None
-    mode_table = [{k: v for k, v in m.items() if k not in ("Q_total", "N_threshold", "K",
+    mode_table = [{k: v for k, v in m.items() if k not in ("N_threshold", "K",
                                                            "fluence_uJ_per_cm2")}
                   for m in modes[plan.id]]
     las = lasing[plan.id]
@@ -379,6 +382,7 @@ def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
                "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
                "threshold_power_uW": las.get("threshold_power_uW"),
                "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
+               **{f"lasing_{c}": las.get(c) for c in LOSS_CHANNELS},
                "lasing_film_fraction": las.get("film_fraction"),
                "K": las.get("K"), "error": errors.get(rid, "")}
         out.append(row)

@@ -3,7 +3,11 @@
 For each disk of the array (or those named with --disk), the modes inside the spec's
 wavelength window (solver.window_nm) are computed with the chosen solver and printed as a
 table: m, polarization, radial and axial order, wavelength (nm), Q (with its absorption and
-radiation parts when known) and the fraction of the mode's energy in the nanocrystal film.
+radiation parts when known), the fraction of the mode's energy in the nanocrystal film, and the
+mode's loss budget for the spec's losses section (--json: Q_radiation, Q_metal, Q_material,
+Q_roughness, Q_film_scattering, Q_other, Q_total; the table: the material, roughness and film
+scattering Q and Q_total). Meep modes carry no budget (nan: their field map holds no region
+energies).
 
 --m computes only the azimuthal numbers given, instead of every m that can have a fundamental
 mode in the window: with --solver meep each m takes one or two FDTD runs per polarization,
@@ -72,16 +76,19 @@ def _json_record(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _table(disk_id: str, recs: list[Any]) -> str:
+def _table(disk_id: str, recs: list[Any], budgets: list[dict[str, float]]) -> str:
     lines = [f"disk {disk_id}: {len(recs)} mode(s)"]
     head = (f"  {'m':>5} {'pol':>3} {'rad':>3} {'ax':>3} {'wavelength_nm':>14} {'Q':>9} "
-            f"{'Q_abs':>9} {'Q_rad':>9} {'film_fraction':>13}")
+            f"{'Q_abs':>9} {'Q_rad':>9} {'film_fraction':>13} {'Q_mat':>9} {'Q_rough':>9} "
+            f"{'Q_film':>9} {'Q_total':>9}")
     lines.append(head)
-    for r in recs:
+    for r, b in zip(recs, budgets, strict=True):
         lines.append(
             f"  {r.m:>5d} {r.polarization:>3} {r.radial_order:>3d} {r.axial_order:>3d} "
             f"{r.wavelength_nm:>14.4f} {_fmt_q(r.Q):>9} {_fmt_q(r.Q_absorption):>9} "
-            f"{_fmt_q(r.Q_radiation):>9} {r.film_fraction:>13.4f}"
+            f"{_fmt_q(r.Q_radiation):>9} {r.film_fraction:>13.4f} "
+            f"{_fmt_q(b['Q_material']):>9} {_fmt_q(b['Q_roughness']):>9} "
+            f"{_fmt_q(b['Q_film_scattering']):>9} {_fmt_q(b['Q_total']):>9}"
         )
     return "\n".join(lines)
 
@@ -117,11 +124,13 @@ def _check_m_values(m_values: list[int], plans: list[Any], spec: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from paradisk.spec import load_spec
     from solvers import find_modes_with
+    from solvers.losses.columns import budget_columns
 
     if args.plot:
         check_writable_dir(args.plot, "--plot")
     spec = load_spec(args.spec)
     solver = args.solver or spec.solver.method
+    losses = spec.loss_settings
     plans = spec.disks()
     if args.disk:
         known = {p.id for p in plans}
@@ -145,10 +154,12 @@ def run(args: argparse.Namespace) -> int:
         for m in m_values:
             recs += find_modes_with(plan.body, spec.solver, m=m, method=solver)
         recs.sort(key=lambda r: r.wavelength_nm)
+        budgets = [budget_columns(r, plan.body, losses) for r in recs]
         if args.json:
-            out.append({"disk": plan.id, "modes": [_json_record(r.to_dict()) for r in recs]})
+            out.append({"disk": plan.id, "modes": [_json_record({**r.to_dict(), **b})
+                                                   for r, b in zip(recs, budgets, strict=True)]})
         else:
-            print(_table(plan.id, recs), flush=True)
+            print(_table(plan.id, recs, budgets), flush=True)
         if args.plot:
             for r in recs:
                 if r.field_rz is None:
