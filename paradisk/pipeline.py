@@ -340,7 +340,7 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
     plan = field_row(rows, lasing)
     if plan is None:
         return None
-    mode_table = [{k: v for k, v in m.items() if k not in ("N_threshold", "K",
+    mode_table = [{k: v for k, v in m.items() if k not in ("Q_total", "N_threshold", "K",
                                                            "fluence_uJ_per_cm2")}
                   for m in modes[plan.id]]
     las = lasing[plan.id]

@@ -158,7 +158,9 @@ def lasing_field_figure(result: RunResult) -> Figure | None:
     from solvers.plots import mode_field_figure
 
     plan = next(p for p in result.spec.unique_disks() if p.id == fm["id"])
-    record = ModeRecord(**fm["record"], field_rz=decode_field(fm["field"]))
+    # the mode table's row: the record's own fields (not its budget and threshold columns)
+    own = {k: v for k, v in fm["record"].items() if k in ModeRecord.__dataclass_fields__}
+    record = ModeRecord(**own, field_rz=decode_field(fm["field"]))
     return mode_field_figure(plan.body, record)
 
 

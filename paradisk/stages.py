@@ -31,6 +31,7 @@ Units: wavelengths in nm, fluence in uJ/cm^2, power in uW.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from typing import Any
@@ -217,24 +218,31 @@ def _with_budgets(result: dict, body_json: dict, losses_json: dict | None,
 
 def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache | None,
                  key: str, inputs: dict, losses_json: dict | None = None) -> dict[str, Any]:
+    from solvers.losses.store import encode_mode_loss_fields
+
     t0 = time.perf_counter()
     try:
         records = _solve(body_json, solver_json, method, m=None)
-        records = sorted(records, key=lambda r: r.wavelength_nm)
-        result = {"modes": _jsonable([r.to_dict() for r in records])}
-        if cache is not None:
-            from solvers.losses.store import encode_mode_loss_fields
-
-            # the fields first: an entry in MODES implies its fields are stored
-            cache.put(MODE_FIELDS, key, {"fields": [
-                None if r.field_rz is None else encode_field(r.field_rz) for r in records]},
-                inputs)
-            cache.put(LOSS_FIELDS, key, encode_mode_loss_fields([r.field_rz for r in records]),
-                      inputs)
-            cache.put(MODES, key, result, inputs)
-        result = _with_budgets(result, body_json, losses_json, [r.field_rz for r in records])
     except Exception as exc:  # reported per disk in the results table, not fatal
         return {"error": f"{type(exc).__name__}: {exc}", "cached": False,
+                "seconds": time.perf_counter() - t0}
+    records = sorted(records, key=lambda r: r.wavelength_nm)
+    modes = [r.to_dict() for r in records]
+    result = {"modes": _jsonable(modes)}
+    loss_fields = encode_mode_loss_fields([r.field_rz for r in records])
+    if cache is not None:
+        # the fields first: an entry in MODES implies its fields are stored
+        cache.put(MODE_FIELDS, key, {"fields": [
+            None if r.field_rz is None else encode_field(r.field_rz) for r in records]}, inputs)
+        cache.put(LOSS_FIELDS, key, loss_fields, inputs)
+        cache.put(MODES, key, result, inputs)
+    try:
+        # the budgets from the fields as stored (float32, keys sorted as the cache reads them
+        # back): a cached rerun gives the same numbers to the last bit
+        stored = json.loads(json.dumps(loss_fields, sort_keys=True))
+        result = _with_budgets(result, body_json, losses_json, stored)
+    except Exception as exc:  # reported per disk, not fatal
+        return {"error": f"loss budget: {type(exc).__name__}: {exc}", "cached": False,
                 "seconds": time.perf_counter() - t0}
     return {**result, "cached": False, "seconds": time.perf_counter() - t0}
 
@@ -392,7 +400,8 @@ def lasing_stage(
 ) -> dict[str, Any]:
     """Threshold of every mode and the lasing (lowest-threshold) mode of one disk.
 
-    One call of ``gain.lasing.predict_lasing`` (total Q with ``intrinsic_Q``, the film's index,
+    One call of ``gain.lasing.predict_lasing`` (each mode's Q_total, its loss budget; a mode
+    without one: its Q with ``intrinsic_Q``, the spec's losses.Q_other; the film's index,
     the pump's reach). Returns {"thresholds": [{Q_total, N_threshold, K, fluence_uJ_per_cm2}
     per mode], "lasing": {...} or None when the disk does not lase, "reason": why}.
     """

@@ -158,7 +158,10 @@ def test_threshold_equals_the_gain_module_on_an_independent_mode_table(first_run
     idx, best = lasing_mode_index(th.N_threshold)
     row = result.table[result.table["id"] == plan.id].iloc[0]
     assert row["n_modes"] == len(records)
-    assert row["threshold_N"] == pytest.approx(float(best), rel=1e-9)
+    # the run's budgets come from the interface fields as stored (float32,
+    # solvers.losses.store): Q_total agrees to ~1e-7, and so does the threshold
+    assert row["lasing_Q_total"] == pytest.approx(q_total[int(idx)], rel=1e-6)
+    assert row["threshold_N"] == pytest.approx(float(best), rel=1e-6)
     assert row["lasing_wavelength_nm"] == pytest.approx(records[int(idx)].wavelength_nm,
                                                          rel=1e-12)
     assert row["lasing_m"] == records[int(idx)].m
@@ -182,7 +185,7 @@ def test_second_run_and_gain_change_run_no_solver_at_all(first_run, no_solver):
     assert rough.stats["solver_runs"] == 0
     for rid, modes in result.modes.items():
         for a, b in zip(modes, rough.modes[rid], strict=True):
-            assert b["Q_material"] == a["Q_material"]
+            assert b["Q_material"] == a["Q_material"]  # to the last bit, as the cached rerun
             assert b["Q_roughness"] < a["Q_roughness"] and b["Q_total"] < a["Q_total"]
 
     data = result.spec.model_dump(mode="json")
