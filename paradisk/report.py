@@ -192,7 +192,7 @@ def _fig6d(result: RunResult) -> Figure | None:
     rid = min(lasing, key=lambda k: lasing[k]["threshold_N"])
     las = lasing[rid]
     # the competing modes: those within 25 nm of the lasing mode (keeps the ODE small), with
-    # the Q the threshold used (solver and intrinsic losses)
+    # the Q the threshold used (each mode's loss budget)
     modes = [m for m in result.modes[rid] if math.isfinite(m.get("Q_total", math.nan))
              and abs(m["wavelength_nm"] - las["wavelength_nm"]) <= 25.0]
     cavity = CavityModes.build(

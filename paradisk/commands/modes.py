@@ -48,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _fmt_q(q: float | None) -> str:
-    if q is None:
+    if q is None or math.isnan(q):  # nan: not computed (a budget channel of a Meep mode)
         return "-"
     if not math.isfinite(q):
         return "inf"

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from solvers.losses.budget import CHANNELS
 
+FLOOR = 1e-4  # the axis starts this far below the largest 1/Q shown
 LABELS = {"Q_radiation": "radiation", "Q_metal": "metal", "Q_material": "material",
           "Q_roughness": "roughness", "Q_film_scattering": "film scattering",
           "Q_other": "other"}
@@ -52,9 +53,13 @@ def loss_budget_figure(budgets: Mapping[str, Mapping[str, float | None]],
     shown = np.concatenate(values) if values else np.array([])
     if shown.size:
         ax.set_yscale("log")
-        ax.set_ylim(shown.min() / 3.0, shown.max() * 3.0)
-    ax.set_title(title + " (dashed: 1/Q_total; no bar: no loss)", fontsize=9)
-    ax.legend(fontsize=6, loc="upper left", ncol=1 if len(labels) < 4 else 2)
+        # down to FLOOR of the largest channel: what lies below does not count for Q_total
+        top = shown.max()
+        ax.set_ylim(max(shown.min(), FLOOR * top) / 3.0, top * 3.0)
+    ax.set_title(f"{title}\n(dashed: 1/Q_total; no bar: no loss or below {FLOOR:g} of the "
+                 "largest)", fontsize=9)
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncol=2 if len(labels) > 2 else 1)
     return fig
 
 
