@@ -247,7 +247,7 @@ def resolve_cavities(
     ``N_per_fluence``: mean photons per nanocrystal per uJ/cm^2 (the spec's pump and material),
     for a ``threshold_fluence_uJ_per_cm2`` column.
     """
-    from gain.lasing import total_Q
+    from gain.lasing import mode_total_Q
 
     p, n, c = rows.path, rows.n, rows.columns
     notes: list[str] = []
@@ -301,7 +301,7 @@ def resolve_cavities(
                 f"{p}: row {i + 1}: lasing_wavelength_nm = {lam[i]:g}: disk {did}'s nearest "
                 f"mode is at {table.wavelength_nm[k]:g} nm ({off:+.2f} nm; allowed: within "
                 f"{MAX_MODE_OFFSET_NM:g} nm): wrong disk_id, or a mode outside the run's window")
-        q_modes = np.array([total_Q(float(x), intrinsic_Q) for x in table.Q])
+        q_modes = mode_total_Q(table, intrinsic_Q)
         if not math.isfinite(ff[i]):
             ff[i] = table.film_fraction[k]
         if not math.isfinite(q[i]):
@@ -321,14 +321,15 @@ def resolve_cavities(
     if from_modes:
         notes.append(f"{from_modes} cavities matched to the mode of their disk nearest the "
                      "lasing wavelength: film_fraction and Q (1/Q = 1/Q_table + "
-                     "1/intrinsic_Q) where the file has none; the disk's other modes compete")
+                     "1/Q_other, or the table's Q_total) where the file has none; the disk's other "
+                     "modes compete")
     missing_q = ~np.isfinite(q)
     if missing_q.any():
         if intrinsic_Q is None:
             raise GainDataError(f"{p}: column Q, row {int(np.argmax(missing_q)) + 1}: empty, "
-                                "and the spec has no intrinsic_Q to stand in")
+                                "and the spec has no losses.Q_other to stand in")
         q[missing_q] = intrinsic_Q
-        notes.append(f"{int(missing_q.sum())} cavities without Q take the spec's intrinsic_Q "
+        notes.append(f"{int(missing_q.sum())} cavities without Q take the spec's losses.Q_other "
                      f"= {intrinsic_Q:g}")
     wsig = np.where(np.isfinite(wsig), wsig, DEFAULT_WAVELENGTH_SIGMA_NM)
     tsig = np.where(np.isfinite(tsig), tsig, DEFAULT_THRESHOLD_SIGMA_FRACTION)

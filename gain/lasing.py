@@ -4,10 +4,13 @@
 table becomes a lasing prediction; the command line, the pipeline and the design search call
 it. It owns:
 
-- the total Q of a mode, ``1/Q = 1/Q_table + 1/intrinsic_Q`` (``total_Q``): the table's Q is
-  what the solvers model (radiation, metal), ``intrinsic_Q`` the losses they do not (surface
-  scattering, resin absorption). An unresolved table Q (inf, nan: the solver saw no loss it
-  could measure) leaves ``intrinsic_Q`` alone;
+- the total Q of a mode: the table's ``Q_total`` when it has one for the mode (the mode's loss
+  budget, solvers.losses: radiation, metal, material absorption, surface roughness, film
+  scattering and the spec's Q_other, every channel already in it); otherwise
+  ``1/Q = 1/Q_table + 1/intrinsic_Q`` (``total_Q``): the table's Q is what the solver resolved
+  (radiation, metal), ``intrinsic_Q`` (the spec's losses.Q_other) the rest. An unresolved table
+  Q (inf, nan: the solver saw no loss it could measure) leaves ``intrinsic_Q`` alone.
+  Ground-state absorption of the nanocrystals is not in Q: it is in the gain (Eq. 5);
 - the loss index: the film's refractive index ``film.refractive_index`` (the gain medium's
   index, derivation in the ``gain`` package docstring). It is never the mode's effective index;
 - the threshold of every mode (smallest N with Gamma g >= 2 pi n_f / (lambda Q), paper Eq. 5
@@ -56,6 +59,16 @@ def total_Q(table_Q: float | None, intrinsic_Q: float | None) -> float:
     if intrinsic_Q is None:
         return q if resolved else math.nan
     return 1.0 / (1.0 / q + 1.0 / intrinsic_Q) if resolved else float(intrinsic_Q)
+
+
+def mode_total_Q(table: ModeTable, intrinsic_Q: float | None) -> NDArray[np.float64]:
+    """The Q of each mode's threshold: its ``Q_total`` (loss budget) when the table has one for
+    it, else ``total_Q(Q, intrinsic_Q)``; nan when no loss is known."""
+    q = np.array([total_Q(x, intrinsic_Q) for x in table.Q], dtype=float)
+    if table.Q_total is None:
+        return q
+    budget = np.asarray(table.Q_total, dtype=float)
+    return np.where(np.isfinite(budget) & (budget > 0), budget, q)
 
 
 def max_normalized_gain(coeffs: GainCoefficients) -> NDArray[np.float64]:
@@ -142,8 +155,9 @@ def predict_lasing(
     """Threshold of every mode of one disk, its lasing mode and whether the pump reaches it.
 
     ``modes``: the disk's modes (a ``ModeTable`` or records with m, wavelength_nm, Q,
-    film_fraction, effective_index, optional polarization). ``intrinsic_Q``: the spec's losses
-    the table does not hold (None: the table's Q is the total). The loss index is the film's
+    film_fraction, effective_index, optional polarization and Q_total). ``intrinsic_Q``: the
+    spec's losses the table's Q does not hold (None: the table's Q is the total), for the modes
+    without a Q_total (``mode_total_Q``). The loss index is the film's
     refractive index. Raises ValueError for a pump wavelength the material has no sigma_pump
     for, or a bad ``competing_within``.
     """
@@ -159,7 +173,7 @@ def predict_lasing(
     empty = np.zeros(0)
     if table is None or len(table) == 0:
         return _no_lasing("no modes in the table", n_reach, empty, empty, empty, empty, empty)
-    q_tot = np.array([total_Q(q, intrinsic_Q) for q in table.Q], dtype=float)
+    q_tot = mode_total_Q(table, intrinsic_Q)
     n_search = SEARCH_N_PER_SITE * material.independent_sites
     th = mode_thresholds(material, film.concentration_per_cm3, table.wavelength_nm, q_tot,
                          table.film_fraction, loss_index=film.refractive_index, N_max=n_search)

@@ -5,7 +5,11 @@ Required columns: ``m`` (azimuthal number, integer >= 0), ``wavelength_nm`` (vac
 nanocrystal film, 0-1), ``effective_index`` (the mode's effective index: sets the estimated
 mode volume; the loss 2 pi n/(lambda Q) uses the film index, see gain.threshold).
 Optional: ``disk_id`` (rows belong to that disk; without it the table applies to every disk),
-``polarization`` ("TE"/"TM"), ``mode_volume_um3`` (used by gain.dynamics). The other columns of
+``polarization`` ("TE"/"TM"), ``mode_volume_um3`` (used by gain.dynamics), ``Q_total`` (the
+mode's loss budget, every channel included: when given, the threshold uses it instead of
+``Q``; empty, inf or nan: not computed for that mode, ``Q`` is used), and the budget's channels
+``Q_radiation, Q_metal, Q_material, Q_roughness, Q_film_scattering, Q_other`` (carried, not
+used: ``Q_total`` holds them). The other columns of
 a solver's ``ModeRecord.to_dict()`` and of a run's ``modes/*.csv`` are accepted and not used;
 any other column is listed in ``ignored_columns`` (a misspelt optional column would otherwise
 vanish). Lines starting with ``#`` are comments; the file is UTF-8 (a BOM is allowed), each
@@ -29,11 +33,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 REQUIRED_COLUMNS = ("m", "wavelength_nm", "Q", "film_fraction", "effective_index")
-OPTIONAL_COLUMNS = ("disk_id", "polarization", "mode_volume_um3")
+OPTIONAL_COLUMNS = ("disk_id", "polarization", "mode_volume_um3", "Q_total")
+# the loss budget's channels (solvers.losses): carried, not used (Q_total holds them)
+BUDGET_COLUMNS = ("Q_radiation", "Q_metal", "Q_material", "Q_roughness", "Q_film_scattering",
+                  "Q_other")
 # written by the solvers (ModeRecord.to_dict()) and by a run (modes/*.csv); carried, not used
 SOLVER_COLUMNS = ("radial_order", "axial_order", "solver", "Q_radiation", "Q_absorption",
-                  "wavelength_error_nm", "Q_error", "extra", "Q_total", "N_threshold", "K",
-                  "fluence_uJ_per_cm2")
+                  "wavelength_error_nm", "Q_error", "extra", "N_threshold", "K",
+                  "fluence_uJ_per_cm2", *BUDGET_COLUMNS)
 # Largest azimuthal number accepted: a 1 mm disk of index 3 at 200 nm has m ~ 47,000.
 M_MAX = 100_000
 
@@ -61,6 +68,7 @@ class ModeTable:
     disk_id: tuple[str, ...] | None = None
     polarization: tuple[str, ...] | None = None
     mode_volume_um3: NDArray[np.float64] | None = None
+    Q_total: NDArray[np.float64] | None = None  # the loss budget's total (nan: not computed)
     ignored_columns: tuple[str, ...] = ()
 
     def __len__(self) -> int:
@@ -94,6 +102,7 @@ class ModeTable:
             mode_volume_um3=(
                 self.mode_volume_um3[idx] if self.mode_volume_um3 is not None else None
             ),
+            Q_total=self.Q_total[idx] if self.Q_total is not None else None,
         )
 
     def for_disk(self, disk_id: str) -> ModeTable:
@@ -157,7 +166,8 @@ class ModeTable:
         has_vol = "mode_volume_um3" in rows[0] and all(
             r.get("mode_volume_um3") not in (None, "") for r in rows
         )
-        m, lam, q, gam, neff, vol, pols, disks = [], [], [], [], [], [], [], []
+        has_qt = "Q_total" in rows[0]
+        m, lam, q, gam, neff, vol, pols, disks, qt = [], [], [], [], [], [], [], [], []
         for i, r in enumerate(rows, start=1):
             for col in REQUIRED_COLUMNS:
                 if col not in r or r[col] in (None, ""):
@@ -185,6 +195,13 @@ class ModeTable:
                 if not (math.isfinite(vv) and vv > 0):
                     raise ModeTableError(f"row {i}: mode_volume_um3 = {vv} must be > 0")
                 vol.append(vv)
+            if has_qt:
+                raw = r.get("Q_total")
+                tv = math.nan if raw in (None, "") else _float(raw, "Q_total", i)
+                if tv <= 0:
+                    raise ModeTableError(f"row {i}: Q_total = {tv} must be > 0 (or empty, "
+                                         "inf, nan: not computed)")
+                qt.append(tv if math.isfinite(tv) else math.nan)
             if has_pol:
                 pv = str(r.get("polarization") or "").strip()
                 if pv not in ("TE", "TM", ""):
@@ -206,6 +223,7 @@ class ModeTable:
             disk_id=tuple(disks) if has_disk else None,
             polarization=tuple(pols) if has_pol else None,
             mode_volume_um3=np.array(vol) if has_vol else None,
+            Q_total=np.array(qt) if has_qt else None,
             ignored_columns=ignored,
         )
 

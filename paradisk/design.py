@@ -114,7 +114,8 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
                         wall_angle_deg=prof.wall_angle_deg, anchored=True,
                         task=len(tasks))
             tasks.append((body.model_dump(mode="json"), solver_json, base.solver.method,
-                          str(cache_dir) if cache_dir else None, cache_dir is not None))
+                          str(cache_dir) if cache_dir else None, cache_dir is not None,
+                          base.loss_settings.model_dump(mode="json")))
             cases.append(case)
     results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler,
                         on_error=error_result)

@@ -138,12 +138,13 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     # modes: one solve per distinct body ------------------------------------------------
     t0 = time.perf_counter()
     solver_json = spec.solver.model_dump(mode="json")
+    losses_json = spec.loss_settings.model_dump(mode="json")
     bodies: dict[str, tuple] = {}
     for plan in rows:
         body_json = plan.body.model_dump(mode="json")
         bodies.setdefault(body_id(body_json), (body_json, solver_json, method,
                                                str(cache_dir) if cache_dir else None,
-                                               options.use_cache))
+                                               options.use_cache, losses_json))
     keys = list(bodies)
     counter = {"done": 0, "cached": 0}
 

@@ -89,7 +89,7 @@ def spectra_figure(result: RunResult) -> Figure:
         modes = result.modes.get(plan.id, [])
         if modes:
             lam = np.array([m["wavelength_nm"] for m in modes], float)
-            # the Q the threshold used (solver Q combined with the intrinsic one): always finite
+            # each mode's own Q, the one its threshold used (its loss budget's Q_total)
             q = np.array([m.get("Q_total", m["Q"]) for m in modes], dtype=float)
             nth = np.array([m.get("N_threshold", np.nan) for m in modes], float)
             te = np.array([m.get("polarization") == "TE" for m in modes])
@@ -127,9 +127,19 @@ def _figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
         "design_map": lambda: design_map_figure(result),
         "spectra": lambda: spectra_figure(result),
         "lasing_mode_field": lambda: lasing_field_figure(result),
+        "loss_budget": lambda: loss_budget_figure(result),
     }
     makers.update(gain_figure_makers(result))
     return makers
+
+
+def loss_budget_figure(result: RunResult) -> Figure | None:
+    """1/Q per loss channel of the lasing mode of each row (solvers.losses.plots)."""
+    from solvers.losses.plots import loss_budget_figure as figure
+
+    budgets = {f"{pid} m={las['m']} {las.get('polarization') or ''}": las
+               for pid, las in result.lasing.items() if las and "Q_material" in las}
+    return figure(budgets) if budgets else None
 
 
 def lasing_field_figure(result: RunResult) -> Figure | None:
@@ -148,7 +158,9 @@ def lasing_field_figure(result: RunResult) -> Figure | None:
     from solvers.plots import mode_field_figure
 
     plan = next(p for p in result.spec.unique_disks() if p.id == fm["id"])
-    record = ModeRecord(**fm["record"], field_rz=decode_field(fm["field"]))
+    # the mode table's row: the record's own fields (not its budget and threshold columns)
+    own = {k: v for k, v in fm["record"].items() if k in ModeRecord.__dataclass_fields__}
+    record = ModeRecord(**own, field_rz=decode_field(fm["field"]))
     return mode_field_figure(plan.body, record)
 
 
@@ -181,7 +193,7 @@ def _fig6d(result: RunResult) -> Figure | None:
     rid = min(lasing, key=lambda k: lasing[k]["threshold_N"])
     las = lasing[rid]
     # the competing modes: those within 25 nm of the lasing mode (keeps the ODE small), with
-    # the Q the threshold used (solver and intrinsic losses)
+    # the Q the threshold used (each mode's loss budget)
     modes = [m for m in result.modes[rid] if math.isfinite(m.get("Q_total", math.nan))
              and abs(m["wavelength_nm"] - las["wavelength_nm"]) <= 25.0]
     cavity = CavityModes.build(
@@ -247,8 +259,9 @@ SECTIONS = (
     ("Predicted disks", ["cross_sections"], "Cross-sections of every row of the array."),
     ("Design map", ["design_map"],
      "Threshold pump fluence and lasing wavelength versus peak dose (dwell on the top axis)."),
-    ("Modes", ["spectra", "lasing_mode_field"],
-     "Whispering-gallery modes in the gain window and the field of a lasing mode."),
+    ("Modes", ["spectra", "lasing_mode_field", "loss_budget"],
+     "Whispering-gallery modes in the gain window, the field of a lasing mode and the loss "
+     "budget (1/Q per channel) of each disk's lasing mode."),
     ("Nanocrystal gain", None, "Gain model of the nanocrystal preset (paper Fig. 4 style)."),
 )
 

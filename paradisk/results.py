@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from layouts.job import disk_id
+from paradisk.stages import LOSS_CHANNELS
 
 if TYPE_CHECKING:
     from paradisk.spec import DesignSpec, DiskPlan
@@ -27,12 +28,13 @@ RESULT_COLUMNS = (
     "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
     "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
     "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
-    "lasing_Q_total",
+    "lasing_Q_total", *(f"lasing_{c}" for c in LOSS_CHANNELS),
     "lasing_film_fraction", "K", "lases", "reason", "window_edge_warning", "error",
 )
 MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
                 "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
-                "mode_volume_um3", "Q_total", "N_threshold", "K", "fluence_uJ_per_cm2")
+                "mode_volume_um3", *LOSS_CHANNELS[1:], "Q_total", "N_threshold", "K",
+                "fluence_uJ_per_cm2")
 CHECK_COLUMNS = ("id", "m", "polarization", "fem_wavelength_nm", "meep_wavelength_nm",
                  "relative_difference", "fem_Q", "meep_Q", "fem_film_fraction",
                  "meep_film_fraction", "error")
@@ -113,6 +115,7 @@ def results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
                "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
                "threshold_power_uW": las.get("threshold_power_uW"),
                "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
+               **{f"lasing_{c}": las.get(c) for c in LOSS_CHANNELS},
                "lasing_film_fraction": las.get("film_fraction"),
                "K": las.get("K"), "lases": bool(las) if rid in lasing else None,
                "reason": (reasons or {}).get(rid, ""), "window_edge_warning": warning,

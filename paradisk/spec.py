@@ -50,6 +50,7 @@ from layouts import LayoutSettings, WriteArray
 from layouts.job import disk_id
 from layouts.rows import DiskRow, array_power_uW, check_rows, plan_rows
 from paradisk.errors import UserInputError
+from paradisk.loss_spec import LossesSpec
 from solvers.materials import MaterialError, known_materials, valid_range_nm
 from solvers.settings import SolverSettings
 
@@ -113,12 +114,11 @@ class DesignSpec(BaseModel):
     )
     # SU8 (PHYSICS.md: Cauchy dispersion) is the resin of the paper
     disk_material: MaterialSpec = "SU8"
-    # Losses the solvers do not model (sidewall scattering, resin absorption) as a Q that
-    # combines with the solver's: 1/Q = 1/Q_solver + 1/intrinsic_Q. ASSUMPTION: 2e4, above the
-    # paper's measured Q > 6,000 (spectrometer-limited, main text on Fig. S7) and below the ~1e5
-    # that SU8 absorption alone (~1/cm at 630 nm) would allow. None: solver Q only.
-    intrinsic_Q: float | None = Field(2.0e4, gt=10.0, le=1.0e12,
-                                      description="Q of the losses the solvers do not model")
+    # Deprecated name of losses.Q_other (the losses no channel of the budget holds): given
+    # either way, both hold the value. Default none (the loss channels are computed).
+    intrinsic_Q: float | None = Field(None, gt=10.0, le=1.0e12,
+                                      description="deprecated: use losses.Q_other")
+    losses: LossesSpec = LossesSpec()
     nanocrystals: NanocrystalFilm
     pump: PumpSettings = PumpSettings()
     solver: SolverSettings = SolverSettings()
@@ -136,6 +136,32 @@ class DesignSpec(BaseModel):
             return data
         window = default_window_nm(data, info.context)
         return data if window is None else {**data, "solver": {**solver, "window_nm": window}}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _intrinsic_Q_is_Q_other(cls, data: Any) -> Any:
+        """intrinsic_Q (deprecated) and losses.Q_other are one value: given once (or twice
+        alike, as a dumped spec has it), both hold it."""
+        if not isinstance(data, dict):
+            return data
+        losses = data.get("losses")
+        old = data.get("intrinsic_Q")
+        new = losses.get("Q_other") if isinstance(losses, dict) else None
+        if old is not None and new is not None and old != new:
+            raise ValueError(f"intrinsic_Q = {old!r} and losses.Q_other = {new!r}: give only "
+                             "losses.Q_other (intrinsic_Q is its deprecated name)")
+        if old is not None and (losses is None or isinstance(losses, dict)):
+            return {**data, "losses": {**(losses or {}), "Q_other": old}}
+        if new is not None:
+            return {**data, "intrinsic_Q": new}
+        return data
+
+    @property
+    def loss_settings(self) -> Any:
+        """The spec's loss channels (solvers.losses.LossSettings) with the film's particles."""
+        film = self.nanocrystals
+        return self.losses.settings(film.resolved_material.particle_volume_nm3,
+                                    film.particle_volume_fraction)
 
     @model_validator(mode="after")
     def _materials_have_data_in_the_window(self) -> DesignSpec:
@@ -219,16 +245,19 @@ class DesignSpec(BaseModel):
 
 def default_window_nm(data: dict[str, Any], context: Any = None) -> list[float] | None:
     """The solver window for a spec without one: the gain band of its film, pump and
-    intrinsic_Q (gain.band.gain_band_nm), within the solvers' limits; None (the solvers'
-    default window) when the film can lase nowhere or those sections are invalid (their own
-    validation reports it)."""
+    losses.Q_other (gain.band.gain_band_nm; its UNBOUNDED_Q without it), within the solvers'
+    limits; None (the solvers' default window) when the film can lase nowhere or those
+    sections are invalid (their own validation reports it)."""
     from gain.band import gain_band_nm
     from solvers.modes import WINDOW_LIMITS_NM
 
     try:
         film = NanocrystalFilm.model_validate(data.get("nanocrystals"), context=context)
         pump = PumpSettings.model_validate(data.get("pump", {}))
-        q = data.get("intrinsic_Q", DesignSpec.model_fields["intrinsic_Q"].default)
+        losses = data.get("losses")
+        q = data.get("intrinsic_Q")  # losses.Q_other under its deprecated name
+        if q is None and isinstance(losses, dict):
+            q = losses.get("Q_other")
         band = gain_band_nm(film, pump, None if q is None else float(q))
     except (ValueError, TypeError, ArithmeticError):
         return None
@@ -395,6 +424,14 @@ def _item_annotation(ann: Any, index: int) -> Any:
     return None
 
 
+def _dict_values_annotation(ann: Any) -> Any:
+    """The value annotation of a dict field (dict[str, V] -> V), or None."""
+    for alt in _alternatives(ann):
+        if get_origin(alt) is dict and len(get_args(alt)) == 2:
+            return get_args(alt)[1]
+    return None
+
+
 def _model_of(ann: Any) -> type[BaseModel] | None:
     for alt in _alternatives(ann):
         if isinstance(alt, type) and issubclass(alt, BaseModel):
@@ -429,10 +466,14 @@ def _raw_problems(value: Any, ann: Any, info: Any, path: str, out: list[str]) ->
         return
     if isinstance(value, dict):
         model = _model_of(ann) if ann is not None else None
+        values = _dict_values_annotation(ann) if model is None and ann is not None else None
         for key, item in value.items():
+            sub_path = f"{path}.{key}" if path else str(key)
+            if values is not None:  # a mapping of names to values (or to models)
+                _raw_problems(item, values, None, sub_path, out)
+                continue
             field = model.model_fields.get(key) if model is not None and isinstance(key, str) \
                 else None
-            sub_path = f"{path}.{key}" if path else str(key)
             _raw_problems(item, field.annotation if field else None, field, sub_path, out)
         return
     if isinstance(value, list | tuple):

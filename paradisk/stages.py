@@ -10,6 +10,12 @@ worker, and its result can be cached (paradisk.cache) under a key made of exactl
 - ``modes_stage`` also stores the |E|^2 map of every mode it found (stage ``mode_fields``, same
   key as the table), so the report's mode picture needs no solver whichever mode lases;
   ``field_stage`` re-solves one mode for its field only when there is no cache.
+- ``modes_stage`` also stores what the loss budget needs of each mode's field (stage
+  ``loss_fields``, same key: region energies and the field on the disk's interfaces), and
+  returns every mode with its loss budget (``solvers.losses.columns``) for the spec's
+  ``losses``. The budget is recomputed from the stored fields on every read (milliseconds per
+  mode), so the mode table's key holds no loss setting and changing a roughness or an
+  absorption reruns no solver.
 - ``lasing_stage``: a mode table, the nanocrystal film and the pump -> threshold of every mode
   and the lasing mode. Cache version: the gain model's code and this module (``total_Q`` and the
   assembly of the lasing record live here). Changing only gain parameters therefore reruns no
@@ -26,6 +32,7 @@ Units: wavelengths in nm, fluence in uJ/cm^2, power in uW.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from typing import Any
@@ -38,6 +45,10 @@ MODES = "modes"
 LASING = "lasing"
 FIELD = "field"
 MODE_FIELDS = "mode_fields"
+LOSS_FIELDS = "loss_fields"
+# the loss budget's channels (solvers.losses.CHANNELS; its Q_total is the mode table's)
+LOSS_CHANNELS = ("Q_radiation", "Q_metal", "Q_material", "Q_roughness", "Q_film_scattering",
+                 "Q_other")
 THIS_MODULE = "paradisk.stages"
 # The code each stage's result depends on (paradisk.cache.code_version follows the imports of
 # these modules inside geometry/, solvers/ and gain/): this module (it assembles the records)
@@ -133,6 +144,10 @@ def check_mode_fields(result: Any) -> str | None:
     return _has(result, fields=list)
 
 
+def check_loss_fields(result: Any) -> str | None:
+    return _has(result, points=list, modes=list)
+
+
 def check_lasing(result: Any) -> str | None:
     return (_has(result, thresholds=list, lasing=dict | type(None))
             or _is_records(result["thresholds"], "N_threshold"))
@@ -166,31 +181,69 @@ def _solve(
 
 def modes_stage(
     body_json: dict, solver_json: dict, method: str, cache_root: str | None = None,
-    use_cache: bool = True,
+    use_cache: bool = True, losses_json: dict | None = None,
 ) -> dict[str, Any]:
-    """Mode table of one disk: every mode of the solver's families in its window.
+    """Mode table of one disk: every mode of the solver's families in its window, with the
+    loss budget of each mode for ``losses_json`` (``LossSettings`` data; None: no budget).
 
-    Returns {"modes": [ModeRecord.to_dict(), ...], "cached": bool, "seconds": float} or
-    {"error": "..."} (errors are data: one bad disk does not stop a sweep). The result is
-    cached by the worker itself, so a killed run keeps every finished disk.
+    Returns {"modes": [ModeRecord.to_dict() + budget columns, ...], "cached": bool,
+    "seconds": float} or {"error": "..."} (errors are data: one bad disk does not stop a
+    sweep). The result is cached by the worker itself, so a killed run keeps every finished
+    disk.
     """
     key, inputs = modes_key(body_json, solver_json, method)
     cache = _stage_cache(cache_root, use_cache)
     if cache is None:
-        return _solve_modes(body_json, solver_json, method, None, key, inputs)
-    hit = cache.get(MODES, key, check_modes)
+        return _solve_modes(body_json, solver_json, method, None, key, inputs, losses_json)
+    hit = _cached_modes(cache, key, losses_json)
     if hit is None:
         # another run may be solving this disk: wait for it, then read its entry
         with cache.lock(MODES, key):
-            hit = cache.get(MODES, key, check_modes)
+            hit = _cached_modes(cache, key, losses_json)
             if hit is None:
-                return {**_solve_modes(body_json, solver_json, method, cache, key, inputs),
-                        **_notes(cache)}
-    return _hit(cache, hit)
+                return {**_solve_modes(body_json, solver_json, method, cache, key, inputs,
+                                       losses_json), **_notes(cache)}
+    return _hit(cache, _with_budgets(hit, body_json, losses_json, hit.pop("loss_fields")))
+
+
+def _cached_modes(cache: Cache, key: str, losses_json: dict | None) -> dict | None:
+    """The stored table with its loss fields ("loss_fields", None when no budget is asked);
+    None when either is missing (an entry from before the loss fields were stored)."""
+    hit = cache.get(MODES, key, check_modes)
+    if hit is None:
+        return None
+    if losses_json is None:
+        return {**hit, "loss_fields": None}
+    fields = cache.get(LOSS_FIELDS, key, check_loss_fields)
+    if fields is None or len(fields["modes"]) != len(hit["modes"]):
+        return None
+    return {**hit, "loss_fields": fields}
+
+
+def _with_budgets(result: dict, body_json: dict, losses_json: dict | None,
+                  loss_fields: Any) -> dict:
+    """``result`` with the loss budget columns added to each mode (no change without
+    ``losses_json``). ``loss_fields``: the field maps of the modes, or their stored data."""
+    if losses_json is None or "modes" not in result:
+        return result
+    from geometry import ParabolicDisk
+    from solvers.losses import LossSettings
+    from solvers.losses.columns import budget_columns
+    from solvers.losses.store import decode_mode_loss_fields
+
+    body = ParabolicDisk.model_validate(body_json)
+    losses = LossSettings.model_validate(losses_json)
+    fields = (decode_mode_loss_fields(loss_fields) if isinstance(loss_fields, dict)
+              else loss_fields)
+    modes = [{**m, **budget_columns(m, body, losses, f)}
+             for m, f in zip(result["modes"], fields, strict=True)]
+    return {**result, "modes": _jsonable(modes)}
 
 
 def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache | None,
-                 key: str, inputs: dict) -> dict[str, Any]:
+                 key: str, inputs: dict, losses_json: dict | None = None) -> dict[str, Any]:
+    from solvers.losses.store import encode_mode_loss_fields
+
     t0 = time.perf_counter()
     try:
         records = _solve(body_json, solver_json, method, m=None)
@@ -200,11 +253,21 @@ def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache |
     records = sorted(records, key=lambda r: r.wavelength_nm)
     modes = [r.to_dict() for r in records]
     result = {"modes": _jsonable(modes)}
+    loss_fields = encode_mode_loss_fields([r.field_rz for r in records])
     if cache is not None:
         # the fields first: an entry in MODES implies its fields are stored
         cache.put(MODE_FIELDS, key, {"fields": [
             None if r.field_rz is None else encode_field(r.field_rz) for r in records]}, inputs)
+        cache.put(LOSS_FIELDS, key, loss_fields, inputs)
         cache.put(MODES, key, result, inputs)
+    try:
+        # the budgets from the fields as stored (float32, keys sorted as the cache reads them
+        # back): a cached rerun gives the same numbers to the last bit
+        stored = json.loads(json.dumps(loss_fields, sort_keys=True))
+        result = _with_budgets(result, body_json, losses_json, stored)
+    except Exception as exc:  # reported per disk, not fatal
+        return {"error": f"loss budget: {type(exc).__name__}: {exc}", "cached": False,
+                "seconds": time.perf_counter() - t0}
     return {**result, "cached": False, "seconds": time.perf_counter() - t0}
 
 
@@ -348,7 +411,8 @@ def lasing_key(modes: list[dict], film_json: dict, pump_json: dict,
                intrinsic_Q: float | None = None) -> tuple[str, dict]:
     """(cache key, key inputs) of the lasing prediction from one mode table."""
     table = [{k: m.get(k) for k in ("m", "wavelength_nm", "Q", "film_fraction",
-                                   "effective_index", "polarization")} for m in modes]
+                                   "effective_index", "polarization", "Q_total")}
+             for m in modes]
     inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json,
               "intrinsic_Q": intrinsic_Q}
     return make_key(LASING, lasing_version(), inputs), inputs
@@ -360,7 +424,8 @@ def lasing_stage(
 ) -> dict[str, Any]:
     """Threshold of every mode and the lasing (lowest-threshold) mode of one disk.
 
-    One call of ``gain.lasing.predict_lasing`` (total Q with ``intrinsic_Q``, the film's index,
+    One call of ``gain.lasing.predict_lasing`` (each mode's Q_total, its loss budget; a mode
+    without one: its Q with ``intrinsic_Q``, the spec's losses.Q_other; the film's index,
     the pump's reach). Returns {"thresholds": [{Q_total, N_threshold, K, fluence_uJ_per_cm2}
     per mode], "lasing": {...} or None when the disk does not lase, "reason": why}.
     """
@@ -397,6 +462,7 @@ def lasing_stage(
             "threshold_fluence_uJ_per_cm2": pred.threshold_fluence_uJ_per_cm2,
             "threshold_power_uW": pred.threshold_power_uW,
             "shift_from_emission_peak_nm": mode["wavelength_nm"] - material.emission_peak_nm,
+            **{c: mode.get(c) for c in LOSS_CHANNELS if c in mode},
         }
     result: dict[str, Any] = {"thresholds": _jsonable(thresholds), "lasing": _jsonable(lasing),
                               "reason": pred.reason}

@@ -56,6 +56,12 @@ def _fails_with_one_line(capsys: pytest.CaptureFixture, argv: list[str], *expect
     ("deep_nesting.yaml", ["nested more than 64 levels"]),
     ("utf16_spec.yaml", ["UTF-16", "UTF-8"]),
     ("binary_spec.yaml", ["not UTF-8 text"]),
+    ("losses_negative_rms.yaml", ["losses.roughness.wall.rms_nm = -5.0", "greater than 0"]),
+    ("losses_unknown_interface.yaml", ["losses.roughness.side", "'wall', 'top' or 'film'"]),
+    ("losses_no_correlation.yaml", ["losses.roughness.film.correlation_nm", "required"]),
+    ("losses_two_Q_other.yaml", ["intrinsic_Q = 20000.0 and losses.Q_other = 30000.0",
+                                 "give only losses.Q_other"]),
+    ("losses_unknown_host.yaml", ["losses.film_host = 'butter'", "unknown name"]),
 ])
 def test_bad_spec_is_one_line_exit_2(name, expected, capsys, tmp_path):
     _fails_with_one_line(capsys, ["profile", str(BAD / name)], *expected)

@@ -91,4 +91,9 @@ def test_modes_json_is_standard_json_with_unresolved_q_as_null(
     assert mode["Q"] is None and mode["Q_radiation"] is None and mode["mode_volume_um3"] is None
     assert mode["extra"]["Q_raw"] is None and mode["extra"]["ndof"] == 1000
     assert mode["Q_absorption"] == 2.5e5 and mode["wavelength_nm"] == 630.0
-    assert sorted(mode["unresolved"]) == ["Q", "Q_radiation", "extra.Q_raw", "mode_volume_um3"]
+    # the loss budget: the solver's channels, and null for what needs the mode's field (this
+    # record has none) and for Q_other (none in the spec: no loss)
+    assert mode["Q_metal"] == 2.5e5
+    assert sorted(mode["unresolved"]) == sorted([
+        "Q", "Q_radiation", "extra.Q_raw", "mode_volume_um3", "Q_material", "Q_roughness",
+        "Q_film_scattering", "Q_other", "Q_total"])

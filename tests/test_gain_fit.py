@@ -7,6 +7,7 @@ linewidth and C sigma_0, plus noise) within two of its own sigmas; from a run's 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -72,7 +73,8 @@ def test_synthetic_cavities_come_back_within_two_sigma(seed: int) -> None:
 def test_run_predictions_give_back_the_spec_parameters() -> None:
     """Cavities made by predict_lasing on the example's FEM disks (Q 3e3-1e5), matched to their
     disks' modes by disk_id: the spec's line shape and C sigma_0 come back exactly."""
-    table = ModeTable.from_csv(FEM_MODES)
+    # the solver's Q with an intrinsic one (no loss budget), so the cavities span Q 3e3-1e5
+    table = dataclasses.replace(ModeTable.from_csv(FEM_MODES), Q_total=None)
     film = NanocrystalFilm(preset="QS3", volume_fraction=0.35, thickness_nm=80.0,
                            refractive_index=FILM_INDEX)
     ids, nth, lam, q = [], [], [], []
@@ -203,8 +205,10 @@ def test_cli_text_output(capsys: pytest.CaptureFixture) -> None:
     ("threshold_N,lasing_wavelength_nm\n0.2,640\n0.3,645\n", "needs a film_fraction column"),
     ("threshold_N,lasing_wavelength_nm,film_fraction,Qtotal\n0.2,640,0.2,1e4\n",
      "unknown column 'Qtotal'"),
-    ("threshold_N,lasing_wavelength_nm,film_fraction\n0.2,640,1.5\n0.3,645,0.2\n",
+    ("threshold_N,lasing_wavelength_nm,film_fraction,Q\n0.2,640,1.5,1e4\n0.3,645,0.2,1e4\n",
      "column film_fraction, cavity row 1: 1.5"),
+    ("threshold_N,lasing_wavelength_nm,film_fraction\n0.2,640,0.2\n",
+     "column Q, row 1: empty, and the spec has no losses.Q_other"),
     ("threshold_N,lasing_wavelength_nm,film_fraction\nx,640,0.2\n",
      "column threshold_N, row 1: 'x' is not a number"),
     ("threshold_N,lasing_wavelength_nm,film_fraction\n-1,640,0.2\n0.3,645,0.2\n",

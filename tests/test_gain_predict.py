@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from gain.modetable import ModeTable
 from paradisk.cli import main
@@ -180,20 +181,32 @@ def _write_table(path: Path, q: str, n: int = 3) -> Path:
 
 
 def _spec_file(tmp_path: Path, intrinsic_Q: str) -> Path:
-    text = _one_size_text().replace("intrinsic_Q: 2.0e4", f"intrinsic_Q: {intrinsic_Q}")
-    assert text != _one_size_text()
+    """The example with the deprecated intrinsic_Q (losses.Q_other) set to ``intrinsic_Q``."""
+    data = yaml.safe_load(_one_size_text())
+    data["intrinsic_Q"] = yaml.safe_load(intrinsic_Q)
     f = tmp_path / "spec.yaml"
-    f.write_text(text)
+    f.write_text(yaml.safe_dump(data))
     return f
 
 
-def test_unresolved_Q_uses_intrinsic_Q(tmp_path: Path, spec20: Path,
+@pytest.fixture(scope="module")
+def spec_q2e4(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example with losses.Q_other = 2e4: the losses of the modes of a table without loss
+    budgets (Q only) beyond their Q."""
+    data = yaml.safe_load(_one_size_text())
+    data["losses"]["Q_other"] = 2.0e4
+    f = tmp_path_factory.mktemp("spec") / "spec.yaml"
+    f.write_text(yaml.safe_dump(data))
+    return f
+
+
+def test_unresolved_Q_uses_intrinsic_Q(spec_q2e4: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture) -> None:
     """Q = inf rows (solver saw no loss): predict, like the pipeline, lases on intrinsic_Q."""
-    spec = load_spec(spec20)
+    spec = load_spec(spec_q2e4)
     assert spec.intrinsic_Q == 2.0e4
     none_spec = _spec_file(tmp_path, "null")  # intrinsic_Q: null, solver Q only
-    inf_rows = _json(capsys, str(spec20), "--modes",
+    inf_rows = _json(capsys, str(spec_q2e4), "--modes",
                      str(_write_table(tmp_path / "a.csv", "inf")))
     explicit = _json(capsys, str(none_spec), "--modes",
                      str(_write_table(tmp_path / "b.csv", "2e4")))
@@ -209,11 +222,11 @@ def test_unresolved_Q_uses_intrinsic_Q(tmp_path: Path, spec20: Path,
     assert not any(r["lases"] for r in rows)
 
 
-def test_finite_Q_combines_with_intrinsic_Q(tmp_path: Path, spec20: Path,
+def test_finite_Q_combines_with_intrinsic_Q(spec_q2e4: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture) -> None:
     """1/Q = 1/Q_table + 1/intrinsic_Q: Q_table 5e4 with 2e4 gives 1e5/7, as a table of 1e5/7."""
     combined = 1.0 / (1.0 / 5.0e4 + 1.0 / 2.0e4)
-    a = _json(capsys, str(spec20), "--modes", str(_write_table(tmp_path / "a.csv", "5e4")))
+    a = _json(capsys, str(spec_q2e4), "--modes", str(_write_table(tmp_path / "a.csv", "5e4")))
     b = _json(capsys, str(_spec_file(tmp_path, "1.0e12")), "--modes",
               str(_write_table(tmp_path / "b.csv", repr(combined))))
     ra, rb = a["disks"][0], b["disks"][0]
@@ -233,9 +246,9 @@ def _brute_thresholds(mat, conc: float, lam, q, gam, n_loss, N_grid) -> np.ndarr
     return np.where(ok.any(axis=0), N_grid[np.argmax(ok, axis=0)], np.inf)
 
 
-def test_lasing_mode_is_argmin_of_independent_thresholds(spec20: Path,
+def test_lasing_mode_is_argmin_of_independent_thresholds(spec_q2e4: Path,
                                                          capsys: pytest.CaptureFixture) -> None:
-    spec = load_spec(spec20)
+    spec = load_spec(spec_q2e4)
     mat = spec.nanocrystals.resolved_material
     table = ModeTable.from_csv(MODES)
     q_total = 1.0 / (1.0 / table.Q + 1.0 / spec.intrinsic_Q)  # all Q of the example resolved
@@ -246,7 +259,7 @@ def test_lasing_mode_is_argmin_of_independent_thresholds(spec20: Path,
     assert np.isfinite(brute[k])
     second = np.partition(brute, 1)[1]
     assert second > brute[k] * 1.002  # the minimum is unambiguous at the scan's resolution
-    r = _json(capsys, str(spec20), "--modes", str(MODES))["disks"][0]
+    r = _json(capsys, str(spec_q2e4), "--modes", str(MODES))["disks"][0]
     assert (r["lasing_m"], r["lasing_wavelength_nm"]) == (int(table.m[k]),
                                                           float(table.wavelength_nm[k]))
     assert brute[k] / (1 + 2.9e-4) <= r["threshold_N"] <= brute[k]  # within one scan step
@@ -261,8 +274,8 @@ def test_lasing_mode_is_argmin_of_independent_thresholds(spec20: Path,
     assert r["n_competing"] == near.size == len(r["competing_modes"])
 
 
-def test_competing_modes_are_reported(tmp_path: Path, spec20: Path,
-                                     capsys: pytest.CaptureFixture) -> None:
+def test_competing_modes_are_reported(spec_q2e4: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture) -> None:
     """Modes with thresholds < 1 % apart: the lowest is the lasing mode, the next competes."""
     f = tmp_path / "modes.csv"
     f.write_text("m,wavelength_nm,Q,film_fraction,effective_index,polarization\n"
@@ -270,7 +283,7 @@ def test_competing_modes_are_reported(tmp_path: Path, spec20: Path,
                  "141,645.0,3e4,0.100,1.47,TE\n"
                  "140,646.0,3e4,0.100,1.47,TM\n"
                  "143,640.0,3e4,0.010,1.47,TE\n")
-    spec = load_spec(spec20)
+    spec = load_spec(spec_q2e4)
     mat = spec.nanocrystals.resolved_material
     table = ModeTable.from_csv(f)
     q_total = 1.0 / (1.0 / table.Q + 1.0 / spec.intrinsic_Q)
@@ -280,24 +293,25 @@ def test_competing_modes_are_reported(tmp_path: Path, spec20: Path,
     order = np.argsort(brute)
     ratio = brute[order[1]] / brute[order[0]]
     assert 1.001 < ratio < 1.01  # a close race, resolved by the scan (step 2.9e-4)
-    r = _json(capsys, str(spec20), "--modes", str(f))["disks"][0]  # default: within 2 %
+    r = _json(capsys, str(spec_q2e4), "--modes", str(f))["disks"][0]  # default: within 2 %
     assert r["lasing_wavelength_nm"] == table.wavelength_nm[order[0]]
     comp = r["competing_modes"]
     assert comp and comp[0]["wavelength_nm"] == table.wavelength_nm[order[1]]
     assert comp[0]["threshold_ratio"] == pytest.approx(ratio, abs=6e-4)
     assert all(1.0 <= c["threshold_ratio"] <= 1.02 for c in comp)
     assert r["n_competing"] == len(comp)
-    wide = _json(capsys, str(spec20), "--modes", str(f), "--competing-within",
+    wide = _json(capsys, str(spec_q2e4), "--modes", str(f), "--competing-within",
                  "0.3")["disks"][0]
     assert [c["m"] for c in wide["competing_modes"]][: len(comp)] == [c["m"] for c in comp]
     assert 143 not in [c["m"] for c in wide["competing_modes"]]  # Gamma 0.01: 3x threshold
-    assert main(["predict", str(spec20), "--modes", str(f)]) == 0
+    assert main(["predict", str(spec_q2e4), "--modes", str(f)]) == 0
     assert "compete" in capsys.readouterr().out
 
 
 def test_run_and_predict_evaluate_a_disk_identically() -> None:
     """The pipeline's lasing stage (run, design) and predict give the same record for the same
-    modes: both are gain.lasing.predict_lasing. FEM modes of the example's 20 um disk."""
+    modes: both are gain.lasing.predict_lasing. FEM modes of the example's 20 um disk with
+    their loss budgets (Q_total)."""
     import dataclasses
 
     from paradisk.commands.predict import predict_rows
@@ -309,7 +323,8 @@ def test_run_and_predict_evaluate_a_disk_identically() -> None:
     records = [{"m": int(table.m[i]), "wavelength_nm": float(table.wavelength_nm[i]),
                 "Q": None, "film_fraction": float(table.film_fraction[i]),
                 "effective_index": float(table.effective_index[i]),
-                "polarization": table.polarization[i]} for i in range(len(table))]
+                "polarization": table.polarization[i], "Q_total": float(table.Q_total[i])}
+               for i in range(len(table))]
     staged = lasing_stage(records, spec.nanocrystals.model_dump(mode="json"),
                           spec.pump.model_dump(mode="json"), None, spec.intrinsic_Q)
     ids = [d.id for d in spec.disks()]

@@ -179,10 +179,13 @@ def test_lasing_line_compared_with_the_prediction(spec, fem):
     """Above threshold one line dominates: it is labelled and compared with the gain model's
     lasing mode for the disk of the fitted diameter."""
     from paradisk.stages import lasing_stage
+    from solvers.losses.columns import budget_columns
 
     d_true = spec.unique_disks()[0].profile.top_diameter_um * 1.025
     truth = fem(d_true)
-    pred = lasing_stage([r.to_dict() for r in truth], spec.nanocrystals.model_dump(mode="json"),
+    body = spec.unique_disks()[0].body
+    records = [{**r.to_dict(), **budget_columns(r, body, spec.loss_settings)} for r in truth]
+    pred = lasing_stage(records, spec.nanocrystals.model_dump(mode="json"),
                         spec.pump.model_dump(mode="json"), None, spec.intrinsic_Q)["lasing"]
     assert pred is not None
     k_las = next(k for k, r in enumerate(truth) if (r.m, r.polarization)

@@ -19,7 +19,20 @@ from paradisk.cli import main
 from paradisk.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT / "examples" / "qs3_array.yaml"
+EXAMPLE = ROOT / "examples" / "qs3_array.yaml"
+
+
+@pytest.fixture(scope="module")
+def spec_file(tmp_path_factory) -> Path:
+    """The example with losses.Q_other = 2e4: the recorded modes stand in for the solver
+    without their fields, so no loss budget is computed, and Q_other gives every mode a loss."""
+    import yaml
+
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["losses"]["Q_other"] = 2.0e4
+    path = tmp_path_factory.mktemp("spec") / "qs3_array.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
 RECORDED = ROOT / "tests" / "data" / "qs3_example_fem_modes.csv"
 
 
@@ -32,13 +45,13 @@ def _recorded_modes() -> dict[str, list[dict]]:
 
 
 @pytest.fixture
-def solver_calls(monkeypatch):
+def solver_calls(monkeypatch, spec_file):
     """solvers.find_modes answers with the recorded modes of the example row whose top
     diameter the body has; returns the list of diameters it was called for."""
     import solvers
     from solvers.modes import ModeRecord
 
-    spec = load_spec(SPEC)
+    spec = load_spec(spec_file)
     by_diameter = {round(p.profile.top_diameter_um, 6): p.id for p in spec.unique_disks()}
     recorded = _recorded_modes()
     calls: list[float] = []
@@ -58,10 +71,10 @@ def solver_calls(monkeypatch):
 
 
 @pytest.fixture
-def first_run(tmp_path, solver_calls):
+def first_run(tmp_path, solver_calls, spec_file):
     from paradisk.pipeline import RunOptions, run_pipeline
 
-    spec = load_spec(SPEC)
+    spec = load_spec(spec_file)
     out = tmp_path / "out"
     result = run_pipeline(spec, RunOptions(out_dir=out, workers=1, write_layout=False,
                                            report=False))
@@ -73,9 +86,10 @@ def first_run(tmp_path, solver_calls):
     return spec, result, out / "cache"
 
 
-def test_modes_after_run_reads_every_disk_from_the_run_cache(first_run, solver_calls, capsys):
+def test_modes_after_run_reads_every_disk_from_the_run_cache(first_run, solver_calls, capsys,
+                                                             spec_file):
     spec, result, cache = first_run
-    assert main(["modes", str(SPEC), "--cache", str(cache), "--workers", "1"]) == 0
+    assert main(["modes", str(spec_file), "--cache", str(cache), "--workers", "1"]) == 0
     assert solver_calls == []  # every table came from the cache
     text = capsys.readouterr().out
     heads = [line for line in text.splitlines() if line.startswith("disk ")]
@@ -89,14 +103,14 @@ def test_modes_after_run_reads_every_disk_from_the_run_cache(first_run, solver_c
 
 
 def test_modes_solves_identical_disks_once_and_fills_the_run_cache(tmp_path, solver_calls,
-                                                                   capsys):
+                                                                   spec_file, capsys):
     from paradisk.pipeline import RunOptions, run_pipeline
 
     cache = tmp_path / "cache"
-    assert main(["modes", str(SPEC), "--cache", str(cache), "--workers", "1", "--json"]) == 0
+    assert main(["modes", str(spec_file), "--cache", str(cache), "--workers", "1", "--json"]) == 0
     assert len(solver_calls) == 5  # 20 disks, 5 distinct
     solver_calls.clear()
-    result = run_pipeline(load_spec(SPEC), RunOptions(cache_dir=cache, workers=1))
+    result = run_pipeline(load_spec(spec_file), RunOptions(cache_dir=cache, workers=1))
     assert solver_calls == [] and result.stats["modes_cached"] == 5
 
 

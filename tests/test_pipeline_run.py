@@ -22,7 +22,6 @@ from paradisk.cli import main
 from paradisk.pipeline import RESULT_COLUMNS, RunOptions, run_pipeline, run_spec
 from paradisk.report import SECTIONS
 from paradisk.spec import spec_from_dict
-from paradisk.stages import total_Q
 
 # whole runs with real FEM solves: the slow tier
 pytestmark = pytest.mark.slow
@@ -139,6 +138,7 @@ def test_threshold_equals_the_gain_module_on_an_independent_mode_table(first_run
     import solvers
     from gain import NanocrystalFilm
     from gain.threshold import lasing_mode_index, mode_thresholds
+    from solvers.losses.columns import budget_columns
 
     result, _ = first_run
     spec = result.spec
@@ -148,15 +148,20 @@ def test_threshold_equals_the_gain_module_on_an_independent_mode_table(first_run
                                  polarizations=s.polarizations,
                                  max_radial_order=s.max_radial_order, settings=s.fem)
     film = NanocrystalFilm.model_validate(spec.nanocrystals.model_dump())
+    # each mode's Q: its loss budget for the spec's losses, from the field in memory
+    q_total = [budget_columns(r, plan.body, spec.loss_settings)["Q_total"] for r in records]
+    assert all(6.0e3 < q < 1e6 for q in q_total)
     th = mode_thresholds(film.resolved_material, film.concentration_per_cm3,
-                         [r.wavelength_nm for r in records],
-                         [total_Q(r.Q, spec.intrinsic_Q) for r in records],
+                         [r.wavelength_nm for r in records], q_total,
                          [r.film_fraction for r in records],
                          loss_index=film.refractive_index)
     idx, best = lasing_mode_index(th.N_threshold)
     row = result.table[result.table["id"] == plan.id].iloc[0]
     assert row["n_modes"] == len(records)
-    assert row["threshold_N"] == pytest.approx(float(best), rel=1e-9)
+    # the run's budgets come from the interface fields as stored (float32,
+    # solvers.losses.store): Q_total agrees to ~1e-7, and so does the threshold
+    assert row["lasing_Q_total"] == pytest.approx(q_total[int(idx)], rel=1e-6)
+    assert row["threshold_N"] == pytest.approx(float(best), rel=1e-6)
     assert row["lasing_wavelength_nm"] == pytest.approx(records[int(idx)].wavelength_nm,
                                                          rel=1e-12)
     assert row["lasing_m"] == records[int(idx)].m
@@ -172,6 +177,16 @@ def test_second_run_and_gain_change_run_no_solver_at_all(first_run, no_solver):
     assert again.stats["modes_cached"] == 2 and again.stats["field_cached"] == 1
     assert again.skipped_figures == {}  # the mode picture came from the cache
     pd.testing.assert_frame_equal(again.table, result.table)
+    # a loss-only change (a rougher wall) reruns no solver: the budget comes from the stored
+    # fields, and only the roughness channel and the total move
+    data = result.spec.model_dump(mode="json")
+    data["losses"]["roughness"]["wall"]["rms_nm"] *= 2.0
+    rough = run_pipeline(spec_from_dict(data), RunOptions(out_dir=out, workers=1))
+    assert rough.stats["solver_runs"] == 0
+    for rid, modes in result.modes.items():
+        for a, b in zip(modes, rough.modes[rid], strict=True):
+            assert b["Q_material"] == a["Q_material"]  # to the last bit, as the cached rerun
+            assert b["Q_roughness"] < a["Q_roughness"] and b["Q_total"] < a["Q_total"]
 
     data = result.spec.model_dump(mode="json")
     # 1.5 times more emitters (the example's film is at volume fraction 0.35; three times would

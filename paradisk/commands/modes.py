@@ -3,7 +3,11 @@
 For each disk of the array (or those named with --disk), the modes inside the spec's
 wavelength window (solver.window_nm) are computed with the chosen solver and printed as a
 table: m, polarization, radial and axial order, wavelength (nm), Q (with its absorption and
-radiation parts when known) and the fraction of the mode's energy in the nanocrystal film.
+radiation parts when known), the fraction of the mode's energy in the nanocrystal film, and the
+mode's loss budget for the spec's losses section (--json: Q_radiation, Q_metal, Q_material,
+Q_roughness, Q_film_scattering, Q_other, Q_total; the table: the material, roughness and film
+scattering Q and Q_total). Meep modes carry no budget (nan: their field map holds no region
+energies).
 
 Identical disks (the repeats of a row) are solved once and printed as one table that lists
 the disk ids it covers; distinct disks are solved in parallel (--workers, --scheduler). The
@@ -52,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _fmt_q(q: float | None) -> str:
-    if q is None:
+    if q is None or math.isnan(q):  # nan: not computed (a budget channel of a Meep mode)
         return "-"
     if not math.isfinite(q):
         return "inf"
@@ -80,17 +84,20 @@ def _json_record(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _table(disk_ids: list[str], recs: list[Any]) -> str:
+def _table(disk_ids: list[str], recs: list[Any], budgets: list[dict[str, float]]) -> str:
     same = f" (identical: {', '.join(disk_ids[1:])})" if len(disk_ids) > 1 else ""
     lines = [f"disk {disk_ids[0]}{same}: {len(recs)} mode(s)"]
     head = (f"  {'m':>5} {'pol':>3} {'rad':>3} {'ax':>3} {'wavelength_nm':>14} {'Q':>9} "
-            f"{'Q_abs':>9} {'Q_rad':>9} {'film_fraction':>13}")
+            f"{'Q_abs':>9} {'Q_rad':>9} {'film_fraction':>13} {'Q_mat':>9} {'Q_rough':>9} "
+            f"{'Q_film':>9} {'Q_total':>9}")
     lines.append(head)
-    for r in recs:
+    for r, b in zip(recs, budgets, strict=True):
         lines.append(
             f"  {r.m:>5d} {r.polarization:>3} {r.radial_order:>3d} {r.axial_order:>3d} "
             f"{r.wavelength_nm:>14.4f} {_fmt_q(r.Q):>9} {_fmt_q(r.Q_absorption):>9} "
-            f"{_fmt_q(r.Q_radiation):>9} {r.film_fraction:>13.4f}"
+            f"{_fmt_q(r.Q_radiation):>9} {r.film_fraction:>13.4f} "
+            f"{_fmt_q(b['Q_material']):>9} {_fmt_q(b['Q_roughness']):>9} "
+            f"{_fmt_q(b['Q_film_scattering']):>9} {_fmt_q(b['Q_total']):>9}"
         )
     return "\n".join(lines)
 
@@ -167,16 +174,17 @@ def run(args: argparse.Namespace) -> int:
                                 want_fields=bool(args.plot))
     out: list[dict[str, Any]] = []
     failed = 0
-    for group, (recs, error) in zip(groups, tables, strict=True):
+    for group, (recs, budgets, error) in zip(groups, tables, strict=True):
         ids = [p.id for p in group]
         if error:
             failed += 1
             print(f"disk {', '.join(ids)}: error: {error}", file=sys.stderr)
         if args.json:
-            out += [{"disk": i, "modes": [_json_record(r.to_dict()) for r in recs]}
+            out += [{"disk": i, "modes": [_json_record({**r.to_dict(), **b})
+                                          for r, b in zip(recs, budgets, strict=True)]}
                     for i in ids]
         elif not error:
-            print(_table(ids, recs), flush=True)
+            print(_table(ids, recs, budgets), flush=True)
         if args.plot:
             for r in recs:
                 if r.field_rz is None:
@@ -199,47 +207,55 @@ def distinct_disks(plans: list[Any]) -> list[list[Any]]:
 
 
 def _solve_m_values(body: Any, spec: Any, solver: str,
-                    m_values: list[int]) -> tuple[list[Any], str]:
-    """The modes of the azimuthal numbers ``m_values`` only (a direct solve, not cached)."""
+                    m_values: list[int]) -> tuple[list[Any], list[dict[str, float]], str]:
+    """The modes of the azimuthal numbers ``m_values`` only (a direct solve, not cached), with
+    their loss budgets."""
     from solvers import find_modes_with
+    from solvers.losses.columns import budget_columns
 
     recs = []
     for m in m_values:
         recs += find_modes_with(body, spec.solver, m=m, method=solver)
-    return sorted(recs, key=lambda r: r.wavelength_nm), ""
+    recs.sort(key=lambda r: r.wavelength_nm)
+    return recs, [budget_columns(r, body, spec.loss_settings) for r in recs], ""
 
 
 def _cached_tables(groups: list[list[Any]], spec: Any, solver: str, cache_dir: Path | None,
                    workers: int, scheduler: str | None,
-                   want_fields: bool) -> list[tuple[list[Any], str]]:
-    """(mode records sorted by wavelength, error) of each group: the run's mode stage, with
-    its cache and executors; with ``want_fields`` the records carry the |E|^2 maps the stage
-    stored (in a temporary cache when there is none)."""
+                   want_fields: bool) -> list[tuple[list[Any], list[dict[str, float]], str]]:
+    """(mode records sorted by wavelength, their loss budgets, error) of each group: the run's
+    mode stage, with its cache and executors; with ``want_fields`` the records carry the |E|^2
+    maps the stage stored (in a temporary cache when there is none)."""
     import tempfile
 
     from paradisk.cache import Cache
     from paradisk.executors import error_result, map_tasks
     from paradisk.stages import decode_field, modes_stage, stored_mode_field
+    from solvers.losses.columns import COLUMNS
     from solvers.modes import ModeRecord
 
+    names = set(ModeRecord.__dataclass_fields__)
+    losses_json = spec.loss_settings.model_dump(mode="json")
     with tempfile.TemporaryDirectory(prefix="paradisk-modes-") as tmp:
         root = cache_dir if cache_dir is not None else (Path(tmp) if want_fields else None)
         solver_json = spec.solver.model_dump(mode="json")
         bodies = [g[0].body.model_dump(mode="json") for g in groups]
-        tasks = [(b, solver_json, solver, str(root) if root else None, root is not None)
-                 for b in bodies]
+        tasks = [(b, solver_json, solver, str(root) if root else None, root is not None,
+                  losses_json) for b in bodies]
         results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler,
                             on_error=error_result)
         cache = Cache(root) if (root is not None and want_fields) else None
         tables = []
         for body_json, res in zip(bodies, results, strict=True):
             if "error" in res:
-                tables.append(([], res["error"]))
+                tables.append(([], [], res["error"]))
                 continue
-            recs = []
+            recs, budgets = [], []
             for i, d in enumerate(res["modes"]):
                 stored = stored_mode_field(cache, body_json, solver_json, solver, i)
-                recs.append(ModeRecord(**d, field_rz=None if stored is None
+                recs.append(ModeRecord(**{k: v for k, v in d.items() if k in names},
+                                       field_rz=None if stored is None
                                        else decode_field(stored)))
-            tables.append((recs, ""))
+                budgets.append({k: float(d[k]) for k in COLUMNS})
+            tables.append((recs, budgets, ""))
     return tables

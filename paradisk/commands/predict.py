@@ -1,7 +1,8 @@
 """paradisk predict SPEC --modes FILE.csv: lasing threshold and lasing mode of every disk.
 
 The mode table has one row per mode, with columns m, wavelength_nm, Q, film_fraction and
-effective_index, and optionally disk_id, polarization and mode_volume_um3 (the modes/*.csv
+effective_index, and optionally disk_id, polarization, mode_volume_um3 and the loss budget
+columns Q_radiation ... Q_total (the modes/*.csv
 files of 'paradisk run' have them; a table can also be measured or made by hand). With a
 disk_id column each disk uses its own rows; without it the table applies to every disk, which
 must then all have one top diameter. Each mode must belong to its disk: m lambda / (2 pi
@@ -9,8 +10,9 @@ effective_index) within 5 % of the disk's top radius (the solvers define effecti
 that rim). The nanocrystal film and the pump come from the spec.
 
 Each disk is evaluated exactly as 'paradisk run' evaluates it: the loss of a mode is that of
-the total Q, 1/Q = 1/Q_table + 1/intrinsic_Q (the spec's intrinsic_Q: losses no solver models;
-a table Q of inf or nan leaves intrinsic_Q alone); the n of the loss 2 pi n/(lambda Q) and of K
+its Q_total when the table gives one (the mode's loss budget, every channel in it), otherwise
+1/Q = 1/Q_table + 1/Q_other (the spec's losses.Q_other, formerly intrinsic_Q; a table Q of inf
+or nan leaves Q_other alone); the n of the loss 2 pi n/(lambda Q) and of K
 is the film's refractive index (nanocrystals: refractive_index), not the table's
 effective_index (which only sets estimated mode volumes for Fig. 6d); a disk whose threshold
 needs more than the pump's max_fluence_uJ_per_cm2 does not lase, and the reason column says
@@ -67,13 +69,11 @@ def _f(x: Any) -> float | None:
 
 
 def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
-    """Copy of a ModeTable whose Q is ``total_Q(Q, intrinsic_Q)`` (nan: no loss known)."""
-    import numpy as np
+    """Copy of a ModeTable whose Q is the threshold's (``gain.lasing.mode_total_Q``: Q_total
+    when given, else the table Q with ``intrinsic_Q``; nan: no loss known)."""
+    from gain.lasing import mode_total_Q
 
-    from gain.lasing import total_Q
-
-    q = np.array([total_Q(float(x), intrinsic_Q) for x in table.Q], dtype=float)
-    return dataclasses.replace(table, Q=q)
+    return dataclasses.replace(table, Q=mode_total_Q(table, intrinsic_Q))
 
 
 def prediction_row(pred: Any, table: Any) -> dict[str, Any]:

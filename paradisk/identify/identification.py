@@ -315,10 +315,16 @@ def _lasing(peaks: list[Peak]) -> int | None:
     return None
 
 
-def _predicted_lasing(spec, modes: list[ModeRecord]) -> dict[str, Any] | None:
+def _predicted_lasing(spec, modes: list[ModeRecord], body: Any) -> dict[str, Any] | None:
+    """The gain model's lasing mode among ``modes``, each with its loss budget for the spec's
+    losses (``body``: the spec disk, whose surroundings the budget reads; a mode without its
+    field falls back on its Q with losses.Q_other)."""
     from paradisk.stages import lasing_stage
+    from solvers.losses.columns import budget_columns
 
-    pred = lasing_stage([m.to_dict() for m in modes], spec.nanocrystals.model_dump(mode="json"),
+    losses = spec.loss_settings
+    records = [{**m.to_dict(), **budget_columns(m, body, losses)} for m in modes]
+    pred = lasing_stage(records, spec.nanocrystals.model_dump(mode="json"),
                         spec.pump.model_dump(mode="json"), None, spec.intrinsic_Q)
     las = pred.get("lasing")
     if las is None:
@@ -463,8 +469,8 @@ def identify(
                     "m": None if a.label is None else a.label.m,
                     "polarization": None if a.label is None else a.label.polarization,
                     "radial_order": None if a.label is None else a.label.radial_order}
-        predicted = _predicted_lasing(spec, confirm.modes)
-        at_spec = _predicted_lasing(spec, comb.solves[0].modes)
+        predicted = _predicted_lasing(spec, confirm.modes, body)
+        at_spec = _predicted_lasing(spec, comb.solves[0].modes, body)
         same = (predicted is not None and a.label is not None
                 and (predicted["m"], predicted["polarization"], predicted["radial_order"])
                 == (a.label.m, a.label.polarization, a.label.radial_order))
