@@ -35,6 +35,7 @@ from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks, probe_scheduler
 from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.output_folder import StagedOutputs
+from paradisk.progress import Progress
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
     field_stage,
@@ -164,7 +165,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     cache = Cache(cache_dir) if cache_dir is not None else None
     stats: dict[str, Any] = {"solver": method, "workers": options.workers,
                              "scheduler": options.scheduler, "cache_dir": str(cache_dir)}
-    progress = _Progress(options)
+    progress = Progress(options.progress, options.on_progress)
     if options.scheduler is not None:  # a bad address stops the run before any work
         probe_scheduler(options.scheduler, options.connect_timeout_s, progress.note)
 
@@ -198,6 +199,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         counter["cached"] += bool(result.get("cached"))
         progress("modes", counter["done"], len(keys), counter["cached"])
 
+    progress.start("modes")
     results = map_tasks(modes_stage, [bodies[k] for k in keys], on_done=modes_done,
                         on_error=error_result, **_executor(options, progress))
     stats["cache_damaged"] = _report_damage(results)
@@ -263,7 +265,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     return result
 
 
-def _executor(options: RunOptions, progress: _Progress) -> dict[str, Any]:
+def _executor(options: RunOptions, progress: Progress) -> dict[str, Any]:
     """map_tasks' options of a run."""
     return {"workers": options.workers, "scheduler": options.scheduler,
             "connect_timeout_s": options.connect_timeout_s,
@@ -285,7 +287,7 @@ CHECK_COLUMNS = ("id", "m", "polarization", "fem_wavelength_nm", "meep_wavelengt
 
 
 def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dict,
-                 cache_dir: Path | None, options: RunOptions, progress: _Progress) -> list[dict]:
+                 cache_dir: Path | None, options: RunOptions, progress: Progress) -> list[dict]:
     """Meep re-solves of the lasing mode of ``options.meep_check`` rows spread over the array."""
     lasing_rows = [p for p in rows if lasing.get(p.id)]
     n = min(options.meep_check, len(lasing_rows))
@@ -414,62 +416,6 @@ def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:
         from paradisk.report import write_report
 
         result.paths.update(write_report(result, out))
-
-
-class _Progress:
-    """Per-stage counts on stderr and/or a callback: a rich progress bar per stage on a
-    terminal, throttled one-line counts otherwise (logs, CI)."""
-
-    def __init__(self, options: RunOptions, console: Any = None) -> None:
-        self.callback = options.on_progress
-        self.console = console
-        if options.progress and console is None:
-            from rich.console import Console
-
-            self.console = Console(stderr=True)
-        self.last: dict[str, float] = {}
-        self.bar: Any = None  # (stage, rich Progress, task id) of the stage being shown
-
-    def __call__(self, stage: str, done: int, total: int, cached: int) -> None:
-        if self.callback is not None:
-            self.callback(stage, done, total, cached)
-        if self.console is None:
-            return
-        note = f" ({cached} from cache)" if cached else ""
-        if self.console.is_terminal:
-            self._bar(stage, done, total, note)
-            return
-        now = time.monotonic()
-        if done == total or now - self.last.get(stage, 0.0) > 0.5:
-            self.last[stage] = now
-            self.console.print(f"[bold]{stage}[/bold] {done}/{total}{note}")
-
-    def _bar(self, stage: str, done: int, total: int, note: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        if self.bar is None or self.bar[0] != stage:
-            self.close()
-            bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                           MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                           console=self.console, transient=False)
-            bar.start()
-            self.bar = (stage, bar, bar.add_task(stage, total=total, note=""))
-        _, bar, task = self.bar
-        bar.update(task, completed=done, total=total, note=note)
-        if done >= total:
-            self.close()
-
-    def note(self, line: str) -> None:
-        """A line about what the run is waiting for (shown with the progress)."""
-        if self.console is not None:
-            self.close()
-            self.console.print(line, markup=False, highlight=False)
-
-    def close(self) -> None:
-        """Stop the live bar, if one is shown."""
-        if self.bar is not None:
-            self.bar[1].stop()
-            self.bar = None
 
 
 def default_workers() -> int:

@@ -12,6 +12,7 @@ concentration, the target diameters, the band and the preset). Solved modes are 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from paradisk.commands import add_solve_options
@@ -39,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="what the best concentration optimises: the lowest lasing threshold "
                         "or the largest K (default: threshold)")
     add_solve_options(p)
+    p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     p.set_defaults(func=run)
     return p
 
@@ -46,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from paradisk.design import DesignTarget, search_design, write_design
     from paradisk.pipeline import default_workers
+    from paradisk.progress import Progress
     from paradisk.spec import load_spec
 
     spec = load_spec(args.spec)
@@ -57,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
     )
     cache = None if args.no_cache else (args.cache or args.out / "cache")
     workers = default_workers() if args.workers is None else args.workers
-    result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
-                           cache_dir=cache)
+    with Progress(not args.quiet) as progress:
+        result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
+                               cache_dir=cache, progress=progress)
     paths = write_design(result, target, args.out)
     print(text_table(result.grid.to_dict(orient="records"),
                      ["concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "anchored",
@@ -68,4 +72,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"\nbest: {result.best_concentration_mg_per_mL:g} mg/mL ({args.objective}); "
           f"recommended spec: {paths['spec']}; map: {paths['map']}")
+    for warning in result.warnings:
+        print(f"paradisk design: warning: {warning}", file=sys.stderr)
     return 0
