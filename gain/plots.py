@@ -239,7 +239,7 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     _, runs = light_in_light_out(material, c, modes, N, tau)
     lam = np.linspace(modes.wavelength_nm.min() - 3, modes.wavelength_nm.max() + 3, 3000)
     spec = emission_spectra(material, modes, runs, lam)
-    fig, (ax,) = _figure(1, 6.0)
+    fig, (ax,) = _figure(1, 7.5)
     fig.set_figheight(5.0)
     cmap = matplotlib.colormaps["plasma"]
     lam_static = float(modes.wavelength_nm[i_static])
@@ -253,8 +253,9 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     for i, (n, s, r) in enumerate(zip(N, spec, runs, strict=True)):
         ax.plot(lam, i + 0.9 * s / s.max(), color=cmap(i / max(len(N), 1)), lw=0.8)
         dom = float(modes.wavelength_nm[int(np.argmax(r.emitted_photons))])
-        ax.text(lam[-1], i + 0.3, rf"$\bar N$ = {n:.2g} ({n / n_th:.1f}x), top {dom:.2f} nm",
-                fontsize=7, ha="right")
+        # in the right margin, level with its spectrum: a label never covers the peaks
+        ax.text(1.01, i + 0.3, rf"$\bar N$ = {n:.2g} ({n / n_th:.1f}x)" + f"\ntop {dom:.2f} nm",
+                fontsize=7, ha="left", va="center", transform=ax.get_yaxis_transform())
     ax.set_yticks([])
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("emission (each spectrum normalised, offset)")
