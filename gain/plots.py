@@ -24,6 +24,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from gain.ase import (
     AseGeometry,
@@ -129,6 +130,7 @@ def fig1b_figure(material: NanocrystalMaterial, concentration_per_cm3: float | N
     ax.plot(pump.fluence_uJ_per_cm2_from_N(N, material), ase_intensity(material, c, N, geo))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"pump fluence ($\mu$J/cm$^2$)")
     ax.set_ylabel("detected intensity (a.u.)")
     ax.set_title(f"{material.name}: ASE, C = {c:.2g} cm$^{{-3}}$", fontsize=10)
@@ -159,6 +161,7 @@ def fig1c_figure(material: NanocrystalMaterial, pump: PumpSettings | None = None
         ax2.plot(C, lam_ase - mat.emission_peak_nm, color=color, label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"concentration (cm$^{-3}$)")
     ax.set_ylabel(r"ASE threshold ($\mu$J/cm$^2$)")
     ax.set_title("(c) ASE threshold (solid: Eq. 5 spectrum; dashed: Eq. 1)", fontsize=9)
@@ -181,9 +184,14 @@ def fig1d_figure(material: NanocrystalMaterial, geometry: AseGeometry | None = N
     ax.plot(inv, cmin, "o")
     for name, x, y in zip(mats, inv, cmin, strict=True):
         ax.annotate(name, (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    xs = np.linspace(0.0, inv.max() * 1.1, 2)
+    # log axes: the presets span a decade in sigma_0, and on linear axes their labels pile up
+    # at the origin; the proportionality stays a straight line (slope 1)
+    xs = np.array([inv.min() / 1.5, inv.max() * 1.5])
     ax.plot(xs, xs * geo.exponent_at_threshold / geo.line_length_cm, "k--", lw=0.8,
             label=r"$C_{min} = 1/(\sigma_{em,XX} L)$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"$1/\sigma_0$ (cm$^{-2}$)")
     ax.set_ylabel(r"$C_{min}$ (cm$^{-3}$)")
     ax.set_title(f"minimum concentration for ASE, L = {geo.line_length_mm:g} mm", fontsize=10)

@@ -31,7 +31,7 @@ from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_text, atomic_write_with
 from paradisk.progress import Progress
 from paradisk.spec import DesignSpec, spec_from_dict
-from paradisk.stages import lasing_stage, modes_stage
+from paradisk.stages import cached_modes_stage, lasing_stage, modes_stage
 from paradisk.tables import csv_text
 
 GRID_COLUMNS = ("concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "foot_diameter_um",
@@ -138,7 +138,7 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
                  _best_so_far(cases, target.objective))
 
     map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler, on_done=case_done,
-              on_error=error_result, on_note=progress.note)
+              on_error=error_result, on_note=progress.note, cached=cached_modes_stage)
     progress.close()
     for case in cases:
         case.pop("task", None)

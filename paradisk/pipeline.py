@@ -38,6 +38,7 @@ from paradisk.output_folder import StagedOutputs
 from paradisk.progress import Progress
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
+    cached_modes_stage,
     field_stage,
     lasing_stage,
     meep_check_stage,
@@ -179,7 +180,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     paths: dict[str, Path] = {}
     if staging is not None and options.write_layout:
         t0 = time.perf_counter()
-        paths.update(_write_layout(spec, staging / "layout"))
+        paths.update(_write_layout(spec, staging / "layout", cache_dir))
         stats["layout_seconds"] = time.perf_counter() - t0
 
     # modes: one solve per distinct body ------------------------------------------------
@@ -201,7 +202,8 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
 
     progress.start("modes")
     results = map_tasks(modes_stage, [bodies[k] for k in keys], on_done=modes_done,
-                        on_error=error_result, **_executor(options, progress))
+                        on_error=error_result, cached=cached_modes_stage,
+                        **_executor(options, progress))
     stats["cache_damaged"] = _report_damage(results)
     by_body = dict(zip(keys, results, strict=True))
     stats["modes_seconds"] = time.perf_counter() - t0
@@ -388,11 +390,11 @@ def _results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
     return df
 
 
-def _write_layout(spec: DesignSpec, out: Path) -> dict[str, Path]:
+def _write_layout(spec: DesignSpec, out: Path, cache_dir: Path | None) -> dict[str, Path]:
     """The write pattern (paradisk layout's files) under ``out``; paths keyed layout_<name>."""
-    from paradisk.commands.layout import write_spec_layout
+    from paradisk.layout_cache import write_layout_cached
 
-    _, written = write_spec_layout(spec, out)
+    written = write_layout_cached(spec, out, cache_dir)
     return {f"layout_{k}": Path(v) for k, v in written.items()}
 
 

@@ -31,8 +31,8 @@ td.error { color: #a00; text-align: left; max-width: 24em; }
           gap: 0 1.5em; }
 .params table { width: 100%; } .params td:first-child { text-align: left; }
 .params td { word-break: break-word; }
-.tag { background: #fff3cd; border: 1px solid #e0c060; border-radius: 3px; font-size: 11px;
-       padding: 0 3px; margin-left: 4px; }
+.tag { white-space: nowrap; background: #fff3cd; border: 1px solid #e0c060;
+       border-radius: 3px; font-size: 11px; padding: 0 3px; margin-left: 4px; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: 13px; }
 img { max-width: 100%; height: auto; display: block; }
 details > summary { cursor: pointer; color: #036; margin: 0.4em 0; }
@@ -54,6 +54,10 @@ def number(value: Any) -> str:
         if math.isinf(value):
             return "&infin;" if value > 0 else "-&infin;"
         return f"{value:.5g}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        # a list of records (the substrate layers): one per line, "key value" pairs
+        return "<br>".join(esc(", ".join(f"{k} {v}" for k, v in item.items()))
+                           for item in value)
     if isinstance(value, list | dict):
         return esc(json.dumps(value, separators=(", ", ": ")))
     return esc(value)

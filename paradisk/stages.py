@@ -165,6 +165,20 @@ def modes_stage(
     return _hit(cache, hit)
 
 
+def cached_modes_stage(
+    body_json: dict, solver_json: dict, method: str, cache_root: str | None = None,
+    use_cache: bool = True,
+) -> dict[str, Any] | None:
+    """What ``modes_stage`` returns when its cache entry exists, else None (nothing is
+    solved): lets a run answer cached disks without starting workers. An entry that turns out
+    damaged is re-solved here by ``modes_stage``, which reports the damage as usual."""
+    cache = _stage_cache(cache_root, use_cache)
+    if cache is None or not cache.path(MODES, modes_key(body_json, solver_json, method)[0]) \
+            .exists():
+        return None
+    return modes_stage(body_json, solver_json, method, cache_root, use_cache)
+
+
 def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache | None,
                  key: str, inputs: dict) -> dict[str, Any]:
     t0 = time.perf_counter()

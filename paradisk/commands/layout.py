@@ -39,21 +39,35 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def write_spec_layout(spec: DesignSpec, out_dir: Path, oas: bool = False) -> tuple[Any, dict]:
+# arrays of at least this many disks show the layout's steps on stderr (smaller ones take
+# well under a second)
+BIG_ARRAY_DISKS = 500
+
+
+def write_spec_layout(spec: DesignSpec, out_dir: Path, oas: bool = False,
+                      progress: Any = None) -> tuple[Any, dict]:
     """Build and write the layout files of ``spec`` into ``out_dir``.
 
     Returns (layouts.LayoutResult, paths by name). Layout problems become UserInputError.
+    ``progress``: a paradisk.progress.Progress told when the pattern is built and when the
+    files are written.
     """
     import layouts
 
+    if progress is not None:
+        progress.start("layout")
     try:
         result = layouts.build_layout(spec.process, spec.array, spec.layout, title=spec.name)
     except layouts.LayoutError as exc:
         raise UserInputError(str(exc)) from None
+    if progress is not None:
+        progress("layout", 1, 2, note=f"{result.summary.n_points} disks placed; writing files")
     paths = layouts.write_outputs(
         result, out_dir, spec_dict=spec.model_dump(mode="json"), spec_hash=spec.spec_hash(),
         oas=oas,
     )
+    if progress is not None:
+        progress("layout", 2, 2, note="files written")
     return result, paths
 
 
@@ -74,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
 
     check_writable_dir(args.out, "-o")
     spec = load_spec(args.spec)
-    result, paths = write_spec_layout(spec, args.out, oas=args.oas)
+    from paradisk.progress import Progress
+
+    big = spec.array.rows * spec.array.repeats >= BIG_ARRAY_DISKS
+    with Progress(big) as progress:
+        result, paths = write_spec_layout(spec, args.out, oas=args.oas, progress=progress)
     for path in paths.values():
         print(f"wrote {path}")
     print(summary_text(result))
