@@ -200,7 +200,7 @@ def _fig6d(result: RunResult) -> Figure | None:
     return fig
 
 
-def _gain_plot(name: str, with_pump: bool = False) -> FigureMaker:
+def _gain_plot(name: str, caption: str, with_pump: bool = False) -> FigureMaker:
     """A gain.plots figure of the run's nanocrystal material (paper Fig. 1 and 4 style)."""
     def make(result: RunResult) -> Figure:
         from gain import plots
@@ -209,16 +209,19 @@ def _gain_plot(name: str, with_pump: bool = False) -> FigureMaker:
         fn = getattr(plots, name)
         return fn(material, pump=result.spec.pump) if with_pump else fn(material)
 
+    make.__doc__ = caption
     return make
 
 
 def _exposure_map(result: RunResult) -> Figure:
+    """Deposited dose of the middle row's exposure, with the cross-linking contour (Fig. 2a)."""
     from geometry.plots import exposure_map_figure
 
     return exposure_map_figure(result.spec.process, _middle_energy_uJ(result))
 
 
 def _profiles_vs_absorber(result: RunResult) -> Figure:
+    """Disk shape at half, the same and twice the absorber concentration (Fig. 2b)."""
     from geometry.plots import profiles_vs_absorber_figure
 
     conc = result.spec.process.absorber.concentration_mg_per_mL
@@ -253,11 +256,16 @@ FIGURES: list[tuple[str, str, FigureMaker]] = [
     ("design", "design_map", design_map_figure),
     ("modes", "spectra", spectra_figure),
     ("modes", "lasing_mode_field", lasing_field_figure),
-    ("gain", "fig4a_gain_spectra", _gain_plot("fig4a_figure")),
-    ("gain", "fig4b_gain_vs_N", _gain_plot("fig4b_figure")),
-    ("gain", "fig4cd_threshold_vs_K", _gain_plot("fig4cd_figure")),
-    ("gain", "fig1c_ase_threshold", _gain_plot("fig1c_figure", with_pump=True)),
-    ("gain", "fig1d_cmin", _gain_plot("fig1d_figure")),
+    ("gain", "fig4a_gain_spectra", _gain_plot("fig4a_figure", "Gain spectra at several "
+                                              "pump levels (paper Fig. 4a).")),
+    ("gain", "fig4b_gain_vs_N", _gain_plot("fig4b_figure", "Gain versus pump at three "
+                                           "wavelengths (Fig. 4b).")),
+    ("gain", "fig4cd_threshold_vs_K", _gain_plot("fig4cd_figure", "Threshold and lasing "
+                                                 "wavelength versus 1/K (Fig. 4c-d).")),
+    ("gain", "fig1c_ase_threshold", _gain_plot("fig1c_figure", "ASE threshold and line "
+                                               "versus concentration (Fig. 1c).", True)),
+    ("gain", "fig1d_cmin", _gain_plot("fig1d_figure", "Minimum concentration for ASE "
+                                      "versus 1/sigma_0 (Fig. 1d).")),
     ("gain", "fig6d_spectra_vs_pump", _fig6d),
 ]
 
@@ -387,6 +395,13 @@ def _assumptions_html(spec_json: dict[str, Any]) -> str:
                          text_columns=("field", "why", "value")))
 
 
+def _caption(name: str) -> str:
+    """A figure's caption: the first paragraph of its maker's docstring (else its name)."""
+    make = next(m for _, n, m in FIGURES if n == name)
+    doc = (make.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(doc.split()) or name
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -428,14 +443,15 @@ def write_report(result: RunResult, out: Path) -> dict[str, Path]:
     ]
     preview = result.paths.get("layout_png")
     if preview is not None and Path(preview).exists():
-        body += ["<h2>Layout</h2>", page.figure(Path(preview), "the write pattern (layout/"
-                                                "preview.png; layout.gds for KLayout)")]
+        body += ["<h2>Layout</h2>", page.figure(Path(preview), "layout_preview",
+                                                "The write pattern (layout/preview.png; open "
+                                                "layout/layout.gds in KLayout).")]
     for section, (title, text) in SECTIONS.items():
         names = [n for s, n, _ in FIGURES if s == section]
         body.append(f"<h2>{page.esc(title)}</h2><p>{page.esc(text)}</p>")
         for n in names:
             if n in figs:
-                body.append(page.figure(figs[n], n))
+                body.append(page.figure(figs[n], n, _caption(n)))
             elif n in skipped:
                 body.append(f'<p class="skipped">{page.esc(n)}: {page.esc(skipped[n])}</p>')
     path = atomic_write_text(out / "report.html",

@@ -99,8 +99,8 @@ def image(path: Path, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
 
 
-def figure(path: Path, caption: str) -> str:
-    return f"<figure>{image(path, caption)}<figcaption>{esc(caption)}</figcaption></figure>"
+def figure(path: Path, name: str, caption: str) -> str:
+    return f"<figure>{image(path, name)}<figcaption>{esc(caption)}</figcaption></figure>"
 
 
 def page(title: str, body: Sequence[str]) -> str:

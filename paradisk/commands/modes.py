@@ -115,6 +115,7 @@ def _check_m_values(m_values: list[int], plans: list[Any], spec: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paradisk.progress import Progress
     from paradisk.spec import load_spec
     from solvers import find_modes_with
 
@@ -140,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
         m_values = list(dict.fromkeys(args.m_values))
         _check_m_values(m_values, plans, spec)
     out: list[dict[str, Any]] = []
-    for plan in plans:
+    progress = Progress(True)
+    progress.start("modes")
+    for i, plan in enumerate(plans):
         recs = []
         for m in m_values:
             recs += find_modes_with(plan.body, spec.solver, m=m, method=solver)
@@ -155,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 name = f"{plan.id}_m{r.m}_{r.polarization}{r.radial_order}{r.axial_order}.png"
                 _plot_mode(args.plot / name, plan.id, plan.body, r)
+        progress("modes", i + 1, len(plans), note=f"disk {plan.id}")
+    progress.close()
     if args.json:
         print(json.dumps(out, indent=2, default=str, allow_nan=False))
     return 0
