@@ -6,21 +6,24 @@ cache: every mode solved) and warm reruns (everything cached), each a fresh proc
 
 --warm-only times reruns of an output folder that a previous run filled (no solve).
 
-Measured 2026-12-02 21:58 UTC on the 2-core machine shared with five other jobs (load average
-6.5-7.5, so every figure is inflated 2-3x against an idle machine), examples/qs3_array.yaml
-(20 disks, 5 distinct; FEM, 620-660 nm, TE + TM):
+Measured 2026-12-02 on the 2-core machine shared with five other jobs (load average 5.7-7.5,
+so every figure is inflated 2-3x against an idle machine), examples/qs3_array.yaml (20 disks,
+5 distinct; FEM, 620-660 nm, TE + TM):
 
-    paradisk --help                     :  0.29-0.34 s
-    cold run (fresh cache, 5 FEM solves): 238 s  (135 s before, at a lower load)
-    warm rerun                          :  4.9-5.5 s (22 s before: figures redrawn, Fig. 6d's
-                                           rate equations re-integrated, the layout rebuilt
-                                           with gdsfactory, a worker pool started)
+    paradisk --help                     : 0.07-0.08 s (this script, 22:19 UTC); 0.29-0.34 s
+                                          from the shell at load 7
+    cold `make demo` (5 FEM solves)     : 202 s wall at load 6.9 (the FEM speed is another
+                                          task; 160 s at a lower load before these changes)
+    warm rerun (this script)            : 1.36-1.41 s (22:19 UTC, load 5.7)
+    warm `make demo` (setup check too)  : 2.14-2.32 s at load 6.9 (22 s before: figures
+                                          redrawn, Fig. 6d's rate equations re-integrated, the
+                                          layout rebuilt with gdsfactory, a worker pool started)
 
-What a warm rerun spends (cProfile, same load): importing paradisk.pipeline ~2.5 s (pandas
-0.8 s, the spec's geometry/gain/solvers models with scipy 1.5 s), the run itself 0.46 s
-(modes and lasing from the cache in this process, the layout files and the report's figures
-copied from the cache, report.html written). The 2 s target needs an idle machine and fewer
-scipy imports at the library level (geometry.calibration, gain.materials).
+What a warm rerun spends now (cProfile): importing paradisk.pipeline, 1.3-2.5 s depending on
+the load (pandas; the spec's geometry/gain/solvers models with scipy), and the run itself
+about 0.5 s (modes and lasing read from the cache in this process, the layout files and the
+report's figures copied from the cache, report.html written). No worker starts, no
+matplotlib or gdsfactory import.
 """
 
 from __future__ import annotations

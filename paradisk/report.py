@@ -94,8 +94,9 @@ def design_map_figure(result: RunResult) -> Figure:
     ax1.set_ylabel("threshold fluence\n(uJ/cm$^2$)")
     for d, f, dia in zip(dose, fluence, df["top_diameter_um"], strict=True):
         if math.isfinite(f):
+            # below and right of the point: the curve rises to the right, so this is clear
             ax1.annotate(f"{dia:.3g} um", (d, f), fontsize=7, textcoords="offset points",
-                         xytext=(-4, 6), ha="right")
+                         xytext=(5, -4), ha="left", va="top")
     ax1.margins(x=0.08, y=0.15)
     ax2.plot(dose, lam, "s-", color="C3")
     ax2.set_ylabel("lasing wavelength (nm)")
