@@ -26,6 +26,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from gain.ase import (
     AseGeometry,
@@ -175,6 +176,7 @@ def fig1b_figure(material: NanocrystalMaterial, concentration_per_cm3: float | N
     ax.plot(pump.fluence_uJ_per_cm2_from_N(N, material), ase_intensity(material, c, N, geo))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"pump fluence ($\mu$J/cm$^2$)")
     ax.set_ylabel("detected intensity (a.u.)")
     ax.set_title(f"{material.name}: ASE, C = {c:.2g} cm$^{{-3}}$", fontsize=10)
@@ -205,6 +207,7 @@ def fig1c_figure(material: NanocrystalMaterial, pump: PumpSettings | None = None
         ax2.plot(C, lam_ase - mat.emission_peak_nm, color=color, label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"concentration (cm$^{-3}$)")
     ax.set_ylabel(r"ASE threshold ($\mu$J/cm$^2$)")
     ax.set_title("(c) ASE threshold (solid: Eq. 5 spectrum; dashed: Eq. 1)", fontsize=9)
@@ -227,9 +230,14 @@ def fig1d_figure(material: NanocrystalMaterial, geometry: AseGeometry | None = N
     ax.plot(inv, cmin, "o")
     for name, x, y in zip(mats, inv, cmin, strict=True):
         ax.annotate(name, (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    xs = np.linspace(0.0, inv.max() * 1.1, 2)
+    # log axes: the presets span a decade in sigma_0, and on linear axes their labels pile up
+    # at the origin; the proportionality stays a straight line (slope 1)
+    xs = np.array([inv.min() / 1.5, inv.max() * 1.5])
     ax.plot(xs, xs * geo.exponent_at_threshold / geo.line_length_cm, "k--", lw=0.8,
             label=r"$C_{min} = 1/(\sigma_{em,XX} L)$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"$1/\sigma_0$ (cm$^{-2}$)")
     ax.set_ylabel(r"$C_{min}$ (cm$^{-3}$)")
     ax.set_title(f"minimum concentration for ASE, L = {geo.line_length_mm:g} mm", fontsize=10)
@@ -285,7 +293,7 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     _, runs = light_in_light_out(material, c, modes, N, tau)
     lam = np.linspace(modes.wavelength_nm.min() - 3, modes.wavelength_nm.max() + 3, 3000)
     spec = emission_spectra(material, modes, runs, lam)
-    fig, (ax,) = _figure(1, 6.0)
+    fig, (ax,) = _figure(1, 7.5)
     fig.set_figheight(5.0)
     cmap = matplotlib.colormaps["plasma"]
     lam_static = float(modes.wavelength_nm[i_static])
@@ -299,8 +307,9 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
     for i, (n, s, r) in enumerate(zip(N, spec, runs, strict=True)):
         ax.plot(lam, i + 0.9 * s / s.max(), color=cmap(i / max(len(N), 1)), lw=0.8)
         dom = float(modes.wavelength_nm[int(np.argmax(r.emitted_photons))])
-        ax.text(lam[-1], i + 0.3, rf"$\bar N$ = {n:.2g} ({n / n_th:.1f}x), top {dom:.2f} nm",
-                fontsize=7, ha="right")
+        # in the right margin, level with its spectrum: a label never covers the peaks
+        ax.text(1.01, i + 0.3, rf"$\bar N$ = {n:.2g} ({n / n_th:.1f}x)" + f"\ntop {dom:.2f} nm",
+                fontsize=7, ha="left", va="center", transform=ax.get_yaxis_transform())
     ax.set_yticks([])
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("emission (each spectrum normalised, offset)")

@@ -55,7 +55,7 @@ Check = Callable[[Any], str | None]
 
 # the packages whose code a stage's result can depend on: an import of anything else (numpy,
 # paradisk's own glue) is not followed when collecting a stage's sources
-LIBRARY_PACKAGES = ("geometry", "solvers", "gain")
+LIBRARY_PACKAGES = ("geometry", "layouts", "solvers", "gain")
 
 
 def code_version(*roots: str, exclude: tuple[str, ...] = ()) -> str:

@@ -29,8 +29,9 @@ from paradisk.cache import Cache
 from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_text, atomic_write_with
+from paradisk.progress import Progress
 from paradisk.spec import DesignSpec, spec_from_dict
-from paradisk.stages import lasing_stage, modes_stage
+from paradisk.stages import cached_modes_stage, lasing_stage, modes_stage
 from paradisk.tables import csv_text
 
 GRID_COLUMNS = ("concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "foot_diameter_um",
@@ -66,6 +67,7 @@ class DesignResult:
     best_concentration_mg_per_mL: float | None
     recommended: DesignSpec | None
     paths: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. the best case on the grid's edge
 
 
 def target_spec(spec: DesignSpec, target: DesignTarget) -> DesignSpec:
@@ -87,8 +89,11 @@ def target_spec(spec: DesignSpec, target: DesignTarget) -> DesignSpec:
 
 
 def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
-                  scheduler: str | None = None, cache_dir: Path | None = None) -> DesignResult:
-    """Evaluate every (concentration, diameter) and pick the best feasible concentration."""
+                  scheduler: str | None = None, cache_dir: Path | None = None,
+                  progress: Progress | None = None) -> DesignResult:
+    """Evaluate every (concentration, diameter) and pick the best feasible concentration.
+
+    ``progress``: told after each case (cases done / total, the best case so far)."""
     base = target_spec(spec, target)
     # dwell at the array's power when the spec sets one (what the writer uses), else the
     # process power (uW); the disk shape depends on the energy only
@@ -117,30 +122,27 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
                           str(cache_dir) if cache_dir else None, cache_dir is not None,
                           base.loss_settings.model_dump(mode="json")))
             cases.append(case)
-    results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler,
-                        on_error=error_result)
     cache = Cache(cache_dir) if cache_dir else None
     film_json = base.nanocrystals.model_dump(mode="json")
     pump_json = base.pump.model_dump(mode="json")
+    by_task = {case["task"]: case for case in cases if "task" in case}
+    tally = {"done": 0, "cached": 0}
+    progress = progress or Progress(False)
+    progress.start("design")
+
+    def case_done(i: int, res: dict) -> None:
+        case = by_task[i]
+        _evaluate_case(case, res, film_json, pump_json, cache, base.intrinsic_Q)
+        tally["done"] += 1
+        tally["cached"] += bool(res.get("cached"))
+        progress("design", tally["done"], len(tasks), tally["cached"],
+                 _best_so_far(cases, target.objective))
+
+    map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler, on_done=case_done,
+              on_error=error_result, on_note=progress.note, cached=cached_modes_stage)
+    progress.close()
     for case in cases:
-        if "task" not in case:
-            continue
-        res = results[case.pop("task")]
-        if "error" in res:
-            case["error"] = res["error"]
-            continue
-        try:
-            pred = lasing_stage(res["modes"], film_json, pump_json, cache, base.intrinsic_Q)
-        except Exception as exc:  # this case is infeasible; the design goes on
-            case["error"] = f"{type(exc).__name__}: {exc}"
-            continue
-        las = pred["lasing"] or {}
-        case.update(n_modes=len(res["modes"]), lasing_m=las.get("m"),
-                    lasing_polarization=las.get("polarization"),
-                    lasing_wavelength_nm=las.get("wavelength_nm"),
-                    threshold_N=las.get("threshold_N", math.inf),
-                    threshold_fluence_uJ_per_cm2=las.get("threshold_fluence_uJ_per_cm2"),
-                    K=las.get("K"), lasing_Q=las.get("Q"))
+        case.pop("task", None)
     grid = pd.DataFrame(cases, columns=list(GRID_COLUMNS))
     scores = _score(grid, target)
     feasible = scores[scores["feasible"]]
@@ -159,7 +161,69 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
                                f"{list(target.concentrations_mg_per_mL)}")
         recommended = spec_from_dict(data, "recommended spec")
     return DesignResult(grid=grid, scores=scores, best_concentration_mg_per_mL=best,
-                        recommended=recommended)
+                        recommended=recommended,
+                        warnings=grid_edge_warnings(best, target.concentrations_mg_per_mL))
+
+
+def _evaluate_case(case: dict[str, Any], res: dict, film_json: dict, pump_json: dict,
+                   cache: Cache | None, intrinsic_Q: float | None) -> None:
+    """Fill ``case`` from its mode solve ``res``: the lasing mode and threshold, or the error
+    that makes the case infeasible (the design goes on)."""
+    if "error" in res:
+        case["error"] = res["error"]
+        return
+    try:
+        pred = lasing_stage(res["modes"], film_json, pump_json, cache, intrinsic_Q)
+    except Exception as exc:  # this case is infeasible; the design goes on
+        case["error"] = f"{type(exc).__name__}: {exc}"
+        return
+    las = pred["lasing"] or {}
+    case.update(n_modes=len(res["modes"]), lasing_m=las.get("m"),
+                lasing_polarization=las.get("polarization"),
+                lasing_wavelength_nm=las.get("wavelength_nm"),
+                threshold_N=las.get("threshold_N", math.inf),
+                threshold_fluence_uJ_per_cm2=las.get("threshold_fluence_uJ_per_cm2"),
+                K=las.get("K"), lasing_Q=las.get("Q"))
+
+
+def _best_so_far(cases: list[dict[str, Any]], objective: str) -> str:
+    """The best finished case, as the progress display shows it ('' before any lases)."""
+    if objective == "threshold":
+        done = [c for c in cases if math.isfinite(c.get("threshold_N") or math.inf)]
+        if not done:
+            return ""
+        c = min(done, key=lambda c: c["threshold_N"])
+        value = f"N_th {c['threshold_N']:.3g}"
+    else:
+        done = [c for c in cases if c.get("K") is not None and math.isfinite(c["K"])]
+        if not done:
+            return ""
+        c = max(done, key=lambda c: c["K"])
+        value = f"K {c['K']:.3g}"
+    return (f"best so far {value} at {c['concentration_mg_per_mL']:g} mg/mL, "
+            f"D {c['top_diameter_um']:g} um")
+
+
+def grid_edge_warnings(best_mg_per_mL: float | None,
+                       grid_mg_per_mL: tuple[float, ...]) -> list[str]:
+    """A warning when the best concentration is the lowest or the highest of a grid of two or
+    more: the optimum may lie outside it, and the warning says which way to extend it."""
+    values = sorted(set(grid_mg_per_mL))
+    if best_mg_per_mL is None or len(values) < 2:
+        return []
+    if best_mg_per_mL == values[-1]:
+        more = [round(best_mg_per_mL * f, 3) for f in (1.5, 2.0)]
+        return [f"the best concentration, {best_mg_per_mL:g} mg/mL, is the highest of the "
+                f"grid: the optimum may be higher; extend --concentrations upwards (e.g. "
+                f"{' '.join(f'{v:g}' for v in more)})"]
+    if best_mg_per_mL == values[0]:
+        if best_mg_per_mL <= 0:
+            return []  # no absorber is the lower end of every grid: nothing to extend to
+        less = [round(best_mg_per_mL * f, 3) for f in (0.5, 0.75)]
+        return [f"the best concentration, {best_mg_per_mL:g} mg/mL, is the lowest of the "
+                f"grid: the optimum may be lower; extend --concentrations downwards (e.g. "
+                f"{' '.join(f'{v:g}' for v in less)})"]
+    return []
 
 
 def _score(grid: pd.DataFrame, target: DesignTarget) -> pd.DataFrame:

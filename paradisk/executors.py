@@ -131,8 +131,12 @@ def map_tasks(
     no_workers_timeout_s: float = 120.0,
     on_note: OnNote | None = None,
     note_every_s: float = 30.0,
+    cached: Callable[..., Any] | None = None,
 ) -> list[Any]:
     """Run ``fn(*a)`` for every ``a`` in ``args``; results in input order.
+
+    ``cached(*a)``: the result of a task that needs no work (a cache hit), else None; such
+    tasks are done here, and a run whose every task is cached starts no worker at all.
 
     ``on_error(exc)``: the result of a task that raised or whose worker died (None: re-raise).
     ``connect_timeout_s``: how long to try reaching ``scheduler`` (s).
@@ -151,6 +155,22 @@ def map_tasks(
             raise exc
         done(i, on_error(exc))
 
+    if cached is not None:
+        todo = []
+        for i, a in enumerate(args):
+            hit = cached(*a)
+            if hit is None:
+                todo.append(i)
+            else:
+                done(i, hit)
+        if len(todo) < len(args):
+            rest = map_tasks(fn, [args[i] for i in todo], workers, scheduler,
+                             None if on_done is None else lambda j, v: on_done(todo[j], v),
+                             on_error, connect_timeout_s, no_workers_timeout_s, on_note,
+                             note_every_s)
+            for i, value in zip(todo, rest, strict=True):
+                results[i] = value
+            return results
     if not args:
         return results
     if scheduler is not None:

@@ -19,27 +19,39 @@ if TYPE_CHECKING:
     from paradisk.spec import DesignSpec
 
 
-def write_spec_layout(spec: DesignSpec, out_dir: Path, oas: bool = False) -> tuple[Any, dict]:
+def write_spec_layout(spec: DesignSpec, out_dir: Path, oas: bool = False,
+                      progress: Any = None) -> tuple[Any, dict]:
     """Build and write the layout files of ``spec`` into ``out_dir``.
 
     Returns (layouts.LayoutResult, paths by name). Layout problems become UserInputError.
+    ``progress``: a paradisk.progress.Progress told when the pattern is built and when the
+    files are written.
     """
     import layouts
 
+    if progress is not None:
+        progress.start("layout")
     try:
         result = layouts.build_layout(spec.process, spec.array, spec.layout, title=spec.name)
     except layouts.LayoutError as exc:
         raise UserInputError(str(exc)) from None
+    if progress is not None:
+        progress("layout", 1, 2, note=f"{result.summary.n_points} disks placed; writing files")
     paths = layouts.write_outputs(
         result, out_dir, spec_dict=spec.model_dump(mode="json"), spec_hash=spec.spec_hash(),
         oas=oas,
     )
+    if progress is not None:
+        progress("layout", 2, 2, note="files written")
     return result, paths
 
 
-def write_layout(spec: DesignSpec, out: Path) -> dict[str, Path]:
-    """The write pattern (paradisk layout's files) under ``out``; paths keyed layout_<name>."""
-    _, written = write_spec_layout(spec, out)
+def write_layout(spec: DesignSpec, out: Path, cache_dir: Path | None = None) -> dict[str, Path]:
+    """The write pattern (paradisk layout's files) under ``out``, copied from ``cache_dir``
+    when an unchanged spec built it before; paths keyed layout_<name>."""
+    from paradisk.layout_cache import write_layout_cached
+
+    written = write_layout_cached(spec, out, cache_dir)
     return {f"layout_{k}": Path(v) for k, v in written.items()}
 
 

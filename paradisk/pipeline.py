@@ -32,6 +32,7 @@ from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks, probe_scheduler
 from paradisk.output_folder import StagedOutputs
 from paradisk.outputs import write_layout, write_results
+from paradisk.progress import Progress
 from paradisk.results import (  # noqa: F401  (re-exported: the run's public names)
     CHECK_COLUMNS,
     MODE_COLUMNS,
@@ -43,6 +44,7 @@ from paradisk.results import (  # noqa: F401  (re-exported: the run's public nam
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
     body_id,
+    cached_modes_stage,
     field_stage,
     lasing_stage,
     meep_check_stage,
@@ -118,7 +120,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     cache = Cache(cache_dir) if cache_dir is not None else None
     stats: dict[str, Any] = {"solver": method, "workers": options.workers,
                              "scheduler": options.scheduler, "cache_dir": str(cache_dir)}
-    progress = _Progress(options)
+    progress = Progress(options.progress, options.on_progress)
     if options.scheduler is not None:  # a bad address stops the run before any work
         probe_scheduler(options.scheduler, options.connect_timeout_s, progress.note)
 
@@ -132,7 +134,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     paths: dict[str, Path] = {}
     if staging is not None and options.write_layout:
         t0 = time.perf_counter()
-        paths.update(write_layout(spec, staging / "layout"))
+        paths.update(write_layout(spec, staging / "layout", cache_dir))
         stats["layout_seconds"] = time.perf_counter() - t0
 
     # modes: one solve per distinct body ------------------------------------------------
@@ -153,8 +155,10 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         counter["cached"] += bool(result.get("cached"))
         progress("modes", counter["done"], len(keys), counter["cached"])
 
+    progress.start("modes")
     results = map_tasks(modes_stage, [bodies[k] for k in keys], on_done=modes_done,
-                        on_error=error_result, **_executor(options, progress))
+                        on_error=error_result, cached=cached_modes_stage,
+                        **_executor(options, progress))
     stats["cache_damaged"] = _report_damage(results)
     by_body = dict(zip(keys, results, strict=True))
     stats["modes_seconds"] = time.perf_counter() - t0
@@ -221,7 +225,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     return result
 
 
-def _executor(options: RunOptions, progress: _Progress) -> dict[str, Any]:
+def _executor(options: RunOptions, progress: Progress) -> dict[str, Any]:
     """map_tasks' options of a run."""
     return {"workers": options.workers, "scheduler": options.scheduler,
             "connect_timeout_s": options.connect_timeout_s,
@@ -238,7 +242,7 @@ def _report_damage(results: list[dict]) -> int:
 
 
 def _meep_checks(rows: list[DiskPlan], lasing: dict[str, dict], solver_json: dict,
-                 cache_dir: Path | None, options: RunOptions, progress: _Progress) -> list[dict]:
+                 cache_dir: Path | None, options: RunOptions, progress: Progress) -> list[dict]:
     """Meep re-solves of the lasing mode of ``options.meep_check`` rows spread over the array."""
     lasing_rows = [p for p in rows if lasing.get(p.id)]
     n = min(options.meep_check, len(lasing_rows))
@@ -307,60 +311,6 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
     return {"id": plan.id, **res}
 
 
-class _Progress:
-    """Per-stage counts on stderr and/or a callback: a rich progress bar per stage on a
-    terminal, throttled one-line counts otherwise (logs, CI)."""
-
-    def __init__(self, options: RunOptions, console: Any = None) -> None:
-        self.callback = options.on_progress
-        self.console = console
-        if options.progress and console is None:
-            from rich.console import Console
-
-            self.console = Console(stderr=True)
-        self.last: dict[str, float] = {}
-        self.bar: Any = None  # (stage, rich Progress, task id) of the stage being shown
-
-    def __call__(self, stage: str, done: int, total: int, cached: int) -> None:
-        if self.callback is not None:
-            self.callback(stage, done, total, cached)
-        if self.console is None:
-            return
-        note = f" ({cached} from cache)" if cached else ""
-        if self.console.is_terminal:
-            self._bar(stage, done, total, note)
-            return
-        now = time.monotonic()
-        if done == total or now - self.last.get(stage, 0.0) > 0.5:
-            self.last[stage] = now
-            self.console.print(f"[bold]{stage}[/bold] {done}/{total}{note}")
-
-    def _bar(self, stage: str, done: int, total: int, note: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        if self.bar is None or self.bar[0] != stage:
-            self.close()
-            bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                           MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                           console=self.console, transient=False)
-            bar.start()
-            self.bar = (stage, bar, bar.add_task(stage, total=total, note=""))
-        _, bar, task = self.bar
-        bar.update(task, completed=done, total=total, note=note)
-        if done >= total:
-            self.close()
-
-    def note(self, line: str) -> None:
-        """A line about what the run is waiting for (shown with the progress)."""
-        if self.console is not None:
-            self.close()
-            self.console.print(line, markup=False, highlight=False)
-
-    def close(self) -> None:
-        """Stop the live bar, if one is shown."""
-        if self.bar is not None:
-            self.bar[1].stop()
-            self.bar = None
 
 
 def default_workers() -> int:

@@ -1,12 +1,14 @@
 """The run's figures and a self-contained HTML report (images embedded, no external files).
 
-Figures (matplotlib, written as PNG under ``<out>/figures``):
-- the exposure map and the absorber series of the process (paper Fig. 2a-b, geometry.plots);
-- the predicted cross-sections of every row;
-- the design map: threshold fluence and lasing wavelength versus peak dose (and dwell);
-- the mode spectrum of every row (wavelength vs Q, threshold coloured, lasing mode marked);
-- the field of the lasing mode of one disk, when the solver can return it;
-- the paper-style gain figures of the nanocrystal preset (gain.plots, Fig. 4), when available.
+The report leads with the results (lasing mode, threshold, Q, K, red shift per disk; every
+other column behind a toggle), then every parameter that shaped them with the assumptions
+marked, the layout preview and the figures. ``FIGURES`` lists the figures: one line each,
+(section, file name, maker); a maker takes the RunResult and returns a matplotlib Figure, or
+None when the run has nothing to show (the report then says why the figure is missing).
+
+Figures are drawn once for a given run content: the PNGs are kept in the run's cache under a
+key made of the results, the spec and the code that draws them, so an unchanged rerun writes
+the report without drawing (matplotlib is not even imported then).
 
 Units: um, ms, nm, uJ/cm^2.
 """
@@ -14,24 +16,52 @@ Units: um, ms, nm, uJ/cm^2.
 from __future__ import annotations
 
 import base64
-import html
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from paradisk.files import atomic_write_text, atomic_write_with
+from paradisk import report_page as page
+from paradisk.assumptions import ASSUMPTIONS
+from paradisk.files import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from paradisk.results import RunResult
+
+FigureMaker = Callable[["RunResult"], "Figure | None"]
+
+
+def _new_figure(**kw: Any) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(layout="constrained", **kw)
+
+
+def readable_log_axis(ax: Axes, which: str, values: Any) -> None:
+    """A log axis when ``values`` span a factor 10 or more, with ticks at 1, 2 and 5 per decade
+    labelled as plain numbers (20000, not 2x10^4 on a minor tick); a linear axis otherwise."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0 or v.max() / v.min() < 10.0:
+        return
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.6g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def cross_sections_figure(result: RunResult) -> Figure:
     """Predicted (r, z) cross-sections of every row, with the nanocrystal film thickness."""
-    fig = Figure(figsize=(6.4, 3.0), layout="constrained")
+    fig = _new_figure(figsize=(6.4, 3.0))
     ax = fig.subplots()
     for plan in result.spec.unique_disks():
         wall = plan.profile.wall_points(96)
@@ -52,7 +82,7 @@ def cross_sections_figure(result: RunResult) -> Figure:
 def design_map_figure(result: RunResult) -> Figure:
     """Threshold fluence and lasing wavelength versus peak dose (mJ/cm^2), dwell on top."""
     df = result.table[result.table["col"] == 0]
-    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    fig = _new_figure(figsize=(6.4, 4.8))
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     dose = df["peak_dose_mJ_per_cm2"].to_numpy(float)
     # one power for the whole array: dwell is proportional to dose (ms per mJ/cm^2)
@@ -60,86 +90,65 @@ def design_map_figure(result: RunResult) -> Figure:
     fluence = df["threshold_fluence_uJ_per_cm2"].to_numpy(float)
     lam = df["lasing_wavelength_nm"].to_numpy(float)
     ax1.plot(dose, fluence, "o-")
-    if np.any(np.isfinite(fluence) & (fluence > 0)):
-        ax1.set_yscale("log")
-    ax1.set_ylabel("threshold fluence (uJ/cm$^2$)")
+    readable_log_axis(ax1, "y", fluence)
+    ax1.set_ylabel("threshold fluence\n(uJ/cm$^2$)")
     for d, f, dia in zip(dose, fluence, df["top_diameter_um"], strict=True):
         if math.isfinite(f):
+            # below and right of the point: the curve rises to the right, so this is clear
             ax1.annotate(f"{dia:.3g} um", (d, f), fontsize=7, textcoords="offset points",
-                         xytext=(3, 4))
+                         xytext=(5, -4), ha="left", va="top")
+    ax1.margins(x=0.08, y=0.15)
     ax2.plot(dose, lam, "s-", color="C3")
     ax2.set_ylabel("lasing wavelength (nm)")
     ax2.set_xlabel("peak dose (mJ/cm$^2$)")
-    ax2.set_xscale("log")
+    readable_log_axis(ax2, "x", dose)
     power = result.spec.write_power_uW
     top = ax1.secondary_xaxis("top", functions=(lambda x: x * ms_per_dose,
                                                 lambda t: t / ms_per_dose))
+    if ax2.get_xscale() == "log":
+        readable_log_axis(top, "x", dose * ms_per_dose)
     top.set_xlabel(f"dwell at {power:g} uW (ms)", fontsize=8)
     ax1.set_title("design map: what each dose lases at, and where", fontsize=9)
     return fig
 
 
 def spectra_figure(result: RunResult) -> Figure:
-    """Modes of every row: wavelength vs Q, colour = threshold N, star = lasing mode."""
+    """Modes of every row: wavelength vs Q, colour = threshold N (colour bar), star = lasing."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
     rows = result.spec.unique_disks()
-    fig = Figure(figsize=(6.4, 1.0 + 1.2 * len(rows)), layout="constrained")
+    fig = _new_figure(figsize=(7.0, 1.0 + 1.2 * len(rows)))
     axes = np.atleast_1d(fig.subplots(len(rows), 1, sharex=True))
     lo, hi = result.spec.solver.window_nm
+    norm = Normalize(-1.0, 2.0)  # log10 N_th from 0.1 to 100 photons per nanocrystal
     for ax, plan in zip(axes, rows, strict=True):
         modes = result.modes.get(plan.id, [])
         if modes:
             lam = np.array([m["wavelength_nm"] for m in modes], float)
-            # each mode's own Q, the one its threshold used (its loss budget's Q_total)
+            # the Q the threshold used (solver Q combined with the intrinsic one): always finite
             q = np.array([m.get("Q_total", m["Q"]) for m in modes], dtype=float)
             nth = np.array([m.get("N_threshold", np.nan) for m in modes], float)
             te = np.array([m.get("polarization") == "TE" for m in modes])
             for mask, marker in ((te, "o"), (~te, "^")):
                 if mask.any():
                     ax.scatter(lam[mask], q[mask], c=np.log10(np.clip(nth[mask], 1e-3, 1e3)),
-                               cmap="viridis_r", vmin=-1, vmax=2, marker=marker, s=18)
+                               cmap="viridis_r", norm=norm, marker=marker, s=18)
             las = result.lasing.get(plan.id)
             if las:
                 ax.scatter([las["wavelength_nm"]], [las.get("Q_total", las["Q"])], marker="*",
-                           s=140,
-                           facecolor="none", edgecolor="red")
-            if np.any(np.isfinite(q) & (q > 0)):
-                ax.set_yscale("log")
+                           s=140, facecolor="none", edgecolor="red")
+            readable_log_axis(ax, "y", q)
         ax.set_xlim(lo, hi)
         ax.set_ylabel("Q total", fontsize=8)
-        ax.text(0.01, 0.8, f"{plan.id}  D = {plan.profile.top_diameter_um:.3g} um",
-                transform=ax.transAxes, fontsize=7)
-    axes[-1].set_xlabel("wavelength (nm)  (o TE, ^ TM; colour log10 N_th; red star lases)")
+        ax.set_title(f"disk {plan.id}, D = {plan.profile.top_diameter_um:.3g} um", fontsize=8,
+                     loc="left")
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap="viridis_r"), ax=list(axes),
+                       ticks=[-1, 0, 1, 2], shrink=0.6)
+    bar.ax.set_yticklabels(["0.1", "1", "10", "100"])
+    bar.set_label("threshold N (photons per nanocrystal)")
+    axes[-1].set_xlabel("wavelength (nm)  (o TE, ^ TM; red star: lasing mode)")
     return fig
-
-
-def _figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
-    from geometry.plots import exposure_map_figure, profiles_vs_absorber_figure
-
-    spec = result.spec
-    rows = spec.unique_disks()
-    energy = rows[len(rows) // 2].energy_uJ
-    conc = spec.process.absorber.concentration_mg_per_mL
-    makers: dict[str, Callable[[], Figure | None]] = {
-        "exposure_map": lambda: exposure_map_figure(spec.process, energy),
-        "profiles_vs_absorber": lambda: profiles_vs_absorber_figure(
-            spec.process, energy, [0.5 * conc, conc, 2 * conc]),
-        "cross_sections": lambda: cross_sections_figure(result),
-        "design_map": lambda: design_map_figure(result),
-        "spectra": lambda: spectra_figure(result),
-        "lasing_mode_field": lambda: lasing_field_figure(result),
-        "loss_budget": lambda: loss_budget_figure(result),
-    }
-    makers.update(gain_figure_makers(result))
-    return makers
-
-
-def loss_budget_figure(result: RunResult) -> Figure | None:
-    """1/Q per loss channel of the lasing mode of each row (solvers.losses.plots)."""
-    from solvers.losses.plots import loss_budget_figure as figure
-
-    budgets = {f"{pid} m={las['m']} {las.get('polarization') or ''}": las
-               for pid, las in result.lasing.items() if las and "Q_material" in las}
-    return figure(budgets) if budgets else None
 
 
 def lasing_field_figure(result: RunResult) -> Figure | None:
@@ -161,29 +170,14 @@ def lasing_field_figure(result: RunResult) -> Figure | None:
     # the mode table's row: the record's own fields (not its budget and threshold columns)
     own = {k: v for k, v in fm["record"].items() if k in ModeRecord.__dataclass_fields__}
     record = ModeRecord(**own, field_rz=decode_field(fm["field"]))
-    return mode_field_figure(plan.body, record)
-
-
-def gain_figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
-    """Paper-style gain figures of the nanocrystal preset (gain.plots): Fig. 4a, 4b, 4c-d,
-    1c, 1d, and Fig. 6d (spectra versus pump) for the disk with the lowest threshold."""
-    from gain import plots
-
-    spec = result.spec
-    material = spec.nanocrystals.resolved_material
-    makers: dict[str, Callable[[], Figure | None]] = {
-        "fig4a_gain_spectra": lambda: plots.fig4a_figure(material),
-        "fig4b_gain_vs_N": lambda: plots.fig4b_figure(material),
-        "fig4cd_threshold_vs_K": lambda: plots.fig4cd_figure(
-            material, disks=result.table.to_dict(orient="records")),
-        "fig1c_ase_threshold": lambda: plots.fig1c_figure(material, pump=spec.pump),
-        "fig1d_cmin": lambda: plots.fig1d_figure(material),
-        "fig6d_spectra_vs_pump": lambda: _fig6d(result),
-    }
-    return makers
+    fig = mode_field_figure(plan.body, record)
+    fig.suptitle(f"disk {plan.id} (D = {plan.profile.top_diameter_um:.3g} um), lasing mode: "
+                 f"{fig.get_suptitle()}", fontsize=9)
+    return fig
 
 
 def _fig6d(result: RunResult) -> Figure | None:
+    """Spectra versus pump (paper Fig. 6d) of the disk with the lowest threshold."""
     from gain import plots
     from gain.dynamics import CavityModes
 
@@ -201,69 +195,250 @@ def _fig6d(result: RunResult) -> Figure | None:
         [m["film_fraction"] for m in modes], [m["effective_index"] for m in modes],
         m=[m["m"] for m in modes], loss_index=result.spec.nanocrystals.refractive_index)
     spec = result.spec
-    return plots.fig6d_figure(spec.nanocrystals.resolved_material, cavity,
-                              spec.nanocrystals.concentration_per_cm3,
-                              pulse_duration_ns=spec.pump.pulse_duration_ns)
+    fig = plots.fig6d_figure(spec.nanocrystals.resolved_material, cavity,
+                             spec.nanocrystals.concentration_per_cm3,
+                             pulse_duration_ns=spec.pump.pulse_duration_ns)
+    ax = fig.axes[0]
+    ax.set_title(f"disk {rid} (lowest threshold): {ax.get_title()}", fontsize=9)
+    return fig
+
+
+def _gain_plot(name: str, caption: str, with_pump: bool = False) -> FigureMaker:
+    """A gain.plots figure of the run's nanocrystal material (paper Fig. 1 and 4 style)."""
+    def make(result: RunResult) -> Figure:
+        from gain import plots
+
+        material = result.spec.nanocrystals.resolved_material
+        fn = getattr(plots, name)
+        return fn(material, pump=result.spec.pump) if with_pump else fn(material)
+
+    make.__doc__ = caption
+    return make
+
+
+def _fig4cd(result: RunResult) -> Figure:
+    """Threshold and lasing wavelength versus 1/(Gamma K) (paper Fig. 4c-d), each disk marked
+    where its lasing mode sits."""
+    from gain import plots
+
+    return plots.fig4cd_figure(result.spec.nanocrystals.resolved_material,
+                               disks=result.table.to_dict(orient="records"))
+
+
+def loss_budget_figure(result: RunResult) -> Figure | None:
+    """The loss budget of each row's lasing mode: 1/Q per channel (radiation, metal, material,
+    roughness, film scattering, other)."""
+    from solvers.losses.plots import loss_budget_figure as figure
+
+    budgets = {f"{pid} m={las['m']} {las.get('polarization') or ''}": las
+               for pid, las in result.lasing.items() if las and "Q_material" in las}
+    return figure(budgets) if budgets else None
+
+
+def _exposure_map(result: RunResult) -> Figure:
+    """Deposited dose of the middle row's exposure, with the cross-linking contour (Fig. 2a)."""
+    from geometry.plots import exposure_map_figure
+
+    return exposure_map_figure(result.spec.process, _middle_energy_uJ(result))
+
+
+def _profiles_vs_absorber(result: RunResult) -> Figure:
+    """Disk shape at half, the same and twice the absorber concentration (Fig. 2b)."""
+    from geometry.plots import profiles_vs_absorber_figure
+
+    conc = result.spec.process.absorber.concentration_mg_per_mL
+    return profiles_vs_absorber_figure(result.spec.process, _middle_energy_uJ(result),
+                                       [0.5 * conc, conc, 2 * conc])
+
+
+def _middle_energy_uJ(result: RunResult) -> float:
+    rows = result.spec.unique_disks()
+    return rows[len(rows) // 2].energy_uJ
+
+
+# The report's sections: key -> (title, what the section shows).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "process": ("The process", "Deposited dose with the cross-linking contour (paper Fig. 2a) "
+                "and the disk shape for half, the same and twice the absorber concentration at "
+                "the middle row's exposure (Fig. 2b)."),
+    "disks": ("Predicted disks", "Cross-sections of every row of the array."),
+    "design": ("Design map", "Threshold pump fluence and lasing wavelength versus peak dose "
+               "(dwell on the top axis)."),
+    "modes": ("Modes", "Whispering-gallery modes in the gain window (each at its own Q), the "
+              "field of a lasing mode and the loss budget of each disk's lasing mode."),
+    "gain": ("Nanocrystal gain", "Gain model of the nanocrystal preset (paper Fig. 1, 4 and 6d "
+             "style)."),
+}
+
+# The report's figures, in order: (section, file name, maker). Add a figure with one line.
+FIGURES: list[tuple[str, str, FigureMaker]] = [
+    ("process", "exposure_map", _exposure_map),
+    ("process", "profiles_vs_absorber", _profiles_vs_absorber),
+    ("disks", "cross_sections", cross_sections_figure),
+    ("design", "design_map", design_map_figure),
+    ("modes", "spectra", spectra_figure),
+    ("modes", "lasing_mode_field", lasing_field_figure),
+    ("modes", "loss_budget", loss_budget_figure),
+    ("gain", "fig4a_gain_spectra", _gain_plot("fig4a_figure", "Gain spectra at several "
+                                              "pump levels (paper Fig. 4a).")),
+    ("gain", "fig4b_gain_vs_N", _gain_plot("fig4b_figure", "Gain versus pump at three "
+                                           "wavelengths (Fig. 4b).")),
+    ("gain", "fig4cd_threshold_vs_K", _fig4cd),
+    ("gain", "fig1c_ase_threshold", _gain_plot("fig1c_figure", "ASE threshold and line "
+                                               "versus concentration (Fig. 1c).", True)),
+    ("gain", "fig1d_cmin", _gain_plot("fig1d_figure", "Minimum concentration for ASE "
+                                      "versus 1/sigma_0 (Fig. 1d).")),
+    ("gain", "fig6d_spectra_vs_pump", _fig6d),
+]
+
+FIGURES_STAGE = "report_figures"
+
+
+def _figures_key(result: RunResult) -> str | None:
+    """Cache key of the run's figures: everything a maker reads (spec, tables, modes, lasing,
+    mode field) and the code that draws them; None when the run content is not JSON-able."""
+    from paradisk.cache import code_version, make_key
+
+    inputs = {"spec": result.spec.model_dump(mode="json"),
+              "table": result.table.to_json(orient="split", double_precision=15),
+              "modes": result.modes, "lasing": result.lasing, "field": result.mode_field,
+              "figures": [(section, name) for section, name, _ in FIGURES]}
+    try:
+        return make_key(FIGURES_STAGE, code_version(
+            "paradisk.report", "paradisk.report_page", "gain.plots", "geometry.plots",
+            "solvers.plots", "solvers.losses.plots"), inputs)
+    except (TypeError, ValueError):
+        return None
+
+
+def _figure_cache(result: RunResult) -> tuple[Any, str | None]:
+    cache_dir = result.stats.get("cache_dir")
+    if not cache_dir or cache_dir == "None":
+        return None, None
+    from paradisk.cache import Cache
+
+    return Cache(cache_dir), _figures_key(result)
+
+
+def _check_figures(value: Any) -> str | None:
+    if not isinstance(value, dict) or not isinstance(value.get("png"), dict) \
+            or not isinstance(value.get("skipped"), dict):
+        return "not {png: {...}, skipped: {...}}"
+    return None
 
 
 def write_figures(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[str, str]]:
-    """Write every figure that can be made; returns (paths, reasons for figures skipped)."""
-    paths, skipped = {}, {}
-    for name, make in _figure_makers(result).items():
-        try:
-            fig = make()
-            if fig is None:
-                skipped[name] = "not available for this run"
-                continue
-            paths[name] = atomic_write_with(
-                out / "figures" / f"{name}.png",
-                lambda tmp, f=fig: f.savefig(tmp, dpi=120, format="png",
-                                             metadata={"Software": None}),
-            )
-        except Exception as exc:  # a figure must not sink the run: say why it is missing
-            skipped[name] = f"{type(exc).__name__}: {exc}"
+    """Write every figure that can be made; returns (paths, reasons for figures skipped).
+    Reuses the PNGs of a run with the same content from the cache (``_figures_key``)."""
+    cache, key = _figure_cache(result)
+    hit = cache.get(FIGURES_STAGE, key, _check_figures) if cache and key else None
+    if hit is None:
+        png, skipped = _draw_figures(result)
+        if cache is not None and key is not None:
+            cache.put(FIGURES_STAGE, key, {
+                "png": {n: base64.b64encode(b).decode() for n, b in png.items()},
+                "skipped": skipped})
+    else:
+        png = {n: base64.b64decode(b) for n, b in hit["png"].items()}
+        skipped = dict(hit["skipped"])
+    paths = {name: atomic_write_bytes(out / "figures" / f"{name}.png", data)
+             for name, data in png.items()}
     return paths, skipped
 
 
-def _img(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
+def _draw_figures(result: RunResult) -> tuple[dict[str, bytes], dict[str, str]]:
+    import io
+
+    png: dict[str, bytes] = {}
+    skipped: dict[str, str] = {}
+    for _section, name, make in FIGURES:
+        try:
+            fig = make(result)
+            if fig is None:
+                skipped[name] = "not available for this run"
+                continue
+            buf = io.BytesIO()
+            fig.savefig(buf, dpi=110, format="png", metadata={"Software": None})
+            png[name] = buf.getvalue()
+        except Exception as exc:  # a figure must not sink the run: say why it is missing
+            skipped[name] = f"{type(exc).__name__}: {exc}"
+    return png, skipped
 
 
-def _table_html(records: list[dict[str, Any]], columns: list[str]) -> str:
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            return "" if math.isnan(v) else f"{v:.5g}"
-        return html.escape("" if v is None else str(v))
-
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>"
-                   for r in records)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _warnings_html(table: Any) -> list[str]:
-    """One paragraph per array row whose lasing mode sits at the solver window's edge."""
-    col = table.get("window_edge_warning")
-    if col is None:
-        return []
-    return [f"<p><b>warning</b> {html.escape(str(r['id']))}: {html.escape(str(r[c]))}</p>"
-            for r in table[table["col"] == 0].to_dict(orient="records")
-            for c in ("window_edge_warning",) if r.get(c)]
-
-
-SECTIONS = (
-    ("The process", ["exposure_map", "profiles_vs_absorber"],
-     "Deposited dose with the cross-linking contour (paper Fig. 2a) and the disk shape for half, "
-     "the same and twice the absorber concentration at the middle row's exposure (Fig. 2b)."),
-    ("Predicted disks", ["cross_sections"], "Cross-sections of every row of the array."),
-    ("Design map", ["design_map"],
-     "Threshold pump fluence and lasing wavelength versus peak dose (dwell on the top axis)."),
-    ("Modes", ["spectra", "lasing_mode_field", "loss_budget"],
-     "Whispering-gallery modes in the gain window, the field of a lasing mode and the loss "
-     "budget (1/Q per channel) of each disk's lasing mode."),
-    ("Nanocrystal gain", None, "Gain model of the nanocrystal preset (paper Fig. 4 style)."),
+# the per-disk table: the results first, (column, heading, unit)
+MAIN_COLUMNS = (
+    ("id", "disk", ""), ("top_diameter_um", "top D", "um"), ("dwell_ms", "dwell", "ms"),
+    ("lasing_m", "lasing m", ""), ("lasing_polarization", "pol.", ""),
+    ("lasing_wavelength_nm", "lasing λ", "nm"),
+    ("shift_from_emission_peak_nm", "red shift", "nm from emission peak"),
+    ("threshold_N", "threshold N", "photons per NC"),
+    ("threshold_fluence_uJ_per_cm2", "threshold fluence", "uJ/cm²"),
+    ("lasing_Q_total", "Q", "loss budget total"), ("K", "K", ""),
 )
+TEXT_COLUMNS = ("id", "lasing_polarization", "lases", "reason", "window_edge_warning", "error")
+
+# the parameters that shaped the results, by spec section: (title, spec key)
+PARAMETER_SECTIONS = (
+    ("Cavity", "cavity"), ("Nanocrystals", "nanocrystals"), ("Pump", "pump"),
+    ("Process (writing)", "process"), ("Array", "array"), ("Solver", "solver"),
+    ("Losses", "losses"),
+)
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [item for k, v in value.items()
+                for item in _flatten(f"{prefix}.{k}" if prefix else k, v)]
+    return [(prefix, value)]
+
+
+def _parameters_html(spec_json: dict[str, Any], method: str) -> str:
+    blocks = []
+    other_solver = {"fem": "meep", "meep": "fem"}.get(method)
+    for title, key in PARAMETER_SECTIONS:
+        items = [(k, v, f"{key}.{k}" in ASSUMPTIONS or f"{key}.{k.split('.')[0]}" in ASSUMPTIONS)
+                 for k, v in _flatten("", spec_json.get(key))
+                 if not (key == "solver" and other_solver and k.startswith(other_solver + "."))]
+        blocks.append(page.key_values(title, items))
+    blocks.append(page.key_values("Disk", [("disk_material", spec_json.get("disk_material"),
+                                            False)]))
+    return f'<div class="params">{"".join(blocks)}</div>'
+
+
+def _assumptions_html(spec_json: dict[str, Any]) -> str:
+    from paradisk.assumptions import assumed_values
+
+    rows = [{"field": a["field"], "value": a["value"], "why": a["why"]}
+            for a in assumed_values(spec_json)]
+    return ("<p>These inputs are not measured here nor given by the paper: replace them by the "
+            "lab's own calibration (<code>paradisk calibrate</code>) before trusting absolute "
+            "numbers.</p>"
+            + page.table(rows, [("field", "spec field", ""), ("value", "value in this run", ""),
+                                ("why", "what was assumed", "")],
+                         text_columns=("field", "why", "value")))
+
+
+def _caption(name: str) -> str:
+    """A figure's caption: the first paragraph of its maker's docstring (else its name)."""
+    make = next(m for _, n, m in FIGURES if n == name)
+    doc = (make.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(doc.split()) or name
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("paradisk")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _warnings_html(records: list[dict[str, Any]]) -> list[str]:
+    """One line per array row whose lasing mode sits at the solver window's edge."""
+    return [f'<p class="warning"><b>warning</b> {page.esc(r["id"])}: '
+            f'{page.esc(r["window_edge_warning"])}</p>'
+            for r in records if r.get("window_edge_warning")]
 
 
 def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[str, str]]:
@@ -271,41 +446,46 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
     Reads ``result``, never changes it."""
     figs, skipped = write_figures(result, out)
     spec = result.spec
-    used = {n for _, names, _ in SECTIONS if names for n in names}
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>paradisk report: {html.escape(spec.name)}</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
-        "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"
-        "padding:2px 5px;text-align:right}img{max-width:100%}</style></head><body>",
-        f"<h1>paradisk: {html.escape(spec.name)}</h1>",
-        f"<p>{html.escape(spec.description)}</p>",
-        f"<p>spec hash <code>{spec.spec_hash()[:16]}</code>; solver "
-        f"{html.escape(str(result.stats.get('solver')))}; {result.stats.get('disks')} disks in "
-        f"{result.stats.get('rows')} rows; {result.stats.get('modes_solved', 0)} mode solves, "
-        f"{result.stats.get('modes_cached', 0)} from cache; "
-        f"{result.stats.get('errors', 0)} errors.</p>",
-        "<h2>Results (one row per array row)</h2>",
-        _table_html(result.table[result.table["col"] == 0].to_dict(orient="records"),
-                    [c for c in result.table.columns if c not in ("row", "col")]),
-        *_warnings_html(result.table),
+    spec_json = spec.model_dump(mode="json")
+    st = result.stats
+    records = result.table[result.table["col"] == 0].to_dict(orient="records")
+    main = list(MAIN_COLUMNS) + ([("error", "error", "")] if any(r.get("error")
+                                                                 for r in records) else [])
+    shown = {c for c, _, _ in MAIN_COLUMNS}
+    rest = [("id", "disk", "")] + [(c, c, "") for c in result.table.columns
+                                   if c not in shown and c not in ("row", "col")]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = [
+        f"<h1>paradisk: {page.esc(spec.name)}</h1>",
+        f"<p>{page.esc(spec.description)}</p>",
+        f'<p class="meta">{when}; paradisk {page.esc(_version())}; spec hash '
+        f"<code>{spec.spec_hash()[:16]}</code>; solver {page.esc(st.get('solver'))}; "
+        f"{st.get('disks')} disks in {st.get('rows')} rows; {st.get('modes_solved', 0)} mode "
+        f"solves, {st.get('modes_cached', 0)} from the cache; {st.get('errors', 0)} errors.</p>",
+        "<h2>Results</h2><p>One row per array row (the repeats of a row are the same disk). "
+        "Threshold N: photons absorbed per nanocrystal per pulse; Q: the lasing mode's loss "
+        "budget (radiation, metal, material, roughness, film scattering, other); lases and "
+        "why: behind the toggle.</p>",
+        page.table(records, main, TEXT_COLUMNS),
+        *_warnings_html(records),
+        "<details><summary>every column (geometry, dose, solver Q, film fraction)</summary>"
+        + page.table(records, rest, TEXT_COLUMNS) + "</details>",
+        "<h2>Parameters</h2>", _parameters_html(spec_json, str(st.get("solver"))),
+        "<h2>Assumptions</h2>", _assumptions_html(spec_json),
     ]
-    for title, names, text in SECTIONS:
-        names = names if names is not None else sorted(n for n in figs if n not in used)
-        parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>")
+    preview = result.paths.get("layout_png")
+    if preview is not None and Path(preview).exists():
+        body += ["<h2>Layout</h2>", page.figure(Path(preview), "layout_preview",
+                                                "The write pattern (layout/preview.png; open "
+                                                "layout/layout.gds in KLayout).")]
+    for section, (title, text) in SECTIONS.items():
+        names = [n for s, n, _ in FIGURES if s == section]
+        body.append(f"<h2>{page.esc(title)}</h2><p>{page.esc(text)}</p>")
         for n in names:
             if n in figs:
-                parts.append(_img(figs[n]))
+                body.append(page.figure(figs[n], n, _caption(n)))
             elif n in skipped:
-                parts.append(f"<p><i>{html.escape(n)}: {html.escape(skipped[n])}</i></p>")
-    p = spec.process
-    parts.append("<h2>Process</h2>" + _table_html([{
-        "film_thickness_um": p.film_thickness_um, "waist_um": p.waist_um,
-        "threshold_dose_mJ_per_cm2": p.threshold_dose_mJ_per_cm2, "power_uW": p.power_uW,
-        "absorber": p.absorber.name, "concentration_mg_per_mL":
-        p.absorber.concentration_mg_per_mL, "alpha_per_um": p.alpha_per_um}],
-        ["film_thickness_um", "waist_um", "threshold_dose_mJ_per_cm2", "power_uW", "absorber",
-         "concentration_mg_per_mL", "alpha_per_um"]))
-    parts.append("</body></html>\n")
-    path = atomic_write_text(out / "report.html", "\n".join(parts))
+                body.append(f'<p class="skipped">{page.esc(n)}: {page.esc(skipped[n])}</p>')
+    path = atomic_write_text(out / "report.html",
+                             page.page(f"paradisk report: {spec.name}", body))
     return {"report": path, **{f"figure_{k}": v for k, v in figs.items()}}, dict(skipped)

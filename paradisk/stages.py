@@ -240,6 +240,24 @@ def _with_budgets(result: dict, body_json: dict, losses_json: dict | None,
     return {**result, "modes": _jsonable(modes)}
 
 
+def cached_modes_stage(
+    body_json: dict, solver_json: dict, method: str, cache_root: str | None = None,
+    use_cache: bool = True, losses_json: dict | None = None,
+) -> dict[str, Any] | None:
+    """What ``modes_stage`` returns when its cache entries exist (the table, and its loss
+    fields when a budget is asked), else None (nothing is solved): lets a run answer cached
+    disks without starting workers. An entry that turns out damaged is re-solved here by
+    ``modes_stage``, which reports the damage as usual."""
+    cache = _stage_cache(cache_root, use_cache)
+    if cache is None:
+        return None
+    key = modes_key(body_json, solver_json, method)[0]
+    stages = (MODES,) if losses_json is None else (MODES, LOSS_FIELDS)
+    if not all(cache.path(stage, key).exists() for stage in stages):
+        return None
+    return modes_stage(body_json, solver_json, method, cache_root, use_cache, losses_json)
+
+
 def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache | None,
                  key: str, inputs: dict, losses_json: dict | None = None) -> dict[str, Any]:
     from solvers.losses.store import encode_mode_loss_fields

@@ -144,7 +144,7 @@ def test_results_table_has_lases_reason_and_edge_warning() -> None:
     # the report lists them under its results table, one per array row
     from paradisk.report import _warnings_html
 
-    notes = _warnings_html(df)
+    notes = _warnings_html(df[df["col"] == 0].to_dict(orient="records"))
     assert len(notes) == 5 and "r00c00" in notes[0] and "red edge" in notes[0]
     assert (_results(spec, 3.0e5, (600.0, 700.0))["window_edge_warning"] == "").all()
     assert (_results(spec, 2.0e4, (620.0, 660.0))["window_edge_warning"] == "").all()

@@ -20,7 +20,7 @@ import yaml
 from paradisk.cache import Cache
 from paradisk.cli import main
 from paradisk.pipeline import RESULT_COLUMNS, RunOptions, run_pipeline, run_spec
-from paradisk.report import SECTIONS
+from paradisk.report import FIGURES, SECTIONS
 from paradisk.spec import spec_from_dict
 
 # whole runs with real FEM solves: the slow tier
@@ -330,19 +330,17 @@ def test_report_embeds_every_figure_of_every_section(first_run):
     images = {alt: data for data, alt in re.findall(
         r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)">', text)}
     assert text.count("<img ") == len(images)  # every image is embedded, none linked
-    named = {n for _, names, _ in SECTIONS if names for n in names}
-    gain = {"fig4a_gain_spectra", "fig4b_gain_vs_N", "fig4cd_threshold_vs_K",
-            "fig1c_ase_threshold", "fig1d_cmin", "fig6d_spectra_vs_pump"}
-    assert named | gain <= set(images), sorted((named | gain) - set(images))
+    named = {n for _, n, _ in FIGURES}
+    assert named <= set(images), sorted(named - set(images))
     for name, data in images.items():
         png = base64.b64decode(data)
         assert png.startswith(b"\x89PNG") and len(png) > 2000, name
     # each section's figures sit under its heading
-    for title, names, _ in SECTIONS:
+    for key, (title, _) in SECTIONS.items():
         start = text.index(f"<h2>{title}</h2>")
         nxt = text.find("<h2>", start + 1)
         section = text[start:nxt]
-        for n in names or sorted(gain):
+        for n in (n for s, n, _ in FIGURES if s == key):
             assert f'alt="{n}"' in section, (title, n)
     for _, row in result.table[result.table["col"] == 0].iterrows():
         assert row["id"] in text

@@ -13,6 +13,7 @@ solved is not solved again."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from paradisk.commands import RUN_CACHE, add_solve_options
@@ -40,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="what the best concentration optimises: the lowest lasing threshold "
                         "or the largest K (default: threshold)")
     add_solve_options(p, default_cache=f"{RUN_CACHE}, the cache of 'paradisk run SPEC -o out'")
+    p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     p.set_defaults(func=run)
     return p
 
@@ -47,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from paradisk.design import DesignTarget, search_design, write_design
     from paradisk.pipeline import default_workers
+    from paradisk.progress import Progress
     from paradisk.spec import load_spec
 
     spec = load_spec(args.spec)
@@ -58,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
     )
     cache = None if args.no_cache else (args.cache or RUN_CACHE)
     workers = default_workers() if args.workers is None else args.workers
-    result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
-                           cache_dir=cache)
+    with Progress(not args.quiet) as progress:
+        result = search_design(spec, target, workers=workers, scheduler=args.scheduler,
+                               cache_dir=cache, progress=progress)
     paths = write_design(result, target, args.out)
     print(text_table(result.grid.to_dict(orient="records"),
                      ["concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "anchored",
@@ -69,4 +73,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"\nbest: {result.best_concentration_mg_per_mL:g} mg/mL ({args.objective}); "
           f"recommended spec: {paths['spec']}; map: {paths['map']}")
+    for warning in result.warnings:
+        print(f"paradisk design: warning: {warning}", file=sys.stderr)
     return 0

@@ -35,6 +35,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
+# arrays of at least this many disks show the layout's steps on stderr (smaller ones take
+# well under a second)
+BIG_ARRAY_DISKS = 500
+
+
 def summary_text(result: Any) -> str:
     """Two lines: how many points, stage travel, writing time and its parts."""
     s = result.summary
@@ -53,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
 
     check_writable_dir(args.out, "-o")
     spec = load_spec(args.spec)
-    result, paths = write_spec_layout(spec, args.out, oas=args.oas)
+    from paradisk.progress import Progress
+
+    big = spec.array.rows * spec.array.repeats >= BIG_ARRAY_DISKS
+    with Progress(big) as progress:
+        result, paths = write_spec_layout(spec, args.out, oas=args.oas, progress=progress)
     for path in paths.values():
         print(f"wrote {path}")
     print(summary_text(result))

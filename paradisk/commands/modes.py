@@ -132,6 +132,7 @@ def _check_m_values(m_values: list[int], plans: list[Any], spec: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paradisk.pipeline import default_workers
+    from paradisk.progress import Progress
     from paradisk.spec import load_spec
 
     if args.plot:
@@ -167,11 +168,16 @@ def run(args: argparse.Namespace) -> int:
         m_values = list(dict.fromkeys(args.m_values))
         _check_m_values(m_values, plans, spec)
     groups = distinct_disks(plans)
-    if m_values is not None:
-        tables = [_solve_m_values(group[0].body, spec, solver, m_values) for group in groups]
-    else:
-        tables = _cached_tables(groups, spec, solver, cache_dir, workers, args.scheduler,
-                                want_fields=bool(args.plot))
+    with Progress(True) as progress:
+        progress.start("modes")
+        if m_values is not None:
+            tables = []
+            for i, group in enumerate(groups):
+                tables.append(_solve_m_values(group[0].body, spec, solver, m_values))
+                progress("modes", i + 1, len(groups), note=f"disk {group[0].id}")
+        else:
+            tables = _cached_tables(groups, spec, solver, cache_dir, workers, args.scheduler,
+                                    want_fields=bool(args.plot), progress=progress)
     out: list[dict[str, Any]] = []
     failed = 0
     for group, (recs, budgets, error) in zip(groups, tables, strict=True):
@@ -222,15 +228,17 @@ def _solve_m_values(body: Any, spec: Any, solver: str,
 
 def _cached_tables(groups: list[list[Any]], spec: Any, solver: str, cache_dir: Path | None,
                    workers: int, scheduler: str | None,
-                   want_fields: bool) -> list[tuple[list[Any], list[dict[str, float]], str]]:
+                   want_fields: bool,
+                   progress: Any = None) -> list[tuple[list[Any], list[dict[str, float]], str]]:
     """(mode records sorted by wavelength, their loss budgets, error) of each group: the run's
     mode stage, with its cache and executors; with ``want_fields`` the records carry the |E|^2
-    maps the stage stored (in a temporary cache when there is none)."""
+    maps the stage stored (in a temporary cache when there is none). ``progress``: a
+    paradisk.progress.Progress told as each disk is done."""
     import tempfile
 
     from paradisk.cache import Cache
     from paradisk.executors import error_result, map_tasks
-    from paradisk.stages import decode_field, modes_stage, stored_mode_field
+    from paradisk.stages import cached_modes_stage, decode_field, modes_stage, stored_mode_field
     from solvers.losses.columns import COLUMNS
     from solvers.modes import ModeRecord
 
@@ -242,8 +250,17 @@ def _cached_tables(groups: list[list[Any]], spec: Any, solver: str, cache_dir: P
         bodies = [g[0].body.model_dump(mode="json") for g in groups]
         tasks = [(b, solver_json, solver, str(root) if root else None, root is not None,
                   losses_json) for b in bodies]
+        count = {"done": 0, "cached": 0}
+
+        def done(i: int, result: dict) -> None:
+            count["done"] += 1
+            count["cached"] += bool(result.get("cached"))
+            if progress is not None:
+                progress("modes", count["done"], len(tasks), count["cached"],
+                         note=f"disk {groups[i][0].id}")
+
         results = map_tasks(modes_stage, tasks, workers=workers, scheduler=scheduler,
-                            on_error=error_result)
+                            on_done=done, on_error=error_result, cached=cached_modes_stage)
         cache = Cache(root) if (root is not None and want_fields) else None
         tables = []
         for body_json, res in zip(bodies, results, strict=True):
