@@ -365,6 +365,11 @@ def _missing_families(
     return extra
 
 
+def _margin_nm(calibrated: bool, fsr_nm: float, edge_nm: float) -> float:
+    """How far outside a window edge a predicted wavelength is still solved for, nm."""
+    return 0.25 * fsr_nm if calibrated else 0.01 * edge_nm
+
+
 def _permittivity_wavelength_nm(shift_nm: float, step_nm: float) -> float:
     """Wavelength the permittivities of a scan's shift are evaluated at: the centre of the
     ``step_nm`` wide bin (counted from 0 nm) holding the shift, so within step_nm / 2 of it
@@ -443,7 +448,15 @@ def scan_window(
         if m == m_c and done_c:
             continue
         pred = {f: ratio[f] * estimate(f, m) for f in families}
-        targets = sorted(v for v in pred.values() if lo * 0.99 <= v <= hi * 1.01)
+        fsr = 0.5 * (lo + hi) / m  # upper bound of the free spectral range, nm
+        # a family calibrated on a neighbouring m is predicted to ~1 % of a free spectral range
+        # (measured on the 20 um disk: 0.03-0.05 nm for a 4 nm FSR), so its modes predicted more
+        # than a quarter FSR outside the window are not solved for; others keep a 1 % margin
+        targets = sorted(
+            v for f, v in pred.items()
+            if lo - _margin_nm(f in calibrated, fsr, lo) <= v
+            <= hi + _margin_nm(f in calibrated, fsr, hi)
+        )
         if not targets:
             continue
         # one shift per cluster of predicted wavelengths closer than 2 % (one factorisation)
@@ -453,7 +466,6 @@ def scan_window(
                 clusters[-1].append(t)
             else:
                 clusters.append([t])
-        fsr = 0.5 * (lo + hi) / m  # upper bound of the free spectral range, nm
         for cl in clusters:
             shift = 0.5 * (cl[0] + cl[-1])
             eps_at = _permittivity_wavelength_nm(shift, settings.eps_update_nm)
