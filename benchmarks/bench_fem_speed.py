@@ -20,22 +20,22 @@ Measured 2026-12-02, OMP_NUM_THREADS=1, on the 2-core machine shared with other 
 jobs; window 610-670 nm, TE + TM, 28 modes, largest relative wavelength error against the fine
 mesh at m = 139, 145, 151 (6 modes):
 
-                            before (21:44-22:00 UTC,      after (22:16-22:21 UTC,
-                            commit 4a48a8f, load 5-9)     load 5-9)
-    example settings        CPU 18.2 s, error 1.9e-7      CPU 13.1 s (0.47 s/mode), 1.9e-7
+                            before (21:44-22:00 UTC,   after (22:16-22:21 UTC, load 5-9;
+                            commit 4a48a8f, load 5-9)  22:25-22:28 UTC, load 3-5)
+    example settings        CPU 18.2 s, error 1.9e-7   CPU 13.1 s; 12.4 s (0.44 s/mode), 1.9e-7
       (40831 unknowns)
-    FAST_SETTINGS           CPU  9.9 s, error 2.2e-7      CPU  7.2 s (0.26 s/mode), 2.4e-7
+    FAST_SETTINGS           CPU  9.9 s, error 2.2e-7   CPU  7.2 s;  7.8 s (0.28 s/mode), 2.4e-7
       (25311 unknowns)
-    defaults (64391)        CPU 26.1 s, error 1.8e-7      CPU 20.0 s (0.71 s/mode), 1.9e-7
+    defaults (64391)        CPU 26.1 s, error 1.8e-7   CPU 20.0 s; 19.5 s (0.70 s/mode), 1.9e-7
 
-(The same code at 17:56 UTC and load 12-13 took 23.7 s and 14.6 s.) The goal, 5 s, is not met:
-FAST_SETTINGS is at 1.4x of its start of the day and ~2x of the 14.6 s. Where the 7-9 s go now
-(FAST_SETTINGS, timed per solve): the calibration m at the window centre 0.9 s (factorisation
-and ARPACK for 6 eigenvalues from a random start, 6 analyses); 3 more factorisations with a
-warm block Krylov, 0.42-0.46 s each; 12 Davidson solves on a kept factorisation, 0.18-0.21 s
-one m away from it, 0.26-0.36 s two or three away; 32 more mode analyses at ~67 ms each
-(121 x 121 field map 21 ms, two element-wise integrals 20 ms, interface fields 7 ms); mesh and
-assembly 0.7 s.
+(The 'before' code at 17:56 UTC and load 12-13 took 23.7 s and 14.6 s.) The goal, 5 s, is not
+met: FAST_SETTINGS is 1.3-1.4x faster than 'before' under the same load, ~2x the 14.6 s.
+Where its 7-8 s go now (timed per solve): the calibration m at the window centre 0.9 s
+(factorisation and ARPACK for 6 eigenvalues from a random start, then 6 analyses); 3 more
+factorisations with a warm block Krylov, 0.42-0.46 s each; 12 Davidson solves on a kept
+factorisation, 0.18-0.21 s one m away from it, 0.26-0.36 s two or three away; 30 more mode
+analyses at ~60 ms each (121 x 121 field map 12 ms, two element-wise integrals 20 ms, interface
+fields 7 ms, orders and polarization); mesh and assembly 0.7 s.
 """
 
 from __future__ import annotations
