@@ -12,28 +12,35 @@ nanocrystal coating, 100 nm Au / 5 nm Ti on glass):
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_fem_speed.py
 
-Measured 2026-12-02 17:56-17:59 UTC, OMP_NUM_THREADS=1, on the 2-core machine shared with
-other developers' jobs (load average 12-13 on 2 cores: CPU times are inflated by the sharing
-too, not only wall times; the before/after pairs below ran back to back under the same load):
+CPU is this process's (plus children's, none) process time; the load average at the start
+and end is printed, since cache and memory-bandwidth contention from other jobs inflates CPU
+time too, not only wall time.
 
-    window 610-670 nm, TE + TM, 28 modes:
-      before (commit 8883d58), example settings, 40831 unknowns: CPU 30.0 s, wall 107 s,
-          largest error 1.9e-7
-      after, example settings:                                  CPU 23.7 s, wall 77 s,
-          largest error 1.9e-7 (wavelengths equal to 1e-10, film fractions to 3e-6)
-      after, FAST_SETTINGS, 25311 unknowns:                     CPU 14.6 s, wall 49 s,
-          largest error 2.2e-7
+Measured 2026-12-02, OMP_NUM_THREADS=1, on the 2-core machine shared with other developers'
+jobs; window 610-670 nm, TE + TM, 28 modes, largest relative wavelength error against the fine
+mesh at m = 139, 145, 151 (6 modes):
 
-i.e. 1.3x at the example's settings and 2.1x with FAST_SETTINGS, against a goal of 4x (5 s):
-not met. Where the time goes now (FAST_SETTINGS, profile): 6 factorisations (of 17 before)
-1.4 s, ~180 triangular solves 2.4 s and ~600 sparse products 2.8 s in the Davidson / Krylov
-iterations, 38 mode analyses 3.9 s (two element-wise integrals and the 121 x 121 field map
-each), mesh and assembly 0.8 s. (Earlier measurement, 05:07 UTC at load 7-8: the example
-settings took 19.5 s CPU before.)
+                            before (21:44-22:00 UTC,   after (22:16-22:21 UTC, load 5-9;
+                            commit 4a48a8f, load 5-9)  22:25-22:28 UTC, load 3-5)
+    example settings        CPU 18.2 s, error 1.9e-7   CPU 13.1 s; 12.4 s (0.44 s/mode), 1.9e-7
+      (40831 unknowns)
+    FAST_SETTINGS           CPU  9.9 s, error 2.2e-7   CPU  7.2 s;  7.8 s (0.28 s/mode), 2.4e-7
+      (25311 unknowns)
+    defaults (64391)        CPU 26.1 s, error 1.8e-7   CPU 20.0 s; 19.5 s (0.70 s/mode), 1.9e-7
+
+(The 'before' code at 17:56 UTC and load 12-13 took 23.7 s and 14.6 s.) The goal, 5 s, is not
+met: FAST_SETTINGS is 1.3-1.4x faster than 'before' under the same load, ~2x the 14.6 s.
+Where its 7-8 s go now (timed per solve): the calibration m at the window centre 0.9 s
+(factorisation and ARPACK for 6 eigenvalues from a random start, then 6 analyses); 3 more
+factorisations with a warm block Krylov, 0.42-0.46 s each; 12 Davidson solves on a kept
+factorisation, 0.18-0.21 s one m away from it, 0.26-0.36 s two or three away; 30 more mode
+analyses at ~60 ms each (121 x 121 field map 12 ms, two element-wise integrals 20 ms, interface
+fields 7 ms, orders and polarization); mesh and assembly 0.7 s.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from geometry.bodies import Coating, Layer, ParabolicDisk, Surroundings
@@ -72,10 +79,16 @@ FINE = FemSettings(order=5, h_medium=0.5, h_rim=0.25, h_film=1.5, grading=0.3)
 REFERENCE_M = (139, 145, 151)
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process and its children (the solver starts none; counted in case)."""
+    t = os.times()
+    return time.process_time() + t.children_user + t.children_system
+
+
 def one_m(body: ParabolicDisk, m: int, settings: FemSettings, ref: dict, label: str) -> None:
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_s()
     recs = find_modes(body, m=m, window_nm=(600.0, 680.0), settings=settings)
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    dt, cpu = time.perf_counter() - t0, cpu_s() - c0
     n = max(len(recs), 1)
     print(f"[{label}] m = {m}: {len(recs)} fundamental modes in {dt:.2f} s "
           f"= {dt / n:.2f} s per mode (mesh, assembly, solve, analysis); CPU {cpu:.2f} s "
@@ -89,10 +102,10 @@ def one_m(body: ParabolicDisk, m: int, settings: FemSettings, ref: dict, label: 
 
 
 def window(body: ParabolicDisk, settings: FemSettings, label: str, ref: dict) -> None:
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_s()
     recs = find_modes(body, m=None, window_nm=(610.0, 670.0), polarizations=("TE", "TM"),
                       settings=settings)
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    dt, cpu = time.perf_counter() - t0, cpu_s() - c0
     n = max(len(recs), 1)
     errs = [abs(r.wavelength_nm / ref[(r.m, r.polarization)].wavelength_nm - 1.0)
             for r in recs if (r.m, r.polarization) in ref]
@@ -103,6 +116,9 @@ def window(body: ParabolicDisk, settings: FemSettings, label: str, ref: dict) ->
 
 
 def main() -> None:
+    la = os.getloadavg()
+    print(f"load average (1, 5, 15 min) at the start: {la[0]:.1f} {la[1]:.1f} {la[2]:.1f} "
+          f"on {os.cpu_count()} cores")
     body = disk()
     ref: dict = {}
     for m in REFERENCE_M:
@@ -114,6 +130,8 @@ def main() -> None:
     window(body, DISK_SETTINGS, "example settings", ref)
     window(body, FAST_SETTINGS, "fast settings", ref)
     window(body, FemSettings(), "defaults", ref)
+    la = os.getloadavg()
+    print(f"load average (1, 5, 15 min) at the end: {la[0]:.1f} {la[1]:.1f} {la[2]:.1f}")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,16 @@ def real_profile(dominant: np.ndarray) -> np.ndarray:
     return np.real(dominant * (abs(ref) / ref)) if abs(ref) > 0 else np.real(dominant)
 
 
+def _points_along(vertices: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points every ``step`` of arc length along the polyline through ``vertices`` (N x 2),
+    from its first vertex: the points shapely's line interpolation gives, by one linear
+    interpolation in the cumulative arc length (a per-point call cost as much as the rest
+    of a mode's analysis)."""
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(vertices, axis=0).T))])
+    at = np.arange(0.0, arc[-1], step)
+    return np.interp(at, arc, vertices[:, 0]), np.interp(at, arc, vertices[:, 1])
+
+
 def mode_orders(
     r_um: np.ndarray, z_um: np.ndarray, dominant: np.ndarray, outline: shapely.Polygon,
     peak_r_um: float, peak_z_um: float, normal: np.ndarray | None = None,
@@ -99,9 +109,7 @@ def mode_orders(
     if inner.geom_type == "MultiPolygon":
         inner = max(inner.geoms, key=lambda g: g.area)
     ring = inner.exterior
-    pts = [ring.interpolate(d) for d in np.arange(0.0, ring.length, step)]
-    cr = np.array([p.x for p in pts])
-    cz = np.array([p.y for p in pts])
+    cr, cz = _points_along(np.asarray(ring.coords), step)
     cv = interp(np.column_stack([cz, cr]))
     cv = np.roll(cv, -int(np.argmin(np.abs(cv))))  # start the closed loop at a quiet point
     return radial, max(count_lobes(cv) - 1, 0)

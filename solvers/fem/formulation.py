@@ -35,9 +35,10 @@ permittivities cost a sparse-vector sum, not an assembly.
 
 The eigenproblem A x = k0^2 B x is solved around a target k0^2 = sigma (Discretisation.solve):
 - with approximate eigenvectors (a scan's modes of m - 1) and a factorisation of a nearby
-  problem (m' within MAX_REUSE_M): generalised Davidson preconditioned by that factorisation,
-  no new factorisation (measured on the 20 um disk of benchmarks/bench_fem_speed.py: m + 3 from
-  the factorisation of m converges to a residual of 1e-9 in 5 steps);
+  problem (m' within MAX_REUSE_M, among the last MAX_FACTORS): generalised Davidson
+  preconditioned by that factorisation, no new factorisation (measured on the 20 um disk of
+  benchmarks/bench_fem_speed.py: m + 3 from the factorisation of m converges to a residual of
+  1e-9 in 5 steps);
 - otherwise NGSolve's sparse direct factorisation of A - sigma B, then a block Krylov space of
   the shift-invert operator grown from the approximate eigenvectors, or ARPACK (shift-invert
   Arnoldi through scipy) from a fixed random vector when there are none.
@@ -151,8 +152,9 @@ class Discretisation:
                 raise RuntimeError(f"mass matrix of region {region}: pattern not in A's")
             self._b_index[region] = (pos, np.array(form.mat.CSR()[0], dtype=complex))
         self._eps_assembled: dict[str, complex] | None = None
-        # the last factorisation: (m, solver of (A(m) - sigma B) y = r)
-        self._factor: tuple[int, object] | None = None
+        # the last factorisations: m -> solver of (A(m) - sigma B) y = r (a scan that turns
+        # back at its start finds the factorisation of that start again)
+        self._factors: dict[int, object] = {}
 
     def mass(self, eps: dict[str, complex]):
         """B(eps) with the region permittivities ``eps`` (recombined only when they change)."""
@@ -207,9 +209,11 @@ class Discretisation:
 
         pairs = None
         start = [s for s in (start or []) if np.linalg.norm(s) > 0.0]
-        if start and self._factor is not None and abs(m - self._factor[0]) <= MAX_REUSE_M:
+        near = [mf for mf in self._factors if abs(m - mf) <= MAX_REUSE_M]
+        if start and near:
             more = [s for s in (extra or []) if np.linalg.norm(s) > 0.0]
-            pairs = _davidson(opmul, bmul, self._factor[1], free, start, shift, more)
+            nearest = min(near, key=lambda mf: (abs(m - mf), mf))
+            pairs = _davidson(opmul, bmul, self._factors[nearest], free, start, shift, more)
         if pairs is None:
             fmat = op.CreateMatrix()
             fmat.AsVector().data = op.AsVector()
@@ -222,7 +226,10 @@ class Discretisation:
                 tmp_out.data = inv * tmp_in
                 return tmp_out.FV().NumPy().copy()
 
-            self._factor = (m, solve_vec)
+            self._factors.pop(m, None)
+            self._factors[m] = solve_vec
+            while len(self._factors) > MAX_FACTORS:
+                del self._factors[next(iter(self._factors))]  # the oldest
             nev_eff = min(nev, int(free.sum()) - 2)
             if start:
                 pairs = _block_krylov(
@@ -266,6 +273,8 @@ DAVIDSON_TOL = 1e-8
 # its own (measured on the 20 um disk: 3 m away, 5 iterations to 1e-9); beyond, or when Davidson
 # does not converge in MAX_DAVIDSON_STEPS, a new factorisation
 MAX_REUSE_M = 3
+# factorisations kept (each a few times the matrix in memory)
+MAX_FACTORS = 2
 MAX_DAVIDSON_STEPS = 8
 # largest block Krylov space tried from a warm start before falling back to ARPACK, in blocks
 MAX_KRYLOV_BLOCKS = 8
@@ -366,13 +375,17 @@ def _davidson(
     ||A x - lambda B x|| <= DAVIDSON_TOL |lambda| ||B x||, or None."""
     p = len(start)
     n = free.size
-    est = [complex((s @ opmul(s)) / (s @ bmul(s))) for s in start]
+    s0 = np.column_stack([np.where(free, s, 0.0) for s in start])
     v = _orthonormalise(np.zeros((n, 0), dtype=complex), 0,
-                        np.column_stack([np.where(free, s, 0.0) for s in start + (extra or [])]))
+                        np.column_stack([s0] + [np.where(free, s, 0.0) for s in extra or []]))
     if v.shape[1] < p:
         return None
     ov = np.column_stack([opmul(c) for c in v.T])
     bv = np.column_stack([bmul(c) for c in v.T])
+    # Rayleigh quotients of the start vectors s = V c (c = V^H s) from the products formed
+    c = v.conj().T @ s0
+    num, den = np.sum(c * ((v.T @ ov) @ c), axis=0), np.sum(c * ((v.T @ bv) @ c), axis=0)
+    est = [complex(a / b) for a, b in zip(num, den, strict=True)]
     for _ in range(MAX_DAVIDSON_STEPS):
         vh = v.conj().T
         theta, y = sla.eig(vh @ ov, vh @ bv)

@@ -92,9 +92,9 @@ class FemSettings(BaseModel):
     )
     eps_update_nm: float = Field(
         5.0, gt=0.0, le=100.0,
-        description="in a scan, re-evaluate the permittivities (re-assemble the mass matrix) when "
-        "the shift moves more than this from where they were evaluated, nm; the remainder is "
-        "corrected by perturbation theory",
+        description="in a scan, the permittivities are evaluated at the centre of the bin of "
+        "this width (nm, counted from 0 nm) that holds the shift (one mass matrix per bin); the "
+        "remainder is corrected by perturbation theory",
     )
     dispersion_rel_tol: float = Field(
         5e-4, gt=0.0, le=0.1,
