@@ -35,6 +35,7 @@ from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks, probe_scheduler
 from paradisk.files import atomic_write_json, atomic_write_text
 from paradisk.output_folder import StagedOutputs
+from paradisk.scatter.stage import scatter_in_run, write_scatter
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
     field_stage,
@@ -99,6 +100,7 @@ class RunResult:
     # the report's mode picture: {"id", "record", "field"} (paradisk.stages.field_stage) or None
     mode_field: dict[str, Any] | None = None
     skipped_figures: dict[str, str] = field(default_factory=dict)  # figure name -> why missing
+    scatter: dict[str, Any] | None = None  # paradisk.scatter.stage.run_scatter (spec.scatter)
 
 
 def run_spec(spec: DesignSpec | str | Path, **options: Any) -> pd.DataFrame:
@@ -232,6 +234,9 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         lasing[plan.id] = pred["lasing"]
         progress("lasing", i + 1, len(rows), 0)
     stats["lasing_seconds"] = time.perf_counter() - t0
+    scatter = scatter_in_run(spec, mode_tables, cache_dir, options.use_cache, map_tasks,
+                             **_executor(options, progress))
+    stats.update(scatter["stats"] if scatter is not None else {})
 
     checks: list[dict] = []
     if options.meep_check > 0 and method == "fem":
@@ -249,7 +254,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         stats["field_seconds"] = time.perf_counter() - t0
     # every solver call of this run (0 when everything came from the cache)
     stats["solver_runs"] = (stats["modes_solved"] + stats["field_solved"]
-                            + stats["meep_checks_solved"])
+                            + stats["meep_checks_solved"] + stats.get("sensitivity_solves", 0))
 
     stats["cache_damaged"] += len(cache.damaged) if cache is not None else 0
     progress.close()  # a stage whose last task failed leaves its bar open
@@ -259,7 +264,8 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     stats["errors"] = len(errors)
     stats["total_seconds"] = time.perf_counter() - t_start
     result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
-                       paths=paths, meep_checks=checks, mode_field=mode_field)
+                       paths=paths, meep_checks=checks, mode_field=mode_field,
+                       scatter=scatter)
     return result
 
 
@@ -410,6 +416,8 @@ def _write_outputs(result: RunResult, out: Path, options: RunOptions) -> None:
     if result.meep_checks:
         result.paths["meep_check"] = atomic_write_text(
             out / "meep_check.csv", csv_text(result.meep_checks, CHECK_COLUMNS))
+    if result.scatter is not None:
+        result.paths.update(write_scatter(result.scatter, out))
     if options.report:
         from paradisk.report import write_report
 

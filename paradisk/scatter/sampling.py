@@ -1,0 +1,361 @@
+"""Sampled disks of one row: draw the fabrication scatter, move the comb, pick the lasing mode.
+
+For one design (a row of the array) and its mode sensitivities (``solvers.sensitivity``):
+
+1. draw every scattered quantity (``paradisk.scatter.spec``) with ``numpy.random.Generator``
+   seeded by (seed, row): the same seed gives the same table on every machine;
+2. chain the process to the profile exactly, by the exposure model's closed form
+   (``geometry.ExposureProcess``): L = ln(E0 / W_cl) moves by ln(P/P0) + ln(tau/tau0)
+   - 2 ln(w0/w00) - ln(W_cl/W_cl0), the attenuation is linear in the absorber concentration,
+   the film thickness and waist are descriptors themselves. A sample that writes nothing or
+   does not reach the substrate is recorded as such (it washes off);
+3. move each mode of the nominal comb by the descriptors' parabolas (wavelength, 1/Q, film
+   fraction; ``solvers.sensitivity``) and the disk index by first-order perturbation theory.
+   A sample whose descriptors leave the solved box is refused (``outside_solved_range``), and
+   one whose comb edge could let an unsolved mode into the window is refused too
+   (``comb_edge``): nothing is extrapolated;
+4. keep the modes inside the spec's window and evaluate the disk with the lasing rule of
+   ``gain.lasing.predict_lasing`` in batch (``gain.sampled``).
+
+With every width zero the sampled disks are the nominal disk: same comb, same lasing mode.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gain.sampled import predict_sampled, total_Q_array
+from paradisk.scatter.spec import ScatterSpec, Spread
+from solvers.sensitivity import DESCRIPTORS, mode_key
+
+# the reasons of a sampled disk that the gain model never sees
+GEOMETRY_REASONS = {
+    "not_anchored": "the disk does not reach the substrate (washes off) or writes nothing",
+    "outside_solved_range": "a descriptor lies beyond the solved box (refused, not extrapolated)",
+    "comb_edge": "a mode beyond the solved comb could shift into the window (refused)",
+}
+SAMPLE_COLUMNS = (
+    "row", "sample", "power_uW", "dwell_ms", "waist_um", "threshold_dose_mJ_per_cm2",
+    "film_thickness_um", "absorber_concentration_mg_per_mL", "disk_index_change",
+    "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q", "top_diameter_um",
+    "foot_diameter_um", "lases", "reason", "lasing_m", "lasing_polarization",
+    "lasing_radial_order", "lasing_wavelength_nm", "threshold_N",
+    "threshold_fluence_uJ_per_cm2", "lasing_Q_total", "lasing_film_fraction",
+)
+
+
+def draw(spread: Spread | None, nominal: float, rng: np.random.Generator,
+         n: int) -> np.ndarray:
+    """``n`` values of one quantity around ``nominal`` (module ``paradisk.scatter.spec``)."""
+    if spread is None:
+        return np.full(n, float(nominal))
+    width = spread.width(nominal)
+    if spread.dist == "uniform":
+        return nominal + width * rng.uniform(-1.0, 1.0, n)
+    z = rng.standard_normal(n)
+    if spread.dist == "lognormal":
+        s = width / abs(nominal) if spread.abs is not None and nominal else width
+        if spread.rel is not None:
+            s = float(spread.rel)
+        return nominal * np.exp(s * z)
+    return nominal + width * z
+
+
+@dataclass(frozen=True)
+class RowInputs:
+    """The nominal values of one row that the scatter moves."""
+
+    row: int
+    power_uW: float
+    dwell_ms: float
+    waist_um: float
+    threshold_dose_mJ_per_cm2: float
+    film_thickness_um: float
+    absorber_concentration_mg_per_mL: float
+    absorber_alpha_per_unit: float  # 1/um per mg/mL (Beer-Lambert: linear)
+    resin_alpha_per_um: float
+    log_overdose: float
+    nc_thickness_nm: float
+    concentration_per_cm3: float
+    intrinsic_Q: float | None
+    disk_index: float  # the disk material's index at the window centre
+
+
+def row_inputs(spec: Any, plan: Any) -> RowInputs:
+    """The nominal values of ``plan`` (a ``DiskPlan`` of ``spec``)."""
+    from solvers.materials import refractive_index
+
+    proc = spec.process
+    unit = proc.absorber.model_copy(update={"concentration_mg_per_mL": 1.0}).alpha_per_um
+    centre = 0.5 * sum(spec.solver.window_nm)
+    return RowInputs(
+        row=plan.row, power_uW=plan.power_uW, dwell_ms=plan.dwell_ms, waist_um=proc.waist_um,
+        threshold_dose_mJ_per_cm2=proc.threshold_dose_mJ_per_cm2,
+        film_thickness_um=proc.film_thickness_um,
+        absorber_concentration_mg_per_mL=proc.absorber.concentration_mg_per_mL,
+        absorber_alpha_per_unit=unit, resin_alpha_per_um=proc.resin_absorption_per_um,
+        log_overdose=plan.profile.log_overdose, nc_thickness_nm=spec.nanocrystals.thickness_nm,
+        concentration_per_cm3=spec.nanocrystals.concentration_per_cm3,
+        intrinsic_Q=spec.intrinsic_Q,
+        disk_index=float(refractive_index(spec.disk_material, centre).real),
+    )
+
+
+def draw_inputs(scatter: ScatterSpec, nominal: RowInputs, n: int | None = None) -> dict:
+    """Every sampled quantity of one row (arrays of ``n`` or ``scatter.samples``)."""
+    n = scatter.samples if n is None else n
+    rng = np.random.default_rng([scatter.seed, nominal.row])
+    p = scatter.process
+    out = {
+        "power_uW": draw(p.power_uW, nominal.power_uW, rng, n),
+        "dwell_ms": draw(p.dwell_ms, nominal.dwell_ms, rng, n),
+        "waist_um": draw(p.waist_um, nominal.waist_um, rng, n),
+        "threshold_dose_mJ_per_cm2": draw(p.threshold_dose_mJ_per_cm2,
+                                          nominal.threshold_dose_mJ_per_cm2, rng, n),
+        "film_thickness_um": draw(p.film_thickness_um, nominal.film_thickness_um, rng, n),
+        "absorber_concentration_mg_per_mL": draw(
+            p.absorber_concentration_mg_per_mL, nominal.absorber_concentration_mg_per_mL, rng,
+            n),
+        "disk_index_change": draw(scatter.disk_index, 0.0, rng, n),
+        "nc_thickness_nm": draw(scatter.nanocrystals.thickness_nm, nominal.nc_thickness_nm,
+                                rng, n),
+        "concentration_per_cm3": draw(scatter.nanocrystals.concentration_per_cm3,
+                                      nominal.concentration_per_cm3, rng, n),
+    }
+    iq = scatter.losses.get("intrinsic_Q")
+    out["intrinsic_Q"] = (np.full(n, np.nan) if nominal.intrinsic_Q is None
+                          else draw(iq, nominal.intrinsic_Q, rng, n))
+    return out
+
+
+def descriptors(inputs: dict, nominal: RowInputs) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(descriptor arrays in ``solvers.sensitivity.DESCRIPTORS`` names, anchored mask)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        L = (nominal.log_overdose + np.log(inputs["power_uW"] / nominal.power_uW)
+             + np.log(inputs["dwell_ms"] / nominal.dwell_ms)
+             - 2.0 * np.log(inputs["waist_um"] / nominal.waist_um)
+             - np.log(inputs["threshold_dose_mJ_per_cm2"] / nominal.threshold_dose_mJ_per_cm2))
+    # the nominal row keeps its own L (no rounding through the logs)
+    L = np.where(_all_nominal(inputs, nominal), nominal.log_overdose, L)
+    alpha = (nominal.resin_alpha_per_um
+             + nominal.absorber_alpha_per_unit * inputs["absorber_concentration_mg_per_mL"])
+    z0 = inputs["film_thickness_um"]
+    d = {"waist_um": inputs["waist_um"], "alpha_per_um": alpha, "film_thickness_um": z0,
+         "log_overdose": L, "coating_thickness_um": inputs["nc_thickness_nm"] * 1.0e-3}
+    positive = np.all([inputs[k] > 0 for k in ("power_uW", "dwell_ms", "waist_um",
+                                                "threshold_dose_mJ_per_cm2",
+                                                "film_thickness_um")], axis=0)
+    anchored = positive & np.isfinite(L) & (alpha * z0 < L) & (alpha >= 0)
+    return d, anchored
+
+
+def _all_nominal(inputs: dict, nominal: RowInputs) -> np.ndarray:
+    keys = ("power_uW", "dwell_ms", "waist_um", "threshold_dose_mJ_per_cm2")
+    return np.all([inputs[k] == getattr(nominal, k) for k in keys], axis=0)
+
+
+def nominal_descriptors(nominal: RowInputs) -> dict[str, float]:
+    return {"waist_um": nominal.waist_um,
+            "alpha_per_um": nominal.resin_alpha_per_um
+            + nominal.absorber_alpha_per_unit * nominal.absorber_concentration_mg_per_mL,
+            "film_thickness_um": nominal.film_thickness_um,
+            "log_overdose": nominal.log_overdose,
+            "coating_thickness_um": nominal.nc_thickness_nm * 1.0e-3}
+
+
+def descriptor_steps(scatter: ScatterSpec, nominal: RowInputs, n: int = 4096) -> dict:
+    """Half-width of the solved box per descriptor: ``trust_sigma`` standard deviations of the
+    descriptor over a draw of the scatter (0 for a descriptor that does not move)."""
+    d, _ = descriptors(draw_inputs(scatter, nominal, n), nominal)
+    d0 = nominal_descriptors(nominal)
+    out = {}
+    for name in DESCRIPTORS:
+        sd = float(np.sqrt(np.mean((d[name] - d0[name]) ** 2)))
+        out[name] = scatter.trust_sigma * sd if sd > 0 and math.isfinite(sd) else 0.0
+    return out
+
+
+@dataclass(frozen=True)
+class Comb:
+    """The nominal comb of a row with its parabolas, as arrays over modes."""
+
+    keys: list[tuple]
+    wavelength_nm: np.ndarray
+    inv_Q: np.ndarray
+    Q: np.ndarray
+    film_fraction: np.ndarray
+    disk_fraction: np.ndarray
+    dispersion: np.ndarray
+    slope: dict[str, np.ndarray]  # descriptor -> (3, modes): d lambda, d(1/Q), d Gamma
+    curve: dict[str, np.ndarray]  # descriptor -> (3, modes): half second derivatives
+    steps: dict[str, float]
+    fsr_nm: np.ndarray  # per mode: the spacing to its family's neighbour
+
+
+def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) -> Comb:
+    """The row's comb: the nominal values of the deterministic ``table`` (modes stage) where
+    it has the mode, the sensitivity solve's elsewhere (modes beyond the window)."""
+    from solvers.sensitivity import quadratic_coefficients
+
+    det = {mode_key(r): r for r in table}
+    lo, hi = window_nm
+    rows = []
+    for s in sens["modes"]:
+        key = mode_key(s)
+        if key in det:
+            rows.append((key, det[key], s))
+        elif not lo <= s["wavelength_nm"] <= hi:
+            rows.append((key, s, s))
+    rows.sort(key=lambda t: t[1]["wavelength_nm"])
+    keys = [k for k, _, _ in rows]
+    lam = np.array([float(b["wavelength_nm"]) for _, b, _ in rows])
+    q = np.array([_q(b.get("Q")) for _, b, _ in rows])
+    gam = np.array([float(b["film_fraction"]) for _, b, _ in rows])
+    steps = dict(sens["steps"])
+    slope, curve = {}, {}
+    for name, h in steps.items():
+        f0 = np.array([[float(s["wavelength_nm"]), _inv(s.get("Q")), float(s["film_fraction"])]
+                       for _, _, s in rows]).T.reshape(3, -1)
+        fm = np.array([_triple(s["minus"][name]) for _, _, s in rows]).T.reshape(3, -1)
+        fp = np.array([_triple(s["plus"][name]) for _, _, s in rows]).T.reshape(3, -1)
+        slope[name], curve[name] = quadratic_coefficients(f0, fm, fp, h)
+    fsr = np.full(len(rows), np.nan)
+    families: dict[tuple, list[int]] = {}
+    for i, k in enumerate(keys):
+        families.setdefault(k[1:], []).append(i)
+    for idx in families.values():
+        if len(idx) > 1:
+            lam_f = lam[idx]
+            gaps = np.abs(np.diff(lam_f))
+            fsr[idx] = np.concatenate([[gaps[0]], np.maximum(gaps[:-1], gaps[1:]), [gaps[-1]]]) \
+                if len(gaps) > 1 else gaps[0]
+    return Comb(keys=keys, wavelength_nm=lam, inv_Q=np.array([_inv(x) for x in q]), Q=q,
+                film_fraction=gam,
+                disk_fraction=np.array([float(s.get("disk_energy_fraction", math.nan))
+                                        for _, _, s in rows]),
+                dispersion=np.array([float(s.get("dispersion_factor", math.nan))
+                                     for _, _, s in rows]),
+                slope=slope, curve=curve, steps=steps, fsr_nm=fsr)
+
+
+def _q(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _inv(q: Any) -> float:
+    q = _q(q)
+    return 0.0 if math.isinf(q) and q > 0 else (1.0 / q if q > 0 else math.nan)
+
+
+def _triple(v: list) -> list[float]:
+    return [float(v[0]), _inv(v[1]), float(v[2])]
+
+
+def shifted_comb(comb: Comb, d: dict[str, np.ndarray], d0: dict[str, float],
+                 dn: np.ndarray, n_disk: float) -> tuple[np.ndarray, ...]:
+    """(wavelength, Q, film fraction) of every mode of every sample (samples x modes) and the
+    mask of samples inside the solved box."""
+    n = len(dn)
+    lam = np.broadcast_to(comb.wavelength_nm, (n, comb.wavelength_nm.size)).copy()
+    dinv = np.zeros_like(lam)
+    gam = np.broadcast_to(comb.film_fraction, lam.shape).copy()
+    inside = np.ones(n, bool)
+    for name in DESCRIPTORS:
+        delta = d[name] - d0[name]
+        h = comb.steps.get(name, 0.0)
+        if h == 0.0:
+            inside &= delta == 0.0
+            continue
+        inside &= np.abs(delta) <= h
+        dd = delta[:, None]
+        s, c = comb.slope[name], comb.curve[name]
+        lam += s[0] * dd + c[0] * dd * dd
+        dinv += s[1] * dd + c[1] * dd * dd
+        gam += s[2] * dd + c[2] * dd * dd
+    moved = dn != 0.0
+    if moved.any():
+        factor = comb.dispersion * comb.disk_fraction  # nan without region energies
+        lam = np.where(moved[:, None], lam * (1.0 + factor * (dn[:, None] / n_disk)), lam)
+    q = np.broadcast_to(comb.Q, lam.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = comb.inv_Q + dinv
+        q_new = np.where(inv > 0.0, 1.0 / inv, np.inf)
+    q = np.where(dinv == 0.0, q, q_new)
+    return lam, q, np.clip(gam, 0.0, 1.0), inside
+
+
+def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
+               scatter: ScatterSpec | None = None, n: int | None = None) -> pd.DataFrame:
+    """One row per sampled disk of ``plan``'s row (``SAMPLE_COLUMNS``)."""
+    scatter = scatter or spec.scatter
+    nominal = row_inputs(spec, plan)
+    inputs = draw_inputs(scatter, nominal, n)
+    n = len(inputs["power_uW"])
+    d, anchored = descriptors(inputs, nominal)
+    d0 = nominal_descriptors(nominal)
+    window = tuple(spec.solver.window_nm)
+    comb = build_comb(sens, table, window)
+    lam, q, gam, inside = shifted_comb(comb, d, d0, inputs["disk_index_change"],
+                                       nominal.disk_index)
+    lo, hi = window
+    in_window = (lam >= lo) & (lam <= hi)
+    edge_ok = _edges_ok(comb, lam, window)
+    film = spec.nanocrystals
+    qi = None if nominal.intrinsic_Q is None else inputs["intrinsic_Q"][:, None]
+    q_tot = total_Q_array(q, qi)
+    pred = predict_sampled(np.where(in_window, lam, np.nan), q_tot, gam,
+                           inputs["concentration_per_cm3"], film, spec.pump)
+    reason = np.where(~anchored, "not_anchored", np.where(
+        ~inside, "outside_solved_range", np.where(~edge_ok, "comb_edge", pred.reason)))
+    ok = reason == pred.reason
+    j = np.where(ok & (pred.mode_index >= 0), pred.mode_index, -1)
+    rows = np.arange(n)
+    pick = lambda a: np.where(j >= 0, a[rows, np.maximum(j, 0)], np.nan)  # noqa: E731
+    keys = comb.keys
+
+    def label(i: int) -> Any:
+        return keys[i] if i >= 0 else (None, None, None, None)
+
+    labels = [label(int(i)) for i in j]
+    d_top = 2.0 * d["waist_um"] * np.sqrt(np.clip(d["log_overdose"], 0, None) / 2.0)
+    foot = d["log_overdose"] - d["alpha_per_um"] * d["film_thickness_um"]
+    d_foot = 2.0 * d["waist_um"] * np.sqrt(np.clip(foot, 0, None) / 2.0)
+    return pd.DataFrame({
+        "row": plan.row, "sample": rows,
+        **{k: inputs[k] for k in ("power_uW", "dwell_ms", "waist_um",
+                                  "threshold_dose_mJ_per_cm2", "film_thickness_um",
+                                  "absorber_concentration_mg_per_mL", "disk_index_change",
+                                  "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q")},
+        "top_diameter_um": d_top, "foot_diameter_um": d_foot,
+        "lases": ok & pred.lases, "reason": reason,
+        "lasing_m": pd.array([lb[0] for lb in labels], dtype="Int64"),
+        "lasing_polarization": [lb[1] for lb in labels],
+        "lasing_radial_order": pd.array([lb[2] for lb in labels], dtype="Int64"),
+        "lasing_wavelength_nm": pick(lam),
+        "threshold_N": np.where(ok, pred.threshold_N, np.nan),
+        "threshold_fluence_uJ_per_cm2": np.where(ok, pred.threshold_fluence_uJ_per_cm2,
+                                                 np.nan),
+        "lasing_Q_total": np.where(j >= 0, pred.Q_total, np.nan),
+        "lasing_film_fraction": pick(gam),
+    }, columns=list(SAMPLE_COLUMNS))
+
+
+def _edges_ok(comb: Comb, lam: np.ndarray, window: tuple[float, float]) -> np.ndarray:
+    """False for samples where a family's bluest (reddest) solved mode, shifted, sits less
+    than one FSR inside the window's blue (red) edge: its unsolved neighbour could be in."""
+    lo, hi = window
+    ok = np.ones(lam.shape[0], bool)
+    families: dict[tuple, list[int]] = {}
+    for i, k in enumerate(comb.keys):
+        families.setdefault(k[1:], []).append(i)
+    for idx in families.values():
+        fsr = np.nanmax(comb.fsr_nm[idx]) if np.isfinite(comb.fsr_nm[idx]).any() else 0.0
+        blue = lam[:, idx].min(axis=1)
+        red = lam[:, idx].max(axis=1)
+        ok &= (blue - fsr < lo) & (red + fsr > hi)
+    return ok
