@@ -114,6 +114,7 @@ def spectra_figure(result: RunResult) -> Figure:
 
 def _figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
     from geometry.plots import exposure_map_figure, profiles_vs_absorber_figure
+    from paradisk.scatter.plots import scatter_figure_makers
 
     spec = result.spec
     rows = spec.unique_disks()
@@ -129,6 +130,7 @@ def _figure_makers(result: RunResult) -> dict[str, Callable[[], Figure | None]]:
         "lasing_mode_field": lambda: lasing_field_figure(result),
     }
     makers.update(gain_figure_makers(result))
+    makers.update(scatter_figure_makers(result))
     return makers
 
 

@@ -153,3 +153,14 @@ def quadratic_coefficients(f0: np.ndarray, f_minus: np.ndarray, f_plus: np.ndarr
                            h: float) -> tuple[np.ndarray, np.ndarray]:
     """(f', f''/2) of the parabola through (-h, f_minus), (0, f0), (h, f_plus)."""
     return (f_plus - f_minus) / (2.0 * h), (f_plus - 2.0 * f0 + f_minus) / (2.0 * h * h)
+
+
+def body_with(body: Any, values: Mapping[str, float]) -> Any:
+    """``body`` with its descriptors set to ``values`` (names of ``DESCRIPTORS``; others kept):
+    the disk a sample describes, for a direct re-solve."""
+    prof = {k: float(v) for k, v in values.items() if k in DESCRIPTORS[:4]}
+    out = body.model_copy(update={"profile": body.profile.model_copy(update=prof)})
+    if "coating_thickness_um" in values:
+        out = perturbed_body(out, "coating_thickness_um", float(values["coating_thickness_um"])
+                             - out.surroundings.coating.thickness_um)
+    return out

@@ -27,7 +27,7 @@ from paradisk.spec import spec_from_dict
 from paradisk.stages import lasing_stage
 from tests.scatter_synthetic import comb, sensitivities
 
-SEEDS = 16
+SEEDS = 12
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "qs3_array.yaml"
 SCATTER = {
     "samples": 2000, "seed": 7,
@@ -161,7 +161,7 @@ def test_same_seed_same_table_byte_for_byte(tmp_path):
 
 
 def test_percentiles_converge_with_the_sample_count():
-    """Over 16 seeds, the scatter of each percentile shrinks as 1/sqrt(samples) (16x the
+    """Over 12 seeds, the scatter of each percentile shrinks as 1/sqrt(samples) (16x the
     samples: 4x narrower; asserted > 2x), and the two sample counts agree on its value."""
     spec = _spec()
     plan, sens, table = _row(spec)
@@ -232,3 +232,83 @@ def test_total_q_array_is_gain_total_q():
     for qi in (None, 2e4):
         expect = [total_Q(x, qi) for x in q]
         np.testing.assert_array_equal(total_Q_array(q, qi), expect)
+
+
+# --- the sensitivity table, from an injected solver ----------------------------------------
+
+class _Record:
+    """A mode record of the analytic comb, as a solver returns it."""
+
+    def __init__(self, d):
+        self.__dict__.update(d)
+        self.field_rz = None
+        self._d = d
+
+    def to_dict(self):
+        return dict(self._d)
+
+
+def test_mode_sensitivities_are_the_central_differences_of_the_solver():
+    from solvers.sensitivity import mode_sensitivities
+
+    spec = _spec()
+    plan = spec.unique_disks()[2]
+    nom = row_inputs(spec, plan)
+    d0 = nominal_descriptors(nom)
+    steps = descriptor_steps(spec.scatter, nom)
+
+    def solve(body, window):
+        desc = {**{k: getattr(body.profile, k) for k in
+                   ("waist_um", "alpha_per_um", "film_thickness_um", "log_overdose")},
+                "coating_thickness_um": body.surroundings.coating.thickness_um}
+        return [_Record(r) for r in comb(desc, window)]
+
+    window = tuple(widened_window(spec, plan))
+    got = mode_sensitivities(plan.body, solve, steps, window)
+    want = sensitivities(d0, steps, window)
+    assert got["solves"] == 1 + 2 * len(got["steps"]) == 11
+    by_key = {(m["m"], m["polarization"]): m for m in want["modes"]}
+    assert len(got["modes"]) == len(want["modes"])
+    for m in got["modes"]:
+        w = by_key[(m["m"], m["polarization"])]
+        for side in ("minus", "plus"):
+            for name in got["steps"]:
+                np.testing.assert_allclose(m[side][name], w[side][name], rtol=1e-12)
+
+
+def test_index_response_without_dispersion_is_the_energy_fraction():
+    from types import SimpleNamespace
+
+    from solvers.sensitivity import index_response
+
+    fmap = SimpleNamespace(region_energy={"body": 0.8, "film": 0.15, "env": 0.05},
+                           region_material={"body": 1.57, "film": 1.8, "env": 1.0})
+    f, factor = index_response(SimpleNamespace(field_rz=fmap, wavelength_nm=640.0))
+    assert f == pytest.approx(0.8)
+    assert factor == pytest.approx(1.0)
+    # a dispersive resin (SU8, normal dispersion): the shift is smaller by n / n_g
+    fmap = SimpleNamespace(region_energy={"body": 1.0}, region_material={"body": "SU8"})
+    f, factor = index_response(SimpleNamespace(field_rz=fmap, wavelength_nm=640.0))
+    assert f == 1.0 and 0.9 < factor < 1.0
+
+
+def test_outputs_and_figures_of_a_scattered_row(tmp_path):
+    from paradisk.scatter.plots import fig5_figure, histograms_figure
+    from paradisk.scatter.stage import run_scatter
+
+    spec = _spec({**SCATTER, "samples": 500})
+    sens, tables = [], {}
+    for plan in spec.unique_disks():
+        _, s, t = _row(spec, plan.row)
+        sens.append(s)
+        tables[plan.id] = t
+    sc = run_scatter(spec, sens, tables)
+    assert len(sc["samples"]) == 500 * len(spec.unique_disks())
+    assert list(sc["summary"]["row"]) == list(range(len(spec.unique_disks())))
+    paths = write_scatter(sc, tmp_path)
+    assert set(paths) == {"scatter_csv", "scatter_summary_csv", "scatter_modes_csv"}
+    assert not list(tmp_path.glob(".*"))  # no temporary files left
+    fig = fig5_figure(sc["samples"], spec.nanocrystals.resolved_material)
+    assert fig.axes[0].get_yscale() == "log"
+    assert len(histograms_figure(sc["samples"], sc["summary"]).axes) == \
+        2 * len(spec.unique_disks())
