@@ -7,9 +7,9 @@ interpolates between them:
 
     f(x0 + d) = f0 + f' d + f'' d^2 / 2,   |d| <= h  (per descriptor, no cross terms)
 
-with f the wavelength, ln Q and the film fraction. ``h`` is the half-width of the solved box:
-``within_box`` tells a caller whether a sample lies inside it, and a sample outside must be
-refused (or re-solved), never extrapolated.
+with f the wavelength, the film fraction and ln Q (1/Q where a solve leaves Q unresolved).
+``h`` is the half-width of the solved box: a sample outside it must be refused (or
+re-solved), never extrapolated (``paradisk.scatter.sampling`` refuses it).
 
 The descriptors are those of the exposure model's profile (``geometry.DiskProfile``: waist,
 attenuation, film thickness, log overdose) and the nanocrystal coating's thickness. A change

@@ -312,3 +312,42 @@ def test_outputs_and_figures_of_a_scattered_row(tmp_path):
     assert fig.axes[0].get_yscale() == "log"
     assert len(histograms_figure(sc["samples"], sc["summary"]).axes) == \
         2 * len(spec.unique_disks())
+
+
+def test_run_writes_the_scatter_tables(tmp_path, monkeypatch):
+    """``paradisk run`` of a spec with ``scatter:``, the solver replaced by the analytic comb:
+    scatter.csv has samples x rows disks, the summary one line per row, and a zero-width
+    scatter lases as the run's own results table says."""
+    from types import SimpleNamespace
+
+    import solvers
+    from paradisk.pipeline import RunOptions, run_pipeline
+    from solvers.modes import ModeRecord
+
+    def fake_find_modes(body, m=None, window_nm=None, solver="fem", **kw):
+        desc = {**{k: getattr(body.profile, k) for k in
+                   ("waist_um", "alpha_per_um", "film_thickness_um", "log_overdose")},
+                "coating_thickness_um": body.surroundings.coating.thickness_um}
+        fmap = SimpleNamespace(region_energy={"body": 1.0}, region_material={"body": 1.57})
+        return [ModeRecord(m=r["m"], wavelength_nm=r["wavelength_nm"], Q=r["Q"],
+                           polarization=r["polarization"], radial_order=1, axial_order=0,
+                           film_fraction=r["film_fraction"], effective_index=1.4,
+                           solver="fem", field_rz=fmap) for r in comb(desc, window_nm)]
+
+    monkeypatch.setattr(solvers, "find_modes", fake_find_modes)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["array"].update({"target_top_diameters_um": [15.0, 20.0], "repeats": 1})
+    spec = _spec({**_zero(SCATTER), "samples": 30}, array=data["array"])
+    result = run_pipeline(spec, RunOptions(out_dir=tmp_path / "out", use_cache=False,
+                                           workers=1, report=False, write_layout=False))
+    samples = (tmp_path / "out" / "scatter.csv").read_text().splitlines()
+    assert len(samples) == 1 + 30 * 2
+    summary = result.scatter["summary"]
+    assert list(summary["row"]) == [0, 1] and (summary["fraction_lasing"] == 1.0).all()
+    for _, nominal in result.table.iterrows():
+        sc = result.scatter["samples"]
+        row = sc[sc["row"] == nominal["row"]]
+        assert (row["lasing_m"] == nominal["lasing_m"]).all()
+        assert (row["lasing_wavelength_nm"] == nominal["lasing_wavelength_nm"]).all()
+    # every width zero: no descriptor moves, one solve per row
+    assert result.stats["sensitivity_solves"] == 2

@@ -9,8 +9,9 @@ For one design (a row of the array) and its mode sensitivities (``solvers.sensit
    - 2 ln(w0/w00) - ln(W_cl/W_cl0), the attenuation is linear in the absorber concentration,
    the film thickness and waist are descriptors themselves. A sample that writes nothing or
    does not reach the substrate is recorded as such (it washes off);
-3. move each mode of the nominal comb by the descriptors' parabolas (wavelength, 1/Q, film
-   fraction; ``solvers.sensitivity``) and the disk index by first-order perturbation theory.
+3. move each mode of the nominal comb by the descriptors' parabolas (wavelength, ln Q or
+   1/Q, film fraction; ``solvers.sensitivity``) and the disk index by first-order
+   perturbation theory.
    A sample whose descriptors leave the solved box is refused (``outside_solved_range``), and
    one whose comb edge could let an unsolved mode into the window is refused too
    (``comb_edge``): nothing is extrapolated;
@@ -186,12 +187,13 @@ class Comb:
 
     keys: list[tuple]
     wavelength_nm: np.ndarray
-    inv_Q: np.ndarray
+    q_channel: np.ndarray  # ln Q where ``log_q``, else 1/Q
+    log_q: np.ndarray
     Q: np.ndarray
     film_fraction: np.ndarray
     disk_fraction: np.ndarray
     dispersion: np.ndarray
-    slope: dict[str, np.ndarray]  # descriptor -> (3, modes): d lambda, d(1/Q), d Gamma
+    slope: dict[str, np.ndarray]  # descriptor -> (3, modes): d lambda, d Q channel, d Gamma
     curve: dict[str, np.ndarray]  # descriptor -> (3, modes): half second derivatives
     steps: dict[str, float]
     fsr_nm: np.ndarray  # per mode: the spacing to its family's neighbour
@@ -217,12 +219,20 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
     q = np.array([_q(b.get("Q")) for _, b, _ in rows])
     gam = np.array([float(b["film_fraction"]) for _, b, _ in rows])
     steps = dict(sens["steps"])
+    # the Q channel: ln Q where every solve resolved the mode's Q (a leak through the gold
+    # falls exponentially with the gap: ln Q is nearly linear in the geometry), else 1/Q
+    # (0 for an unresolved Q)
+    log_q = np.array([all(_finite_q(q) for q in [b.get("Q"), s.get("Q")]
+                          + [s[side][k][1] for side in ("minus", "plus") for k in steps])
+                      for _, b, s in rows], dtype=bool)
     slope, curve = {}, {}
     for name, h in steps.items():
-        f0 = np.array([[float(s["wavelength_nm"]), _inv(s.get("Q")), float(s["film_fraction"])]
-                       for _, _, s in rows]).T.reshape(3, -1)
-        fm = np.array([_triple(s["minus"][name]) for _, _, s in rows]).T.reshape(3, -1)
-        fp = np.array([_triple(s["plus"][name]) for _, _, s in rows]).T.reshape(3, -1)
+        f0 = np.array([_triple([s["wavelength_nm"], s.get("Q"), s["film_fraction"]], lq)
+                       for (_, _, s), lq in zip(rows, log_q, strict=True)]).T.reshape(3, -1)
+        fm = np.array([_triple(s["minus"][name], lq)
+                       for (_, _, s), lq in zip(rows, log_q, strict=True)]).T.reshape(3, -1)
+        fp = np.array([_triple(s["plus"][name], lq)
+                       for (_, _, s), lq in zip(rows, log_q, strict=True)]).T.reshape(3, -1)
         slope[name], curve[name] = quadratic_coefficients(f0, fm, fp, h)
     fsr = np.full(len(rows), np.nan)
     families: dict[tuple, list[int]] = {}
@@ -234,7 +244,8 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
             gaps = np.abs(np.diff(lam_f))
             fsr[idx] = np.concatenate([[gaps[0]], np.maximum(gaps[:-1], gaps[1:]), [gaps[-1]]]) \
                 if len(gaps) > 1 else gaps[0]
-    return Comb(keys=keys, wavelength_nm=lam, inv_Q=np.array([_inv(x) for x in q]), Q=q,
+    q_channel = np.where(log_q, np.log(np.where(log_q, q, 1.0)), [_inv(x) for x in q])
+    return Comb(keys=keys, wavelength_nm=lam, q_channel=q_channel, log_q=log_q, Q=q,
                 film_fraction=gam,
                 disk_fraction=np.array([float(s.get("disk_energy_fraction", math.nan))
                                         for _, _, s in rows]),
@@ -252,8 +263,14 @@ def _inv(q: Any) -> float:
     return 0.0 if math.isinf(q) and q > 0 else (1.0 / q if q > 0 else math.nan)
 
 
-def _triple(v: list) -> list[float]:
-    return [float(v[0]), _inv(v[1]), float(v[2])]
+def _finite_q(q: Any) -> bool:
+    q = _q(q)
+    return math.isfinite(q) and q > 0.0
+
+
+def _triple(v: list, log_q: bool) -> list[float]:
+    """(wavelength, Q channel, film fraction) of one solve of a mode."""
+    return [float(v[0]), math.log(_q(v[1])) if log_q else _inv(v[1]), float(v[2])]
 
 
 def shifted_comb(comb: Comb, d: dict[str, np.ndarray], d0: dict[str, float],
@@ -282,9 +299,9 @@ def shifted_comb(comb: Comb, d: dict[str, np.ndarray], d0: dict[str, float],
         factor = comb.dispersion * comb.disk_fraction  # nan without region energies
         lam = np.where(moved[:, None], lam * (1.0 + factor * (dn[:, None] / n_disk)), lam)
     q = np.broadcast_to(comb.Q, lam.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = comb.inv_Q + dinv
-        q_new = np.where(inv > 0.0, 1.0 / inv, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v = comb.q_channel + dinv
+        q_new = np.where(comb.log_q, np.exp(v), np.where(v > 0.0, 1.0 / v, np.inf))
     q = np.where(dinv == 0.0, q, q_new)
     return lam, q, np.clip(gam, 0.0, 1.0), inside
 
