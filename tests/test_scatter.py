@@ -318,23 +318,10 @@ def test_run_writes_the_scatter_tables(tmp_path, monkeypatch):
     """``paradisk run`` of a spec with ``scatter:``, the solver replaced by the analytic comb:
     scatter.csv has samples x rows disks, the summary one line per row, and a zero-width
     scatter lases as the run's own results table says."""
-    from types import SimpleNamespace
-
     import solvers
     from paradisk.pipeline import RunOptions, run_pipeline
-    from solvers.modes import ModeRecord
 
-    def fake_find_modes(body, m=None, window_nm=None, solver="fem", **kw):
-        desc = {**{k: getattr(body.profile, k) for k in
-                   ("waist_um", "alpha_per_um", "film_thickness_um", "log_overdose")},
-                "coating_thickness_um": body.surroundings.coating.thickness_um}
-        fmap = SimpleNamespace(region_energy={"body": 1.0}, region_material={"body": 1.57})
-        return [ModeRecord(m=r["m"], wavelength_nm=r["wavelength_nm"], Q=r["Q"],
-                           polarization=r["polarization"], radial_order=1, axial_order=0,
-                           film_fraction=r["film_fraction"], effective_index=1.4,
-                           solver="fem", field_rz=fmap) for r in comb(desc, window_nm)]
-
-    monkeypatch.setattr(solvers, "find_modes", fake_find_modes)
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
     data = yaml.safe_load(EXAMPLE.read_text())
     data["array"].update({"target_top_diameters_um": [15.0, 20.0], "repeats": 1})
     spec = _spec({**_zero(SCATTER), "samples": 30}, array=data["array"])
@@ -351,3 +338,55 @@ def test_run_writes_the_scatter_tables(tmp_path, monkeypatch):
         assert (row["lasing_wavelength_nm"] == nominal["lasing_wavelength_nm"]).all()
     # every width zero: no descriptor moves, one solve per row
     assert result.stats["sensitivity_solves"] == 2
+
+
+def _fake_find_modes(body, m=None, window_nm=None, solver="fem", **kw):
+    """``solvers.find_modes`` replaced by the analytic comb (ModeRecords)."""
+    from types import SimpleNamespace
+
+    from solvers.modes import ModeRecord
+
+    desc = {**{k: getattr(body.profile, k) for k in
+               ("waist_um", "alpha_per_um", "film_thickness_um", "log_overdose")},
+            "coating_thickness_um": body.surroundings.coating.thickness_um}
+    fmap = SimpleNamespace(region_energy={"body": 1.0}, region_material={"body": 1.57})
+    return [ModeRecord(m=r["m"], wavelength_nm=r["wavelength_nm"], Q=r["Q"],
+                       polarization=r["polarization"], radial_order=1, axial_order=0,
+                       film_fraction=r["film_fraction"], effective_index=1.4,
+                       solver="fem", field_rz=fmap) for r in comb(desc, window_nm)]
+
+
+@pytest.mark.parametrize("objective", ["p90_threshold", "p_below"])
+def test_robust_design_objectives(objective, monkeypatch, tmp_path):
+    """``paradisk design --objective p90_threshold / p_below`` scores each concentration by
+    its sampled disks; the nominal objective is unchanged by the new columns."""
+    import solvers
+    from paradisk.design import DesignTarget, search_design, write_design
+
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
+    spec = _spec({**SCATTER, "samples": 400})
+    target = DesignTarget(top_diameters_um=(20.0,), concentrations_mg_per_mL=(10.0, 20.0),
+                          objective=objective)
+    result = search_design(spec, target, workers=1)
+    grid = result.grid
+    assert grid["threshold_N_p90"].notna().all()
+    assert (grid["threshold_N_p90"] >= grid["threshold_N"] * 0.5).all()
+    assert grid["fraction_below_N_0.5"].between(0.0, 1.0).all()
+    col = "threshold_N_p90" if objective == "p90_threshold" else "fraction_below_N_0.5"
+    best = grid.loc[grid[col].idxmin() if objective == "p90_threshold" else
+                    grid[col].idxmax(), "concentration_mg_per_mL"]
+    assert result.best_concentration_mg_per_mL == best
+    assert "map" in write_design(result, target, tmp_path)
+
+
+def test_robust_objective_needs_a_scatter_section(monkeypatch):
+    import solvers
+    from paradisk.design import DesignTarget, search_design
+
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    spec = spec_from_dict(data)
+    with pytest.raises(UserInputError, match="scatter: section"):
+        search_design(spec, DesignTarget(top_diameters_um=(20.0,),
+                                         concentrations_mg_per_mL=(20.0,),
+                                         objective="p_below"), workers=1)

@@ -1,7 +1,10 @@
 """The scatter's fast path against direct FEM re-solves (slow: real solves of a small disk).
 
-One 9 um QS3 disk (TE, 625-660 nm, 4th-order elements lowered to 3rd: the comparison is of
-the sampler against the same solver, not of the solver against the truth):
+One 9 um QS3 disk on a 2.5 um film (TE, 625-660 nm, the example's FEM settings): the
+comparison is of the sampler against the same solver, not of the solver against the truth.
+This disk's radiation and gold losses are beyond what the FEM resolves (Q > 1e7, where the
+reported Q depends on the domain the window gives): its Q is checked as the total Q with the
+example's intrinsic Q (2e4), and the solver's Q alone only where it is below 1e6.
 
 - each descriptor at +-2 sigma: the parabolas give every mode's wavelength within 0.05 FSR,
   its film fraction and Q within 2 %; all descriptors at +1.5 sigma at once (cross terms);
@@ -47,7 +50,6 @@ def case():
     data["process"]["film_thickness_um"] = 2.5
     data["array"].update({"target_top_diameters_um": [9.0], "repeats": 1})
     data["solver"] = {**data["solver"], "window_nm": list(WINDOW), "polarizations": ["TE"]}
-    data["solver"]["fem"] = {**data["solver"]["fem"], "order": 3}
     # a lower extra Q puts the nominal threshold near N = 0.5, so the fraction below it is
     # neither 0 nor 1 (m = 64 at N = 0.55, m = 63 at 0.56)
     data["intrinsic_Q"] = 2000.0
@@ -90,7 +92,7 @@ def test_parabolas_match_re_solves_at_two_sigma(case):
     assert set(sigma) == set(DESCRIPTORS)
     points = [{**d0, k: d0[k] + s * sigma[k]} for k in sigma for s in (-2.0, 2.0)]
     points.append({k: d0[k] + 1.5 * sigma.get(k, 0.0) for k in d0})
-    report = []
+    report, q_report = [], []
     for values in points:
         comb, lam, q, gam, inside = _fast(spec, plan, sens, table, values)
         assert inside
@@ -108,8 +110,10 @@ def test_parabolas_match_re_solves_at_two_sigma(case):
             # example's intrinsic Q of 2e4
             if r.Q < 1e6 or q[i] < 1e6:
                 assert q[i] == pytest.approx(r.Q, rel=0.02)
+            q_report.append((q[i], r.Q))
             assert total_Q(q[i], 2e4) == pytest.approx(total_Q(r.Q, 2e4), rel=0.02)
-    print(f"\nparabola wavelength error at +-2 sigma: max {max(report):.2e} FSR")
+    print(f"\nparabola wavelength error at +-2 sigma: max {max(report):.2e} FSR; solver Q "
+          f"(fast, re-solve): {sorted(set(q_report))[:6]}")
     # a linear model (slopes only) at the box edge, +-trust_sigma: where linearisation stops
     # holding (the solves at the edge are the sensitivity's own: no extra solve)
     comb = build_comb(sens, table, WINDOW)

@@ -35,9 +35,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    metavar="C",
                    help="absorber concentrations to try, mg/mL of resin solution "
                         "(default: 5 10 20 40)")
-    p.add_argument("--objective", choices=("threshold", "K"), default="threshold",
-                   help="what the best concentration optimises: the lowest lasing threshold "
-                        "or the largest K (default: threshold)")
+    p.add_argument("--objective", choices=("threshold", "K", "p90_threshold", "p_below"),
+                   default="threshold",
+                   help="what the best concentration optimises: the lowest lasing threshold, "
+                        "the largest K, or over the spec's scatter: samples the lowest 90th "
+                        "percentile threshold (p90_threshold) or the largest fraction lasing "
+                        "below N = 0.5 (p_below) (default: threshold)")
     add_solve_options(p)
     p.set_defaults(func=run)
     return p
