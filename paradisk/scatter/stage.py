@@ -20,8 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gain.sampled import REASONS
 from paradisk.cache import Cache, code_version, make_key
-from paradisk.scatter.sampling import descriptor_steps, row_inputs, sample_row
+from paradisk.scatter.sampling import (
+    GEOMETRY_REASONS,
+    descriptor_steps,
+    row_inputs,
+    sample_row,
+)
 
 SENSITIVITY = "sensitivity"
 THIS_MODULE = "paradisk/scatter/stage.py"
@@ -29,6 +35,8 @@ THIS_MODULE = "paradisk/scatter/stage.py"
 # N = 0.5, Fig. 5)
 N_GOOD = 0.5
 PERCENTILES = (5, 50, 95)
+# every reason a sampled disk does not lase: one summary column each, present in every run
+NOT_LASING = tuple(sorted(set(REASONS) - {"lases"})) + tuple(GEOMETRY_REASONS)
 
 
 def _check(result: Any) -> str | None:
@@ -144,7 +152,7 @@ def summarise(samples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         rec: dict[str, Any] = {"row": int(row), "samples": n,
                                "fraction_lasing": lases.sum() / n,
                                "fraction_below_N_0.5": (lases & (nth < N_GOOD)).sum() / n}
-        for code in sorted(set(g["reason"]) - {"lases"}):
+        for code in NOT_LASING:
             rec[f"fraction_{code}"] = float((g["reason"] == code).sum() / n)
         for name, values, mask in (
                 ("threshold_N", nth, finite),
@@ -166,14 +174,8 @@ def summarise(samples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             modes.append({"row": int(row), "m": int(m), "polarization": pol,
                           "radial_order": int(q), "probability": c / n,
                           "wavelength_nm_median": float(sel["lasing_wavelength_nm"].median())})
-    summary = pd.DataFrame(rows)
-    reasons = sorted(c for c in summary.columns if c.startswith("fraction_")
-                     and c not in ("fraction_lasing", "fraction_below_N_0.5"))
-    summary[reasons] = summary[reasons].fillna(0.0)
-    first = ["row", "samples", "fraction_lasing", "fraction_below_N_0.5"]
-    summary = summary[first + [c for c in summary.columns if c not in first]]
-    return summary, pd.DataFrame(modes, columns=["row", "m", "polarization", "radial_order",
-                                                 "probability", "wavelength_nm_median"])
+    return pd.DataFrame(rows), pd.DataFrame(modes, columns=[
+        "row", "m", "polarization", "radial_order", "probability", "wavelength_nm_median"])
 
 
 def write_scatter(scatter: dict[str, Any], out: Any) -> dict[str, Any]:
