@@ -116,8 +116,11 @@ def mode_sensitivities(
     Returns {"steps": {name: h}, "modes": [{m, polarization, radial_order, axial_order,
     wavelength_nm, Q, film_fraction, effective_index, disk_energy_fraction, dispersion_factor,
     "minus": {name: [wavelength_nm, Q, film_fraction]}, "plus": {...}}, ...],
-    "solves": count}. A mode that a perturbed solve did not find is dropped (its neighbours
-    in the comb remain).
+    "solves": count, "dropped": [{m, polarization, wavelength_nm, descriptor, side}]}. A
+    mode is matched across solves by its labels, or by (m, polarization) when its orders
+    were labelled differently; a mode that a perturbed solve did not find is dropped and
+    listed in "dropped" (the sampler then refuses the row's samples: see
+    ``paradisk.scatter.sampling``).
     """
     lo, hi = window_nm
     base = sorted(solve(body, (lo, hi)), key=lambda r: r.wavelength_nm)
@@ -132,6 +135,7 @@ def mode_sensitivities(
             "minus": {}, "plus": {},
         }
     used = {k: float(h) for k, h in steps.items() if h > 0.0}
+    dropped: list[dict[str, Any]] = []
     solves = 1
     pad = 0.01 * hi
     for name, h in used.items():
@@ -140,13 +144,25 @@ def mode_sensitivities(
             solves += 1
             found = {mode_key(r.to_dict()): r for r in shifted}
             for key, mode in list(modes.items()):
-                r = found.get(key)
+                r = found.get(key) or _same_family(shifted, mode)
                 if r is None:
+                    dropped.append({"m": key[0], "polarization": key[1],
+                                    "wavelength_nm": mode["wavelength_nm"],
+                                    "descriptor": name, "side": side})
                     del modes[key]
                     continue
                 mode[side][name] = [r.wavelength_nm, r.Q, r.film_fraction]
                 pad = max(pad, 1.5 * abs(r.wavelength_nm - mode["wavelength_nm"]))
-    return {"steps": used, "modes": list(modes.values()), "solves": solves}
+    return {"steps": used, "modes": list(modes.values()), "solves": solves,
+            "dropped": dropped}
+
+
+def _same_family(records: list[Any], mode: Mapping[str, Any]) -> Any:
+    """The record of the same m and polarization as ``mode`` when exactly one was found: a
+    perturbed solve may label the orders of a mode differently (the order rule reads the
+    field's nodes), the mode is the same."""
+    same = [r for r in records if r.m == mode["m"] and r.polarization == mode["polarization"]]
+    return same[0] if len(same) == 1 else None
 
 
 def quadratic_coefficients(f0: np.ndarray, f_minus: np.ndarray, f_plus: np.ndarray,

@@ -390,3 +390,21 @@ def test_robust_objective_needs_a_scatter_section(monkeypatch):
         search_design(spec, DesignTarget(top_diameters_um=(20.0,),
                                          concentrations_mg_per_mL=(20.0,),
                                          objective="p_below"), workers=1)
+
+
+def test_modes_the_perturbed_solves_lost_borrow_their_neighbours_sensitivities():
+    """A family missing from the sensitivity table (a perturbed solve labelled it otherwise)
+    keeps its nominal modes, moved like their solved neighbours of the same family."""
+    spec = _spec()
+    plan, sens, table = _row(spec)
+    full = sample_row(spec, plan, sens, table, n=500)
+    # TM modes of the window lost, the TM comb beyond the window kept
+    lo, hi = spec.solver.window_nm
+    lossy = {**sens, "modes": [m for m in sens["modes"] if not (
+        m["polarization"] == "TM" and lo <= m["wavelength_nm"] <= hi and m["m"] % 2 == 0)]}
+    part = sample_row(spec, plan, lossy, table, n=500)
+    same = (full["lasing_m"] == part["lasing_m"]).mean()
+    assert same > 0.95
+    both = full["lases"] & part["lases"] & (full["lasing_m"] == part["lasing_m"])
+    np.testing.assert_allclose(part.loc[both, "lasing_wavelength_nm"],
+                               full.loc[both, "lasing_wavelength_nm"], atol=0.05)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from paradisk.scatter.stage import N_GOOD
 
@@ -70,9 +71,10 @@ def histograms_figure(samples: pd.DataFrame, summary: pd.DataFrame) -> Figure:
             bins = np.logspace(np.log10(nth.min()) - 0.01, np.log10(nth.max()) + 0.01, 40)
             ax1.hist(nth, bins=bins, color="C0", histtype="stepfilled")
             ax1.set_xscale("log")
+            ax1.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on a decade
         ax1.axvline(N_GOOD, color="0.4", ls=":", lw=0.8)
-        ax1.set_title(f"row {row}: {s['fraction_below_N_0.5']:.0%} lase below N = 0.5, "
-                      f"{1.0 - s['fraction_lasing']:.0%} do not lase", fontsize=8)
+        ax1.set_title(f"row {row}: {s['fraction_below_N_0.5']:.1%} lase below N = 0.5, "
+                      f"{1.0 - s['fraction_lasing']:.1%} do not lase", fontsize=8)
         ax1.set_xlabel(r"threshold $\bar N_{ph}$", fontsize=8)
         wl = g.loc[g["lases"], "lasing_wavelength_nm"].to_numpy(float)
         if wl.size:

@@ -197,6 +197,7 @@ class Comb:
     curve: dict[str, np.ndarray]  # descriptor -> (3, modes): half second derivatives
     steps: dict[str, float]
     fsr_nm: np.ndarray  # per mode: the spacing to its family's neighbour
+    borrowed: int = 0  # nominal modes whose sensitivities come from a comb neighbour
 
 
 def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) -> Comb:
@@ -207,12 +208,19 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
     det = {mode_key(r): r for r in table}
     lo, hi = window_nm
     rows = []
-    for s in sens["modes"]:
-        key = mode_key(s)
+    solved = {mode_key(s): s for s in sens["modes"]}
+    for key, s in solved.items():
         if key in det:
             rows.append((key, det[key], s))
         elif not lo <= s["wavelength_nm"] <= hi:
             rows.append((key, s, s))
+    borrowed = 0
+    for key, d in det.items():
+        if key not in solved:
+            donor = _nearest_of_family(solved, key, float(d["wavelength_nm"]))
+            if donor is not None:
+                rows.append((key, d, _borrow(d, donor, sens["steps"])))
+                borrowed += 1
     rows.sort(key=lambda t: t[1]["wavelength_nm"])
     keys = [k for k, _, _ in rows]
     lam = np.array([float(b["wavelength_nm"]) for _, b, _ in rows])
@@ -251,7 +259,32 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
                                         for _, _, s in rows]),
                 dispersion=np.array([float(s.get("dispersion_factor", math.nan))
                                      for _, _, s in rows]),
-                slope=slope, curve=curve, steps=steps, fsr_nm=fsr)
+                slope=slope, curve=curve, steps=steps, fsr_nm=fsr, borrowed=borrowed)
+
+
+def _nearest_of_family(solved: dict, key: tuple, wavelength_nm: float) -> dict | None:
+    """The solved mode of the same family (polarization, orders) nearest in wavelength."""
+    same = [s for k, s in solved.items() if k[1:] == key[1:]]
+    return min(same, key=lambda s: abs(s["wavelength_nm"] - wavelength_nm), default=None)
+
+
+def _borrow(mode: dict, donor: dict, steps: dict) -> dict:
+    """Sensitivities for ``mode`` (a nominal mode the perturbed solves did not find) from its
+    neighbour in the comb: the same relative wavelength shift, Q ratio and film-fraction
+    change (they vary slowly along a family's comb)."""
+    lam0, dlam0 = float(mode["wavelength_nm"]), float(donor["wavelength_nm"])
+    out = {**mode, "disk_energy_fraction": donor.get("disk_energy_fraction", math.nan),
+           "dispersion_factor": donor.get("dispersion_factor", math.nan),
+           "minus": {}, "plus": {}}
+    q0, dq0 = _q(mode.get("Q")), _q(donor.get("Q"))
+    for side in ("minus", "plus"):
+        for name in steps:
+            lam, q, gam = donor[side][name]
+            ratio = _q(q) / dq0 if _finite_q(dq0) and _finite_q(q) else 1.0
+            out[side][name] = [lam0 * float(lam) / dlam0, q0 * ratio if _finite_q(q0) else q0,
+                               float(mode["film_fraction"]) + float(gam)
+                               - float(donor["film_fraction"])]
+    return out
 
 
 def _q(x: Any) -> float:

@@ -24,6 +24,7 @@ from gain.sampled import REASONS
 from paradisk.cache import Cache, code_version, make_key
 from paradisk.scatter.sampling import (
     GEOMETRY_REASONS,
+    build_comb,
     descriptor_steps,
     row_inputs,
     sample_row,
@@ -128,14 +129,22 @@ def run_scatter(spec: Any, sens_results: list[dict],
                 mode_tables: dict[str, list[dict]]) -> dict[str, Any]:
     """Sampled disks of every row: {"samples": DataFrame, "summary": DataFrame, "modes":
     DataFrame (probability of each lasing mode per row), "errors": {row id: text}}."""
-    frames, errors = [], {}
+    frames, errors, notes = [], {}, {}
+    window = tuple(spec.solver.window_nm)
     for plan, sens in zip(spec.unique_disks(), sens_results, strict=True):
         if "error" in sens:
             errors[plan.id] = sens["error"]
             continue
-        frames.append(sample_row(spec, plan, sens, mode_tables.get(plan.id, [])))
+        table = mode_tables.get(plan.id, [])
+        frames.append(sample_row(spec, plan, sens, table))
+        # what the summary says about the sensitivity table of the row
+        notes[plan.row] = {"modes_dropped": len(sens.get("dropped", [])),
+                           "modes_borrowed": build_comb(sens, table, window).borrowed}
     samples = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     summary, modes = summarise(samples) if frames else (pd.DataFrame(), pd.DataFrame())
+    for col in ("modes_dropped", "modes_borrowed"):
+        if len(summary):
+            summary[col] = [notes[r][col] for r in summary["row"]]
     return {"samples": samples, "summary": summary, "modes": modes, "errors": errors}
 
 
