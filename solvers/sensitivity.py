@@ -105,11 +105,15 @@ def index_response(record: Any) -> tuple[float, float]:
 def mode_sensitivities(
     body: Any, solve: Callable[[Any, tuple[float, float]], list[Any]],
     steps: Mapping[str, float], window_nm: tuple[float, float],
+    solve_m: Callable[[Any, int, str, float], list[Any]] | None = None,
 ) -> dict[str, Any]:
     """Every mode of ``body`` in ``window_nm`` with its values at +-``steps`` of each descriptor.
 
     ``solve(body, window_nm)`` returns mode records (``solvers.find_modes_with`` with the
-    spec's settings); ``steps``: descriptor -> half-width h of the solved box (descriptors not
+    spec's settings); ``solve_m(body, m, polarization, target_nm)`` (optional) solves one
+    azimuthal number near a wavelength, for the modes a window scan of a perturbed disk missed
+    (the scan's estimate of which m lie in the window can fail when the film is much thicker);
+    ``steps``: descriptor -> half-width h of the solved box (descriptors not
     given, or with h = 0, are not solved). The perturbed solves scan a window widened by the
     largest shift seen so far plus 1 %, so that no mode of the base table is lost.
 
@@ -143,8 +147,18 @@ def mode_sensitivities(
             shifted = solve(perturbed_body(body, name, sign * h), (lo - pad, hi + pad))
             solves += 1
             found = {mode_key(r.to_dict()): r for r in shifted}
+            # the relative shift of the modes found: where to look for the missing ones
+            rel = [found[k].wavelength_nm / m["wavelength_nm"] - 1.0
+                   for k, m in modes.items() if k in found]
+            shift = float(np.median(rel)) if rel else 0.0
             for key, mode in list(modes.items()):
                 r = found.get(key) or _same_family(shifted, mode)
+                if r is None and solve_m is not None:
+                    extra = solve_m(perturbed_body(body, name, sign * h), key[0], key[1],
+                                    mode["wavelength_nm"] * (1.0 + shift))
+                    solves += 1
+                    r = {mode_key(x.to_dict()): x for x in extra}.get(key) or \
+                        _same_family(extra, mode)
                 if r is None:
                     dropped.append({"m": key[0], "polarization": key[1],
                                     "wavelength_nm": mode["wavelength_nm"],

@@ -89,7 +89,12 @@ def _solve(body_json: dict, solver_json: dict, steps: dict,
     def solve(b: Any, window: tuple[float, float]) -> list[Any]:
         return find_modes_with(b, settings, method="fem", window_nm=window)
 
-    out = mode_sensitivities(body, solve, steps, tuple(window_nm))
+    def solve_m(b: Any, m: int, polarization: str, target_nm: float) -> list[Any]:
+        return find_modes_with(b, settings, m=m, method="fem", polarizations=(polarization,),
+                               window_nm=(0.95 * target_nm, 1.05 * target_nm),
+                               target_nm=target_nm)
+
+    out = mode_sensitivities(body, solve, steps, tuple(window_nm), solve_m)
     return _plain(out)
 
 
