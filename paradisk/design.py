@@ -30,6 +30,7 @@ from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_text, atomic_write_with
 from paradisk.progress import Progress
+from paradisk.scatter.robust import ROBUST_COLUMNS, robust_scores
 from paradisk.spec import DesignSpec, spec_from_dict
 from paradisk.stages import cached_modes_stage, lasing_stage, modes_stage
 from paradisk.tables import csv_text
@@ -37,7 +38,7 @@ from paradisk.tables import csv_text
 GRID_COLUMNS = ("concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "foot_diameter_um",
                 "wall_angle_deg", "anchored", "n_modes", "lasing_m", "lasing_polarization",
                 "lasing_wavelength_nm", "threshold_N", "threshold_fluence_uJ_per_cm2", "K",
-                "lasing_Q", "error")
+                "lasing_Q", "threshold_N_p90", "fraction_below_N_0.5", "error")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class DesignTarget:
     window_nm: tuple[float, float] | None = None  # None: the spec's solver window
     preset: str | None = None  # None: the spec's nanocrystal preset
     concentrations_mg_per_mL: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
-    objective: Literal["threshold", "K"] = "threshold"
+    # robust objectives (paradisk.scatter.robust): p90_threshold, p_below
+    objective: Literal["threshold", "K", "p90_threshold", "p_below"] = "threshold"
 
     def __post_init__(self) -> None:
         if not self.top_diameters_um or any(not d > 0 for d in self.top_diameters_um):
@@ -56,8 +58,9 @@ class DesignTarget:
         if not self.concentrations_mg_per_mL or any(
                 not 0 <= c <= 500 for c in self.concentrations_mg_per_mL):
             raise UserInputError("concentrations: give at least one, each in [0, 500] mg/mL")
-        if self.objective not in ("threshold", "K"):
-            raise UserInputError(f"objective = {self.objective!r}: must be 'threshold' or 'K'")
+        if self.objective not in ("threshold", "K", "p90_threshold", "p_below"):
+            raise UserInputError(f"objective = {self.objective!r}: must be 'threshold', 'K', "
+                                 "'p90_threshold' or 'p_below'")
 
 
 @dataclass
@@ -117,7 +120,7 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
                                  surroundings=surroundings)
             case.update(dwell_ms=dwell, foot_diameter_um=prof.foot_diameter_um,
                         wall_angle_deg=prof.wall_angle_deg, anchored=True,
-                        task=len(tasks))
+                        task=len(tasks), body=body)
             tasks.append((body.model_dump(mode="json"), solver_json, base.solver.method,
                           str(cache_dir) if cache_dir else None, cache_dir is not None,
                           base.loss_settings.model_dump(mode="json")))
@@ -126,6 +129,8 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
     film_json = base.nanocrystals.model_dump(mode="json")
     pump_json = base.pump.model_dump(mode="json")
     by_task = {case["task"]: case for case in cases if "task" in case}
+    index_of = {case["task"]: i for i, case in enumerate(cases) if "task" in case}
+    mode_tables: dict[int, list[dict]] = {}  # case index -> its mode table (robust objectives)
     tally = {"done": 0, "cached": 0}
     progress = progress or Progress(False)
     progress.start("design")
@@ -133,6 +138,8 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
     def case_done(i: int, res: dict) -> None:
         case = by_task[i]
         _evaluate_case(case, res, film_json, pump_json, cache, base.intrinsic_Q)
+        if "error" not in case:
+            mode_tables[index_of[i]] = res["modes"]
         tally["done"] += 1
         tally["cached"] += bool(res.get("cached"))
         progress("design", tally["done"], len(tasks), tally["cached"],
@@ -143,14 +150,17 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
     progress.close()
     for case in cases:
         case.pop("task", None)
+    if target.objective in ROBUST_COLUMNS:
+        robust_scores(base, cases, mode_tables, map_tasks, cache_dir, workers=workers,
+                      scheduler=scheduler, on_error=error_result)
     grid = pd.DataFrame(cases, columns=list(GRID_COLUMNS))
     scores = _score(grid, target)
     feasible = scores[scores["feasible"]]
     best = None
     recommended = None
     if len(feasible):
-        pick = feasible["score"].idxmin() if target.objective == "threshold" else \
-            feasible["score"].idxmax()
+        pick = feasible["score"].idxmin() if target.objective in (
+            "threshold", "p90_threshold") else feasible["score"].idxmax()
         best = float(scores.loc[pick, "concentration_mg_per_mL"])
         data = base.model_dump(mode="json")
         data["process"]["absorber"]["concentration_mg_per_mL"] = best
@@ -233,6 +243,10 @@ def _score(grid: pd.DataFrame, target: DesignTarget) -> pd.DataFrame:
         feasible = bool(g["anchored"].fillna(False).all() and np.isfinite(nth).all())
         if target.objective == "threshold":
             score = float(np.median(nth)) if feasible else math.inf
+        elif target.objective in ROBUST_COLUMNS:
+            robust = g[ROBUST_COLUMNS[target.objective]].astype(float)
+            worst = math.inf if target.objective == "p90_threshold" else -math.inf
+            score = float(np.median(robust)) if feasible and robust.notna().all() else worst
         else:
             score = float(np.median(g["K"].astype(float))) if feasible else -math.inf
         out.append({"concentration_mg_per_mL": conc, "feasible": feasible, "score": score})
@@ -243,14 +257,19 @@ def design_map_figure(result: DesignResult, target: DesignTarget) -> Figure:
     """Threshold N (or K) versus absorber concentration, one line per target diameter."""
     fig = Figure(figsize=(6.0, 3.6), layout="constrained")
     ax = fig.subplots()
-    col = "threshold_N" if target.objective == "threshold" else "K"
+    col = ROBUST_COLUMNS.get(target.objective,
+                             "threshold_N" if target.objective == "threshold" else "K")
     for d, g in result.grid.groupby("top_diameter_um"):
         ax.plot(g["concentration_mg_per_mL"], g[col].astype(float), "o-", label=f"D = {d:g} um")
     if result.best_concentration_mg_per_mL is not None:
         ax.axvline(result.best_concentration_mg_per_mL, color="red", ls="--", label="chosen")
     ax.set_xlabel("absorber concentration (mg/mL, solution)")
-    ax.set_ylabel("threshold N (photons per NC)" if col == "threshold_N" else "K")
-    ax.set_yscale("log")
+    ax.set_ylabel({"threshold_N": "threshold N (photons per NC)",
+                   "threshold_N_p90": "90th percentile of the sampled threshold N",
+                   "fraction_below_N_0.5": "fraction of sampled disks below N = 0.5"}.get(
+                       col, col))
+    if col != "fraction_below_N_0.5":
+        ax.set_yscale("log")
     ax.legend(fontsize=8)
     ax.set_title("design map (missing points: not anchored or no lasing)", fontsize=9)
     return fig

@@ -36,7 +36,7 @@ from pathlib import Path
 
 # results.json last: it describes the whole set
 RUN_OUTPUTS = ("modes", "figures", "layout", "meep_check.csv", "results.csv", "report.html",
-               "results.json")
+               "scatter.csv", "scatter_summary.csv", "scatter_modes.csv", "results.json")
 STAGING_PREFIX = ".run-staging-"
 OLD_PREFIX = ".run-old-"
 

@@ -78,6 +78,10 @@ def write_results(result: RunResult, out: Path,
     if result.meep_checks:
         paths["meep_check"] = atomic_write_text(
             out / "meep_check.csv", csv_text(result.meep_checks, CHECK_COLUMNS))
+    if result.scatter is not None:
+        from paradisk.scatter.stage import write_scatter
+
+        paths.update(write_scatter(result.scatter, out))
     skipped: dict[str, str] = {}
     if report:
         from paradisk.report import write_report

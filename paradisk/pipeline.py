@@ -41,6 +41,7 @@ from paradisk.results import (  # noqa: F401  (re-exported: the run's public nam
     RunResult,
     results_table,
 )
+from paradisk.scatter.stage import scatter_in_run
 from paradisk.spec import DesignSpec, DiskPlan, load_spec
 from paradisk.stages import (
     body_id,
@@ -193,6 +194,9 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         reasons[plan.id] = pred.get("reason", "")
         progress("lasing", i + 1, len(rows), 0)
     stats["lasing_seconds"] = time.perf_counter() - t0
+    scatter = scatter_in_run(spec, mode_tables, cache_dir, options.use_cache, map_tasks,
+                             **_executor(options, progress))
+    stats.update(scatter["stats"] if scatter is not None else {})
 
     checks: list[dict] = []
     if options.meep_check > 0 and method == "fem":
@@ -210,7 +214,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         stats["field_seconds"] = time.perf_counter() - t0
     # every solver call of this run (0 when everything came from the cache)
     stats["solver_runs"] = (stats["modes_solved"] + stats["field_solved"]
-                            + stats["meep_checks_solved"])
+                            + stats["meep_checks_solved"] + stats.get("sensitivity_solves", 0))
 
     stats["cache_damaged"] += len(cache.damaged) if cache is not None else 0
     progress.close()  # a stage whose last task failed leaves its bar open
@@ -221,7 +225,8 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     stats["errors"] = len(errors)
     stats["total_seconds"] = time.perf_counter() - t_start
     result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
-                       paths=paths, meep_checks=checks, mode_field=mode_field)
+                       paths=paths, meep_checks=checks, mode_field=mode_field,
+                       scatter=scatter)
     return result
 
 

@@ -235,6 +235,18 @@ def loss_budget_figure(result: RunResult) -> Figure | None:
     return figure(budgets) if budgets else None
 
 
+def _scatter_figure(name: str, caption: str) -> FigureMaker:
+    """A paradisk.scatter.plots figure of the run's sampled disks (None without scatter:)."""
+    def make(result: RunResult) -> Figure | None:
+        from paradisk.scatter.plots import scatter_figure_makers
+
+        makers = scatter_figure_makers(result)
+        return makers[name]() if name in makers else None
+
+    make.__doc__ = caption
+    return make
+
+
 def _exposure_map(result: RunResult) -> Figure:
     """Deposited dose of the middle row's exposure, with the cross-linking contour (Fig. 2a)."""
     from geometry.plots import exposure_map_figure
@@ -266,6 +278,9 @@ SECTIONS: dict[str, tuple[str, str]] = {
                "(dwell on the top axis)."),
     "modes": ("Modes", "Whispering-gallery modes in the gain window (each at its own Q), the "
               "field of a lasing mode and the loss budget of each disk's lasing mode."),
+    "scatter": ("Fabrication scatter", "Disks sampled from the spec's scatter: section "
+                "(paper Fig. 5 setting): threshold against lasing wavelength over the model's "
+                "curve, and per-row distributions."),
     "gain": ("Nanocrystal gain", "Gain model of the nanocrystal preset (paper Fig. 1, 4 and 6d "
              "style)."),
 }
@@ -279,6 +294,12 @@ FIGURES: list[tuple[str, str, FigureMaker]] = [
     ("modes", "spectra", spectra_figure),
     ("modes", "lasing_mode_field", lasing_field_figure),
     ("modes", "loss_budget", loss_budget_figure),
+    ("scatter", "fig5_scatter", _scatter_figure(
+        "fig5_scatter", "Sampled disks: threshold N against lasing wavelength over the "
+        "model's curve (paper Fig. 5).")),
+    ("scatter", "scatter_histograms", _scatter_figure(
+        "scatter_histograms", "Per row: distributions of threshold N and lasing wavelength "
+        "of the sampled disks.")),
     ("gain", "fig4a_gain_spectra", _gain_plot("fig4a_figure", "Gain spectra at several "
                                               "pump levels (paper Fig. 4a).")),
     ("gain", "fig4b_gain_vs_N", _gain_plot("fig4b_figure", "Gain versus pump at three "
@@ -292,6 +313,7 @@ FIGURES: list[tuple[str, str, FigureMaker]] = [
 ]
 
 FIGURES_STAGE = "report_figures"
+NOT_AVAILABLE = "not available for this run"  # a maker returned None: nothing to show
 
 
 def _figures_key(result: RunResult) -> str | None:
@@ -355,7 +377,7 @@ def _draw_figures(result: RunResult) -> tuple[dict[str, bytes], dict[str, str]]:
         try:
             fig = make(result)
             if fig is None:
-                skipped[name] = "not available for this run"
+                skipped[name] = NOT_AVAILABLE
                 continue
             buf = io.BytesIO()
             fig.savefig(buf, dpi=110, format="png", metadata={"Software": None})
@@ -480,6 +502,8 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
                                                 "layout/layout.gds in KLayout).")]
     for section, (title, text) in SECTIONS.items():
         names = [n for s, n, _ in FIGURES if s == section]
+        if all(skipped.get(n) == NOT_AVAILABLE for n in names):
+            continue  # a section this run has nothing for (e.g. no scatter: section)
         body.append(f"<h2>{page.esc(title)}</h2><p>{page.esc(text)}</p>")
         for n in names:
             if n in figs:

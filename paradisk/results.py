@@ -81,6 +81,7 @@ class RunResult:
     # the report's mode picture: {"id", "record", "field"} (paradisk.stages.field_stage) or None
     mode_field: dict[str, Any] | None = None
     skipped_figures: dict[str, str] = field(default_factory=dict)  # figure name -> why missing
+    scatter: dict[str, Any] | None = None  # paradisk.scatter.stage.run_scatter (spec.scatter)
 
 
 def row_id(plan: DiskPlan) -> str:

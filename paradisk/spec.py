@@ -51,6 +51,7 @@ from layouts.job import disk_id
 from layouts.rows import DiskRow, array_power_uW, check_rows, plan_rows
 from paradisk.errors import UserInputError
 from paradisk.loss_spec import LossesSpec
+from paradisk.scatter.spec import ScatterSpec
 from solvers.materials import MaterialError, known_materials, valid_range_nm
 from solvers.settings import SolverSettings
 
@@ -125,6 +126,16 @@ class DesignSpec(BaseModel):
     layout: LayoutSettings = LayoutSettings()
     max_disks: int = Field(DEFAULT_MAX_DISKS, ge=1, le=1_000_000,
                            description="largest array (rows x repeats) this spec may ask for")
+    # fabrication scatter: sampled disks per row (paradisk.scatter); None: nominal disks only
+    scatter: ScatterSpec | None = None
+
+    @model_validator(mode="after")
+    def _scattered_losses_exist(self) -> DesignSpec:
+        for name in (self.scatter.losses if self.scatter is not None else ()):
+            if getattr(self, name) is None:
+                raise ValueError(f"scatter.losses.{name}: the spec's {name} is None; give it a "
+                                 "value to scatter around")
+        return self
 
     @model_validator(mode="before")
     @classmethod

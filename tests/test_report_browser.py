@@ -48,8 +48,10 @@ window.addEventListener('load', () => {
 </script>"""
 
 
-def _fake_modes_stage(body_json, solver_json, method, cache_root=None, use_cache=True):
-    """Fundamental TE and TM whispering-gallery modes of the disk in the solver's window."""
+def _fake_modes_stage(body_json, solver_json, method, cache_root=None, use_cache=True,
+                      losses_json=None):
+    """Fundamental TE and TM whispering-gallery modes of the disk in the solver's window, with
+    a loss budget (roughness-limited, as the example's)."""
     from geometry import ParabolicDisk
 
     body = ParabolicDisk.model_validate(body_json)
@@ -64,6 +66,11 @@ def _fake_modes_stage(body_json, solver_json, method, cache_root=None, use_cache
                           "wavelength_nm": math.pi * d_um * n_eff * 1e3 / m, "Q": q,
                           "Q_radiation": q, "Q_absorption": math.inf, "film_fraction": film,
                           "effective_index": n_eff, "mode_volume_um3": 5.0})
+            budget = {"Q_radiation": q, "Q_metal": math.inf, "Q_material": 8e5,
+                      "Q_roughness": 2e4 if pol == "TE" else 5e4, "Q_film_scattering": 7e5,
+                      "Q_other": math.inf}
+            budget["Q_total"] = 1.0 / sum(1.0 / v for v in budget.values())
+            modes[-1].update(budget)
     modes.sort(key=lambda r: r["wavelength_nm"])
     return {"modes": modes, "cached": False, "seconds": 0.0}
 

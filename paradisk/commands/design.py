@@ -37,9 +37,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    metavar="C",
                    help="absorber concentrations to try, mg/mL of resin solution "
                         "(default: 5 10 20 40)")
-    p.add_argument("--objective", choices=("threshold", "K"), default="threshold",
-                   help="what the best concentration optimises: the lowest lasing threshold "
-                        "or the largest K (default: threshold)")
+    p.add_argument("--objective", choices=("threshold", "K", "p90_threshold", "p_below"),
+                   default="threshold",
+                   help="what the best concentration optimises: the lowest lasing threshold, "
+                        "the largest K, or over the spec's scatter: samples the lowest 90th "
+                        "percentile threshold (p90_threshold) or the largest fraction lasing "
+                        "below N = 0.5 (p_below) (default: threshold)")
     add_solve_options(p, default_cache=f"{RUN_CACHE}, the cache of 'paradisk run SPEC -o out'")
     p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     p.set_defaults(func=run)
