@@ -314,6 +314,15 @@ FIGURES: list[tuple[str, str, FigureMaker]] = [
 
 FIGURES_STAGE = "report_figures"
 NOT_AVAILABLE = "not available for this run"  # a maker returned None: nothing to show
+# sections that only some runs have: drawn (and listed) only when the run asked for them
+OPTIONAL_SECTIONS: dict[str, Callable[[RunResult], bool]] = {
+    "scatter": lambda result: result.scatter is not None,
+}
+
+
+def _sections_of(result: RunResult) -> list[str]:
+    """The report's sections this run has (every one but an optional one it did not ask for)."""
+    return [k for k in SECTIONS if k not in OPTIONAL_SECTIONS or OPTIONAL_SECTIONS[k](result)]
 
 
 def _figures_key(result: RunResult) -> str | None:
@@ -373,7 +382,10 @@ def _draw_figures(result: RunResult) -> tuple[dict[str, bytes], dict[str, str]]:
 
     png: dict[str, bytes] = {}
     skipped: dict[str, str] = {}
-    for _section, name, make in FIGURES:
+    sections = set(_sections_of(result))
+    for section, name, make in FIGURES:
+        if section not in sections:
+            continue
         try:
             fig = make(result)
             if fig is None:
@@ -500,10 +512,9 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
         body += ["<h2>Layout</h2>", page.figure(Path(preview), "layout_preview",
                                                 "The write pattern (layout/preview.png; open "
                                                 "layout/layout.gds in KLayout).")]
-    for section, (title, text) in SECTIONS.items():
+    for section in _sections_of(result):
+        title, text = SECTIONS[section]
         names = [n for s, n, _ in FIGURES if s == section]
-        if all(skipped.get(n) == NOT_AVAILABLE for n in names):
-            continue  # a section this run has nothing for (e.g. no scatter: section)
         body.append(f"<h2>{page.esc(title)}</h2><p>{page.esc(text)}</p>")
         for n in names:
             if n in figs:
