@@ -69,9 +69,10 @@ def disk() -> ParabolicDisk:
 DISK_SETTINGS = FemSettings(h_medium=1.0, h_rim=0.5, h_film=6.0, grading=0.7)
 # for high-m modes that stay microns from the gold (this disk: Q_absorption > 1e9): coarser,
 # flat elements in the gold, a closer inner cut (1e-4 of the caustic amplitude) and a thinner
-# air margin and PML (the radiation Q is unresolved anyway); 2e-7 on this disk
+# air margin and PML (the radiation Q is unresolved anyway); 3.5e-7 on this disk (h_medium
+# 1.2: 2.4e-7 with 25311 unknowns; 1.4: 3.5e-7, 20691; 1.5: 5.9e-7, 19481; 1.6: 1.2e-6)
 FAST_SETTINGS = FemSettings(
-    h_medium=1.2, h_rim=0.6, h_film=6.0, grading=0.7, layer_h_thicknesses=3.0,
+    h_medium=1.4, h_rim=0.7, h_film=6.0, grading=0.7, layer_h_thicknesses=3.0,
     truncation_decay=10.0, metal_h_decay_lengths=12.0, caustic_max_wavelengths=1.5,
     margin_wavelengths=0.7, pml_wavelengths=0.7,
 )
