@@ -317,9 +317,11 @@ KRYLOV_TOL = 1e-9
 ARPACK_TOL = 1e-10
 DAVIDSON_TOL = 1e-8
 # a factorisation preconditions the Davidson iteration of azimuthal numbers up to this far from
-# its own (measured on the 20 um disk: 3 m away, 5 iterations to 1e-9); beyond, or when Davidson
-# does not converge in MAX_DAVIDSON_STEPS, a new factorisation
-MAX_REUSE_M = 3
+# its own (measured on the 20 um disk: 3 m away, 5 iterations to 1e-9; its 60 nm window at
+# FAST_SETTINGS of benchmarks/bench_fem_speed.py: up to 3 away, 4 factorisations and 174
+# back-substitutions; up to 4, 3 and 178; up to 5, 3 and 185); beyond, or when Davidson does not
+# converge in MAX_DAVIDSON_STEPS, a new factorisation
+MAX_REUSE_M = 4
 # factorisations kept (each a few times the matrix in memory)
 MAX_FACTORS = 2
 MAX_DAVIDSON_STEPS = 8
@@ -454,7 +456,12 @@ def _davidson(
                 done = False
                 corrections.append(precondition(r))
         if done:
-            return _refined(opmul, bmul, v @ y[:, taken])
+            # the Rayleigh quotients from the projected matrices (the products A x and B x of
+            # x = V y are already in ov and bv): no further matrix products
+            ys = y[:, taken] / np.linalg.norm(y[:, taken], axis=0)
+            num = np.sum(ys * ((v.T @ ov) @ ys), axis=0)
+            den = np.sum(ys * ((v.T @ bv) @ ys), axis=0)
+            return num / den, v @ ys
         w = _orthonormalise(v, v.shape[1], np.column_stack(corrections))
         if w.shape[1] == 0:
             return None
