@@ -1,8 +1,9 @@
 """From an eigenvector to a mode record: fields, energies, polarization and mode orders.
 
 - Energies (film fraction, absorption Q, mode volume) use the one definition of
-  solvers.energy, integrated exactly element by element over the physical domain (PML
-  excluded) with dV = 2 pi r dr dz.
+  solvers.energy, integrated exactly over each region of the physical domain (PML
+  excluded) with dV = 2 pi r dr dz, as x^H M x with matrices assembled once per mesh
+  (Discretisation.energies).
 - Q = Re(k0) / (2 |Im(k0)|); Q_absorption = omega W / P_abs from the absorbed power in lossy
   materials and the stored electric + magnetic energy (H from curl E) in the physical domain,
   Q_radiation from 1/Q = 1/Q_radiation + 1/Q_absorption.
@@ -22,7 +23,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from ngsolve import VOL, CoefficientFunction, ElementId, Integrate, Norm, curl, grad, x
+from ngsolve import VOL, CoefficientFunction, ElementId, x
 
 from geometry.bodies import Body
 from solvers.energy import absorption_q, energy_weight, film_fraction
@@ -79,35 +80,28 @@ def analyse(
     mesh = domain.mesh
     gf = disc.gridfunction(vec)
     e_r, e_phi, e_z = _field_cfs(gf)
-    st = disc.stretch
-    phys = st.physical
     k0 = complex(np.sqrt(k0_squared))
     if k0.real < 0:
         k0 = -k0
     q_total = k0.real / (2.0 * abs(k0.imag)) if k0.imag != 0.0 else math.inf
 
-    # element-wise integrals over the physical domain
-    evec = CoefficientFunction((e_r, e_phi, e_z))
-    e2 = Norm(evec) ** 2
-    el_int = np.asarray(Integrate(e2 * 2.0 * math.pi * x * phys, mesh, element_wise=True)).real
-    names = mesh.GetMaterials()
-    el_region = np.array([names[el.index] for el in mesh.Elements(VOL)])
-    el_eps = np.array([eps[r] for r in el_region])
-    in_film = np.isin(el_region, list(domain.film_regions))
-    in_body = in_film | (el_region == "body")
-    ff = film_fraction(el_eps, el_int, np.ones_like(el_int), in_film)
-    bf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_body)
+    # electric |E|^2 per region and magnetic |H|^2 = |curl E|^2 / |k0|^2 over the physical
+    # domain; the energy functions take one sample per region
+    e_region, curl_total = disc.energies(vec, m_az)
+    regions = list(e_region)
+    el_int = np.array([e_region[r] for r in regions])
+    el_eps = np.array([complex(eps[r]) for r in regions])
+    in_film = np.isin(regions, list(domain.film_regions))
+    in_body = in_film | (np.array(regions) == "body")
+    ones = np.ones_like(el_int)
+    ff = film_fraction(el_eps, el_int, ones, in_film)
+    bf = film_fraction(el_eps, el_int, ones, in_body)
     in_metal = np.real(el_eps) < 0.0
-    mf = film_fraction(el_eps, el_int, np.ones_like(el_int), in_metal) if in_metal.any() else 0.0
-    # magnetic energy density |H|^2 = |curl E|^2 / |k0|^2 (physical domain, s = 1)
-    v_c, u_c = gf.components
-    g_r = grad(u_c)[0] + m_az * v_c[0]
-    g_z = grad(u_c)[1] + m_az * v_c[1]
-    curl2 = (Norm(g_r) ** 2 + Norm(g_z) ** 2) / (x * x) + Norm(curl(v_c)) ** 2
-    el_h = np.asarray(
-        Integrate(curl2 * 2.0 * math.pi * x * phys, mesh, element_wise=True)
-    ).real / abs(k0) ** 2
-    q_abs = absorption_q(el_eps, el_int, np.ones_like(el_int), el_h)
+    mf = film_fraction(el_eps, el_int, ones, in_metal) if in_metal.any() else 0.0
+    # the magnetic energy is not split by region: all of it on the first sample
+    el_h = np.zeros_like(el_int)
+    el_h[0] = curl_total / abs(k0) ** 2
+    q_abs = absorption_q(el_eps, el_int, ones, el_h)
     inv_rad = 1.0 / q_total - (0.0 if math.isinf(q_abs) else 1.0 / q_abs)
     q_rad = math.inf if inv_rad <= 0.0 else 1.0 / inv_rad
 
@@ -118,7 +112,7 @@ def analyse(
     el_w = energy_weight(el_eps) * el_int / fmap_scale
     fmap = replace(
         fmap,
-        region_energy={r: float(np.sum(el_w[el_region == r])) for r in domain.materials},
+        region_energy={r: float(w_r) for r, w_r in zip(regions, el_w, strict=True)},
         region_material=dict(domain.materials),
         interfaces=interface_fields(domain, body, (e_r, e_phi, e_z), eps, fmap_scale),
     )
@@ -132,7 +126,8 @@ def analyse(
 
     pr, pz = float(fmap.r_um[ir]), float(fmap.z_um[iz])
     pol, nfrac, e_dom, normal = _polarization(body, fmap, pr, pz)
-    radial, axial = mode_orders(fmap.r_um, fmap.z_um, e_dom, body.polygon(256), pr, pz, normal)
+    radial, axial = mode_orders(fmap.r_um, fmap.z_um, e_dom, _outline(body, 256), pr, pz,
+                                normal)
     return ModeAnalysis(
         k0=k0,
         Q=q_total,
@@ -161,6 +156,17 @@ def _region_at(mesh, r: float, z: float) -> str:
 
 
 _POINTS: dict = {}  # the last mesh's located sampling grid (see sample_field)
+_OUTLINES: dict = {}  # the last body's outline polygons (see _outline)
+
+
+def _outline(body: Body, n_points: int):
+    """``body.polygon(n_points)``, built once per body (every mode of a scan reads it)."""
+    if _OUTLINES.get("body") is not body:
+        _OUTLINES.clear()
+        _OUTLINES["body"] = body
+    if n_points not in _OUTLINES:
+        _OUTLINES[n_points] = body.polygon(n_points)
+    return _OUTLINES[n_points]
 
 
 def sample_field(
@@ -207,7 +213,7 @@ def _polarization(
     One direction pair for the whole mode: the outward normal n of the body's outline at the
     point nearest the field maximum, and the in-plane tangent t. E_n = E . n, E_t = E . t.
     """
-    nr, nz = outline_normal(body.polygon(512), peak_r, peak_z)
+    nr, nz = outline_normal(_outline(body, 512), peak_r, peak_z)
     e_n = fmap.E_r * nr + fmap.E_z * nz
     e_t = -fmap.E_r * nz + fmap.E_z * nr
     w = np.meshgrid(fmap.r_um, fmap.z_um)[0]  # volume element ~ r

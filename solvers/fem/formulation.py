@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from ngsolve import (
     H1,
@@ -144,14 +145,22 @@ class Discretisation:
         self._op = self.a_parts[0].mat.CreateMatrix()  # A(m) - sigma B(eps)
         # each B_i has the sparsity of its region only: where its values go in the full pattern
         full_keys = _csr_keys(self._b)
-        self._b_index = {}
-        for region, form in self.b_parts.items():
+        # B(eps) values = placement @ eps: column i holds B_i's values at their positions
+        rows, cols, vals = [], [], []
+        for i, (region, form) in enumerate(self.b_parts.items()):
             keys = _csr_keys(form.mat)
             pos = np.searchsorted(full_keys, keys)
             if np.any(full_keys[np.minimum(pos, full_keys.size - 1)] != keys):
                 raise RuntimeError(f"mass matrix of region {region}: pattern not in A's")
-            self._b_index[region] = (pos, np.array(form.mat.CSR()[0], dtype=complex))
+            rows.append(pos)
+            cols.append(np.full(pos.size, i))
+            vals.append(np.array(form.mat.CSR()[0], dtype=complex))
+        self._b_placement = sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(full_keys.size, len(self.regions)),
+        )
         self._eps_assembled: dict[str, complex] | None = None
+        self._energy_forms: tuple[dict, list] | None = None  # see energies
         # the last factorisations: m -> solver of (A(m) - sigma B) y = r (a scan that turns
         # back at its start finds the factorisation of that start again)
         self._factors: dict[int, object] = {}
@@ -160,11 +169,9 @@ class Discretisation:
         """B(eps) with the region permittivities ``eps`` (recombined only when they change)."""
         eps = {k: complex(v) for k, v in eps.items()}
         if eps != self._eps_assembled:
-            vals = np.zeros(len(self._b.AsVector()), dtype=complex)
-            for region in self.regions:
-                pos, part = self._b_index[region]
-                vals[pos] += eps[region] * part
-            self._b.AsVector().FV().NumPy()[:] = vals
+            self._b.AsVector().FV().NumPy()[:] = self._b_placement @ np.array(
+                [eps[region] for region in self.regions]
+            )
             self._eps_assembled = eps
         return self._b
 
@@ -172,6 +179,46 @@ class Discretisation:
         """x^T B_region x (non-conjugated) of an eigenvector: the region's share of the mass
         form with unit permittivity (dispersion perturbation)."""
         return complex(vec @ _matvec(self.b_parts[region].mat, vec))
+
+    def energies(self, vec: np.ndarray, m: int) -> tuple[dict[str, float], float]:
+        """Integrals over the physical domain (PML excluded) of an eigenvector's field, with
+        dV = 2 pi r dr dz: the electric |E|^2 of each region and the |curl E|^2 of all of
+        them, as x^H M x with real symmetric matrices assembled once per mesh (exact for the
+        polynomial fields, and a sparse product each instead of an element-wise integration)."""
+        if self._energy_forms is None:
+            self._energy_forms = self._assemble_energy_forms()
+        electric_parts, curl_parts = self._energy_forms
+        xc = vec.conj()
+        electric = {r: float((xc @ _matvec(f.mat, vec)).real) for r, f in electric_parts.items()}
+        # three products rather than one with K(m): summing the matrices costs more
+        k0, k1, k2 = (float((xc @ _matvec(f.mat, vec)).real) for f in curl_parts)
+        return electric, k0 + m * k1 + m * m * k2
+
+    def _assemble_energy_forms(self) -> tuple[dict, list]:
+        """The matrices of ``energies``: per region, |E|^2 r = r |v|^2 + |u|^2 / r; for
+        |curl E|^2 r = |g|^2 / r + |rot v|^2 r with g = grad u + m v, the parts of m^0, m^1
+        and m^2 (the unstretched A(m) of the module doc)."""
+        mesh = self.domain.mesh
+        (v, u), (vt, ut) = self.fes.TnT()
+        w = 2.0 * math.pi * self.stretch.physical
+        mass = w * (x * (v[0] * vt[0] + v[1] * vt[1]) + u * ut / x)
+        electric = {}
+        for region in self.regions:
+            form = BilinearForm(self.fes, symmetric=True)
+            form += mass * dx(definedon=mesh.Materials(f"^{region}$"))
+            form.Assemble()
+            electric[region] = form
+        curl_parts = []
+        for integrand in (
+            grad(u) * grad(ut) / x + curl(v) * curl(vt) * x,
+            (v * grad(ut) + grad(u) * vt) / x,
+            v * vt / x,
+        ):
+            form = BilinearForm(self.fes, symmetric=True)
+            form += w * integrand * dx
+            form.Assemble()
+            curl_parts.append(form)
+        return electric, curl_parts
 
     def solve(
         self, m: int, eps: dict[str, complex], k0_target: float, nev: int, inverse: str,
@@ -270,9 +317,11 @@ KRYLOV_TOL = 1e-9
 ARPACK_TOL = 1e-10
 DAVIDSON_TOL = 1e-8
 # a factorisation preconditions the Davidson iteration of azimuthal numbers up to this far from
-# its own (measured on the 20 um disk: 3 m away, 5 iterations to 1e-9); beyond, or when Davidson
-# does not converge in MAX_DAVIDSON_STEPS, a new factorisation
-MAX_REUSE_M = 3
+# its own (measured on the 20 um disk: 3 m away, 5 iterations to 1e-9; its 60 nm window at
+# FAST_SETTINGS of benchmarks/bench_fem_speed.py: up to 3 away, 4 factorisations and 174
+# back-substitutions; up to 4, 3 and 178; up to 5, 3 and 185); beyond, or when Davidson does not
+# converge in MAX_DAVIDSON_STEPS, a new factorisation
+MAX_REUSE_M = 4
 # factorisations kept (each a few times the matrix in memory)
 MAX_FACTORS = 2
 MAX_DAVIDSON_STEPS = 8
@@ -407,7 +456,12 @@ def _davidson(
                 done = False
                 corrections.append(precondition(r))
         if done:
-            return _refined(opmul, bmul, v @ y[:, taken])
+            # the Rayleigh quotients from the projected matrices (the products A x and B x of
+            # x = V y are already in ov and bv): no further matrix products
+            ys = y[:, taken] / np.linalg.norm(y[:, taken], axis=0)
+            num = np.sum(ys * ((v.T @ ov) @ ys), axis=0)
+            den = np.sum(ys * ((v.T @ bv) @ ys), axis=0)
+            return num / den, v @ ys
         w = _orthonormalise(v, v.shape[1], np.column_stack(corrections))
         if w.shape[1] == 0:
             return None
