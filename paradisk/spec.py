@@ -132,7 +132,11 @@ class DesignSpec(BaseModel):
     @model_validator(mode="after")
     def _scattered_losses_exist(self) -> DesignSpec:
         for name in (self.scatter.losses if self.scatter is not None else ()):
-            if getattr(self, name) is None:
+            if name == "roughness_rms":
+                if not self.losses.roughness:
+                    raise ValueError("scatter.losses.roughness_rms: the spec's "
+                                     "losses.roughness gives no rough interface to scatter")
+            elif getattr(self, name) is None:
                 raise ValueError(f"scatter.losses.{name}: the spec's {name} is None; give it a "
                                  "value to scatter around")
         return self

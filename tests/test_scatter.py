@@ -457,3 +457,49 @@ def test_modes_a_window_scan_missed_are_solved_one_m_at_a_time():
     # without the per-m solve the family is lost, and the loss is listed
     lost = mode_sensitivities(plan.body, scan_missing_tm, steps, window)
     assert len(lost["dropped"]) == n_tm
+
+
+def _with_budget(table: list[dict], intrinsic_Q: float) -> list[dict]:
+    """The analytic table with a loss budget: material and film scattering alike for every
+    mode, roughness 2.5x stronger for TE than TM (the wall field), Q_total their sum."""
+    out = []
+    for r in table:
+        ch = {"Q_material": 8.0e5, "Q_film_scattering": 7.0e5,
+              "Q_roughness": 2.0e4 if r["polarization"] == "TE" else 5.0e4}
+        inv = 1.0 / r["Q"] + 1.0 / intrinsic_Q + sum(1.0 / q for q in ch.values())
+        out.append({**r, **ch, "Q_total": 1.0 / inv})
+    return out
+
+
+def test_roughness_scatter_scales_the_roughness_channel_by_rms_squared():
+    """Only the rms roughness spreads (one factor on every interface): each sampled disk's
+    lasing Q is its mode's budget with 1/Q_roughness times the factor squared, exactly; zero
+    width gives the table's Q_total bit for bit; rougher disks need more pump."""
+    rough = {"samples": 400, "seed": 3, "losses": {"roughness_rms": {"dist": "lognormal",
+                                                                      "rel": 0.3}}}
+    spec = _spec(rough)
+    plan, sens, table = _row(spec)
+    table = _with_budget(table, spec.intrinsic_Q)
+    by_key = {(r["m"], r["polarization"]): r for r in table}
+    df = sample_row(spec, plan, sens, table)
+    f = df["roughness_rms_factor"].to_numpy()
+    assert f.std() > 0.2
+    las = df[df["lases"]]
+    for _, s in las.iterrows():
+        r = by_key[(s["lasing_m"], s["lasing_polarization"])]
+        f2 = s["roughness_rms_factor"] ** 2
+        expected = 1.0 / (1.0 / r["Q_total"] + (f2 - 1.0) / r["Q_roughness"])
+        assert s["lasing_Q_total"] == pytest.approx(expected, rel=1e-12)
+    smooth = las["roughness_rms_factor"] < 0.9
+    rougher = las["roughness_rms_factor"] > 1.1
+    assert las["threshold_N"][rougher].median() > las["threshold_N"][smooth].median()
+    zero = sample_row(_spec(_zero(rough)), plan, sens, table, n=20)
+    det = lasing_stage(table, spec.nanocrystals.model_dump(mode="json"),
+                       spec.pump.model_dump(mode="json"), None, spec.intrinsic_Q)["lasing"]
+    assert (zero["lasing_Q_total"] == det["Q_total"]).all()
+    assert (zero["lasing_m"] == det["m"]).all()
+
+
+def test_roughness_scatter_needs_a_rough_interface():
+    with pytest.raises(UserInputError, match=r"scatter\.losses\.roughness_rms"):
+        _spec({"losses": {"roughness_rms": {"rel": 0.1}}}, losses={})

@@ -43,7 +43,8 @@ GEOMETRY_REASONS = {
 SAMPLE_COLUMNS = (
     "row", "sample", "power_uW", "dwell_ms", "waist_um", "threshold_dose_mJ_per_cm2",
     "film_thickness_um", "absorber_concentration_mg_per_mL", "disk_index_change",
-    "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q", "top_diameter_um",
+    "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q", "roughness_rms_factor",
+    "top_diameter_um",
     "foot_diameter_um", "lases", "reason", "lasing_m", "lasing_polarization",
     "lasing_radial_order", "lasing_wavelength_nm", "threshold_N",
     "threshold_fluence_uJ_per_cm2", "lasing_Q_total", "lasing_film_fraction",
@@ -131,6 +132,7 @@ def draw_inputs(scatter: ScatterSpec, nominal: RowInputs, n: int | None = None) 
     iq = scatter.losses.get("intrinsic_Q")
     out["intrinsic_Q"] = (np.full(n, np.nan) if nominal.intrinsic_Q is None
                           else draw(iq, nominal.intrinsic_Q, rng, n))
+    out["roughness_rms_factor"] = draw(scatter.losses.get("roughness_rms"), 1.0, rng, n)
     return out
 
 
@@ -197,10 +199,12 @@ class Comb:
     curve: dict[str, np.ndarray]  # descriptor -> (3, modes): half second derivatives
     steps: dict[str, float]
     fsr_nm: np.ndarray  # per mode: the spacing to its family's neighbour
-    # per mode: 1/Q of the loss-budget channels the solver does not see (material, roughness,
-    # film scattering), held at their nominal values; a mode beyond the window (no budget of
-    # its own) takes its family neighbour's
+    # per mode: 1/Q of the loss-budget channels the solver does not see, held at their
+    # nominal values (material and film scattering; roughness apart, scaled by the sampled rms
+    # factor squared); a mode beyond the window (no budget of its own) takes its family
+    # neighbour's
     channels_inverse: np.ndarray
+    roughness_inverse: np.ndarray
     # per mode: the Q the nominal threshold used (the table's Q_total; nan where none)
     Q_total: np.ndarray
     borrowed: int = 0  # nominal modes whose sensitivities come from a comb neighbour
@@ -260,8 +264,11 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
                 if len(gaps) > 1 else gaps[0]
     q_channel = np.where(log_q, np.log(np.where(log_q, q, 1.0)), [_inv(x) for x in q])
     return Comb(keys=keys, wavelength_nm=lam, q_channel=q_channel, log_q=log_q, Q=q,
-                film_fraction=gam, channels_inverse=_channels_inverse(keys, [b for _, b, _ in
-                                                                             rows]),
+                film_fraction=gam,
+                channels_inverse=_channels_inverse(keys, [b for _, b, _ in rows],
+                                                   ("Q_material", "Q_film_scattering")),
+                roughness_inverse=_channels_inverse(keys, [b for _, b, _ in rows],
+                                                    ("Q_roughness",)),
                 Q_total=np.array([_q(b.get("Q_total")) for _, b, _ in rows]),
                 disk_fraction=np.array([float(s.get("disk_energy_fraction", math.nan))
                                         for _, _, s in rows]),
@@ -270,17 +277,14 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
                 slope=slope, curve=curve, steps=steps, fsr_nm=fsr, borrowed=borrowed)
 
 
-# the loss-budget channels that come from the mode's field, not from the solver's eigenvalue
-FIELD_CHANNELS = ("Q_material", "Q_roughness", "Q_film_scattering")
-
-
-def _channels_inverse(keys: list[tuple], modes: list[dict]) -> np.ndarray:
-    """Per mode, the sum of 1/Q of ``FIELD_CHANNELS`` (0 for a lossless channel); a mode
-    without a budget (a sensitivity-solve mode beyond the window, or a table without loss
-    columns) takes the nearest mode of its family that has one (these channels vary slowly
-    along a family's comb), or 0 when no mode has one."""
+def _channels_inverse(keys: list[tuple], modes: list[dict],
+                      channels: tuple[str, ...]) -> np.ndarray:
+    """Per mode, the sum of 1/Q of the loss-budget ``channels`` (0 for a lossless channel); a
+    mode without a budget (a sensitivity-solve mode beyond the window, or a table without loss
+    columns) takes the nearest mode of its family that has one (these channels come from the
+    field, which varies slowly along a family's comb), or 0 when no mode has one."""
     def inv(m: dict) -> float | None:
-        qs = [_q(m.get(c)) for c in FIELD_CHANNELS]
+        qs = [_q(m.get(c)) for c in channels]
         if any(math.isnan(q) for q in qs):
             return None
         return sum(_inv(q) for q in qs)
@@ -300,17 +304,20 @@ def _channels_inverse(keys: list[tuple], modes: list[dict]) -> np.ndarray:
 
 
 def sampled_total_Q(comb: Comb, q: np.ndarray, qi: np.ndarray | None,
-                    nominal_qi: float | None) -> np.ndarray:
+                    nominal_qi: float | None, rms_factor: np.ndarray) -> np.ndarray:
     """Each sampled mode's total Q: the solver's moved Q with the sampled Q_other
-    (``total_Q_array``) and the field channels held at their nominal 1/Q. Where nothing moved
-    (the solver's Q and Q_other at their nominal values) it is the table's Q_total itself, so a
-    zero-width scatter reproduces the nominal prediction bit for bit."""
+    (``total_Q_array``), the material and film-scattering channels at their nominal 1/Q, and
+    the roughness channel's nominal 1/Q times the sampled rms factor squared (surface
+    scattering goes exactly as rms^2: solvers.losses.roughness). Where nothing moved it is the
+    table's Q_total itself, so a zero-width scatter reproduces the nominal prediction bit for
+    bit. ``q``, ``qi``: samples x modes; ``rms_factor``: per sample."""
     solver = total_Q_array(q, qi)
+    f2 = np.asarray(rms_factor, dtype=float)[:, None] ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.where(np.isfinite(solver) & (solver > 0), 1.0 / solver, 0.0) \
-            + comb.channels_inverse
+            + comb.channels_inverse + comb.roughness_inverse * f2
         q_tot = np.where(inv > 0.0, 1.0 / inv, np.nan)
-    unmoved = q == comb.Q
+    unmoved = (q == comb.Q) & (f2 == 1.0)
     if qi is not None and nominal_qi is not None:
         unmoved &= qi == nominal_qi
     return np.where(unmoved & np.isfinite(comb.Q_total), comb.Q_total, q_tot)
@@ -411,7 +418,7 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
     edge_ok = _edges_ok(comb, lam, window)
     film = spec.nanocrystals
     qi = None if nominal.intrinsic_Q is None else inputs["intrinsic_Q"][:, None]
-    q_tot = sampled_total_Q(comb, q, qi, nominal.intrinsic_Q)
+    q_tot = sampled_total_Q(comb, q, qi, nominal.intrinsic_Q, inputs["roughness_rms_factor"])
     pred = predict_sampled(np.where(in_window, lam, np.nan), q_tot, gam,
                            inputs["concentration_per_cm3"], film, spec.pump)
     reason = np.where(~anchored, "not_anchored", np.where(
@@ -434,7 +441,8 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
         **{k: inputs[k] for k in ("power_uW", "dwell_ms", "waist_um",
                                   "threshold_dose_mJ_per_cm2", "film_thickness_um",
                                   "absorber_concentration_mg_per_mL", "disk_index_change",
-                                  "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q")},
+                                  "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q",
+                                  "roughness_rms_factor")},
         "top_diameter_um": d_top, "foot_diameter_um": d_foot,
         "lases": ok & pred.lases, "reason": reason,
         "lasing_m": pd.array([lb[0] for lb in labels], dtype="Int64"),

@@ -22,8 +22,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# the spec's top-level loss parameters that a scatter may spread (name -> what it is)
-LOSS_FIELDS = {"intrinsic_Q": "Q of the losses the solvers do not model"}
+# the loss parameters that a scatter may spread (name -> what it is). intrinsic_Q is the
+# spec's losses.Q_other (its deprecated name); roughness_rms scales the rms height of every
+# rough interface of the spec's losses.roughness together, nominal 1 (so give it as rel, or abs
+# in units of the nominal): the roughness channel's 1/Q scales exactly with its square.
+LOSS_FIELDS = {"intrinsic_Q": "Q of the losses beyond the budget's channels (losses.Q_other)",
+               "roughness_rms": "factor on every interface's rms roughness (nominal 1)"}
 # relative widths beyond this make a normal draw negative too often to be a fabrication spread
 MAX_REL_WIDTH = 0.5
 
