@@ -195,7 +195,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
         progress("lasing", i + 1, len(rows), 0)
     stats["lasing_seconds"] = time.perf_counter() - t0
     scatter = scatter_in_run(spec, mode_tables, cache_dir, options.use_cache, map_tasks,
-                             **_executor(options, progress))
+                             progress=progress, **_executor(options, progress))
     stats.update(scatter["stats"] if scatter is not None else {})
 
     checks: list[dict] = []

@@ -20,7 +20,7 @@ import yaml
 from paradisk.cache import Cache
 from paradisk.cli import main
 from paradisk.pipeline import RESULT_COLUMNS, RunOptions, run_pipeline, run_spec
-from paradisk.report import FIGURES, SECTIONS
+from paradisk.report import FIGURES, SECTIONS, _sections_of
 from paradisk.spec import spec_from_dict
 
 # whole runs with real FEM solves: the slow tier
@@ -330,13 +330,17 @@ def test_report_embeds_every_figure_of_every_section(first_run):
     images = {alt: data for data, alt in re.findall(
         r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)">', text)}
     assert text.count("<img ") == len(images)  # every image is embedded, none linked
-    named = {n for _, n, _ in FIGURES}
+    # every figure of every section this run has (the example asks for no scatter: section)
+    sections = _sections_of(result)
+    assert "scatter" not in sections and "Fabrication scatter" not in text
+    named = {n for s, n, _ in FIGURES if s in sections}
     assert named <= set(images), sorted(named - set(images))
     for name, data in images.items():
         png = base64.b64decode(data)
         assert png.startswith(b"\x89PNG") and len(png) > 2000, name
     # each section's figures sit under its heading
-    for key, (title, _) in SECTIONS.items():
+    for key in sections:
+        title = SECTIONS[key][0]
         start = text.index(f"<h2>{title}</h2>")
         nxt = text.find("<h2>", start + 1)
         section = text[start:nxt]

@@ -213,16 +213,30 @@ def write_scatter(scatter: dict[str, Any], out: Any) -> dict[str, Any]:
 
 
 def scatter_in_run(spec: Any, mode_tables: dict[str, list[dict]], cache_dir: Any,
-                   use_cache: bool, map_tasks: Any, **executor: Any) -> dict[str, Any] | None:
+                   use_cache: bool, map_tasks: Any, progress: Any = None,
+                   **executor: Any) -> dict[str, Any] | None:
     """The scatter of a run (None when the spec has no ``scatter:``): the sensitivity stage of
-    every row through the run's executor, then ``run_scatter``; adds "stats"."""
+    every row through the run's executor, then ``run_scatter``; adds "stats". ``progress``: a
+    paradisk.progress.Progress told as each row's sensitivities are done."""
     if spec.scatter is None:
         return None
     from paradisk.executors import error_result
 
     t0 = time.perf_counter()
     args = stage_args(spec, str(cache_dir) if cache_dir else None, use_cache)
-    sens = map_tasks(sensitivity_stage, args, on_error=error_result, **executor)
+    count = {"done": 0, "cached": 0}
+
+    def done(_i: int, result: dict) -> None:
+        count["done"] += 1
+        count["cached"] += bool(result.get("cached"))
+        if progress is not None:
+            progress("sensitivity", count["done"], len(args), count["cached"])
+
+    if progress is not None:
+        progress.start("sensitivity")
+        progress.note(f"sensitivity: the comb of {len(args)} row(s) at +-h of each moving "
+                      "descriptor (a few FEM solves per descriptor; cached)")
+    sens = map_tasks(sensitivity_stage, args, on_done=done, on_error=error_result, **executor)
     t1 = time.perf_counter()
     result = run_scatter(spec, sens, mode_tables)
     result["stats"] = {
