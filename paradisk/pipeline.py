@@ -143,7 +143,9 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
     solver_json = spec.solver.model_dump(mode="json")
     losses_json = spec.loss_settings.model_dump(mode="json")
     bodies: dict[str, tuple] = {}
-    for plan in rows:
+    # the largest disks first: a solve's cost grows with the diameter (more modes in the
+    # window), and starting the longest tasks first keeps every worker busy to the end
+    for plan in sorted(rows, key=lambda p: -p.profile.top_diameter_um):
         body_json = plan.body.model_dump(mode="json")
         bodies.setdefault(body_id(body_json), (body_json, solver_json, method,
                                                str(cache_dir) if cache_dir else None,

@@ -19,7 +19,7 @@ from paradisk.files import check_writable_dir
 from paradisk.tables import text_table
 
 SHOWN = ("id", "dwell_ms", "top_diameter_um", "n_modes", "lasing_m", "lasing_polarization",
-         "lasing_wavelength_nm", "threshold_N", "threshold_fluence_uJ_per_cm2", "lasing_Q",
+         "lasing_wavelength_nm", "threshold_N", "threshold_fluence_uJ_per_cm2", "lasing_Q_total",
          "lasing_film_fraction", "K", "error")
 
 
