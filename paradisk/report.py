@@ -152,9 +152,12 @@ def spectra_figure(result: RunResult) -> Figure:
 
 
 def lasing_field_figure(result: RunResult) -> Figure | None:
-    """|E|^2 of the lasing mode of the middle row, from the run's cached field stage
-    (``result.mode_field``, paradisk.stages.field_stage); None when the run has no field (Meep
-    runs, no lasing mode in that row). A failed field solve raises, so the report says why."""
+    """|E|^2 of the lasing mode of the middle row on the (r, z) plane, linear and log scale,
+    with the disk outline.
+
+    From the run's cached field stage (``result.mode_field``, paradisk.stages.field_stage);
+    None when the run has no field (Meep runs, no lasing mode in that row). A failed field
+    solve raises, so the report says why."""
     fm = result.mode_field
     if fm is None:
         return None
@@ -426,11 +429,17 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
+def _is_assumed(path: str) -> bool:
+    """Whether the spec field at dotted ``path``, or a section holding it, is an assumption."""
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in ASSUMPTIONS for i in range(1, len(parts) + 1))
+
+
 def _parameters_html(spec_json: dict[str, Any], method: str) -> str:
     blocks = []
     other_solver = {"fem": "meep", "meep": "fem"}.get(method)
     for title, key in PARAMETER_SECTIONS:
-        items = [(k, v, f"{key}.{k}" in ASSUMPTIONS or f"{key}.{k.split('.')[0]}" in ASSUMPTIONS)
+        items = [(k, v, _is_assumed(f"{key}.{k}"))
                  for k, v in _flatten("", spec_json.get(key))
                  if not (key == "solver" and other_solver and k.startswith(other_solver + "."))]
         blocks.append(page.key_values(title, items))
