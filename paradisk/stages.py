@@ -237,7 +237,7 @@ def _with_budgets(result: dict, body_json: dict, losses_json: dict | None,
               else loss_fields)
     modes = [{**m, **budget_columns(m, body, losses, f)}
              for m, f in zip(result["modes"], fields, strict=True)]
-    return {**result, "modes": _jsonable(modes)}
+    return {**result, "modes": plain_data(modes)}
 
 
 def cached_modes_stage(
@@ -270,7 +270,7 @@ def _solve_modes(body_json: dict, solver_json: dict, method: str, cache: Cache |
                 "seconds": time.perf_counter() - t0}
     records = sorted(records, key=lambda r: r.wavelength_nm)
     modes = [r.to_dict() for r in records]
-    result = {"modes": _jsonable(modes)}
+    result = {"modes": plain_data(modes)}
     loss_fields = encode_mode_loss_fields([r.field_rz for r in records])
     if cache is not None:
         # the fields first: an entry in MODES implies its fields are stored
@@ -330,7 +330,7 @@ def _meep_check(body_json: dict, solver_json: dict, m: int, polarization: str,
     except Exception as exc:  # reported in the check table, not fatal
         return {"error": f"{type(exc).__name__}: {exc}", "seconds": time.perf_counter() - t0}
     best = min(records, key=lambda r: abs(r.wavelength_nm - fem_wavelength_nm), default=None)
-    result = {"meep": _jsonable(best.to_dict()) if best is not None else None,
+    result = {"meep": plain_data(best.to_dict()) if best is not None else None,
               "seconds": time.perf_counter() - t0}
     if cache is not None:
         cache.put(MEEP_CHECK, key, result, inputs)
@@ -411,7 +411,7 @@ def _solve_field(body_json: dict, solver_json: dict, m: int, polarization: str,
     best = min(records, key=lambda r: abs(r.wavelength_nm - wavelength_nm), default=None)
     result: dict[str, Any] = {"record": None, "field": None}
     if best is not None:
-        result = {"record": _jsonable(best.to_dict()),
+        result = {"record": plain_data(best.to_dict()),
                   "field": None if best.field_rz is None else encode_field(best.field_rz)}
     if cache is not None:
         cache.put(FIELD, key, result, inputs)
@@ -482,7 +482,7 @@ def lasing_stage(
             "shift_from_emission_peak_nm": mode["wavelength_nm"] - material.emission_peak_nm,
             **{c: mode.get(c) for c in LOSS_CHANNELS if c in mode},
         }
-    result: dict[str, Any] = {"thresholds": _jsonable(thresholds), "lasing": _jsonable(lasing),
+    result: dict[str, Any] = {"thresholds": plain_data(thresholds), "lasing": plain_data(lasing),
                               "reason": pred.reason}
     if cache is not None:
         cache.put(LASING, key, result, inputs)
@@ -493,12 +493,12 @@ def _num(x: Any) -> float:
     return math.nan if x is None else float(x)
 
 
-def _jsonable(obj: Any) -> Any:
+def plain_data(obj: Any) -> Any:
     """Plain Python types (numpy scalars -> float/int), keeping inf/nan as floats."""
     if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
+        return {k: plain_data(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
+        return [plain_data(v) for v in obj]
     if isinstance(obj, np.generic):
         return obj.item()
     return obj

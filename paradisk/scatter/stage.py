@@ -29,6 +29,7 @@ from paradisk.scatter.sampling import (
     row_inputs,
     sample_row,
 )
+from paradisk.stages import plain_data
 
 SENSITIVITY = "sensitivity"
 THIS_MODULE = "paradisk.scatter.stage"
@@ -98,17 +99,7 @@ def _solve(body_json: dict, solver_json: dict, steps: dict,
                                target_nm=target_nm)
 
     out = mode_sensitivities(body, solve, steps, tuple(window_nm), solve_m)
-    return _plain(out)
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
+    return plain_data(out)
 
 
 def widened_window(spec: Any, plan: Any) -> list[float]:
