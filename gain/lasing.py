@@ -186,8 +186,8 @@ def predict_lasing(
     arrays = (q_tot, th.N_threshold, th.K, fluence, ratio)
     known = np.isfinite(q_tot)
     if not known.any():
-        return _no_lasing("no mode has a known loss (every Q is unresolved and there is no "
-                          "intrinsic_Q)", n_reach, *arrays)
+        return _no_lasing("no mode has a known loss (every Q is unresolved, no loss budget "
+                          "Q_total, and no losses.Q_other)", n_reach, *arrays)
     nth = np.where(np.isnan(th.N_threshold), np.inf, th.N_threshold)
     j = int(np.argmin(nth))
     best = float(nth[j])
