@@ -7,7 +7,8 @@ results plain data, because they cross process or machine boundaries.
 
 - ``workers == 1`` and no scheduler: inline, in this process (debugging, profiling).
 - ``workers > 1``: a ``ProcessPoolExecutor`` with the "spawn" start method (a forked copy of a
-  process holding NGSolve or BLAS threads is not safe).
+  process holding NGSolve or BLAS threads is not safe); each worker's BLAS/OpenMP threads are
+  limited to its share of the cores (``worker_thread_limits``).
 - ``scheduler``: the address of a running Dask scheduler ("tcp://host:8786"), e.g. one started
   by dask-jobqueue's SLURMCluster on a cluster (see docs/cluster.md).
 
@@ -47,7 +48,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -202,7 +203,9 @@ def _run_pool(fn: Callable[..., Any], args: Sequence[tuple], indices: Sequence[i
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(os.getpid(),))
     try:
-        futures: dict[Future, int] = {pool.submit(fn, *args[i]): i for i in indices}
+        # spawn starts the workers inside the first submits: they inherit this environment
+        with worker_thread_limits(workers):
+            futures: dict[Future, int] = {pool.submit(fn, *args[i]): i for i in indices}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -234,6 +237,35 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     for proc in processes:
         with contextlib.suppress(Exception):
             proc.join(timeout=5)
+
+
+# the BLAS/OpenMP thread pools a worker's numerical libraries start (numpy's and NGSolve's
+# OpenBLAS, MKL where present); each reads its variable once, when it loads
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """The cores' fair share of one of ``workers`` processes (at least 1)."""
+    return max(1, (cores or os.cpu_count() or 1) // max(workers, 1))
+
+
+@contextlib.contextmanager
+def worker_thread_limits(workers: int) -> Iterator[None]:
+    """Environment for starting ``workers`` processes: each library's thread pool sized to the
+    worker's share of the cores. Otherwise every worker's BLAS starts one thread per core and
+    the workers' threads preempt each other (a cold example run spent a quarter of its CPU time
+    in the kernel, switching). A thread count the user set is kept."""
+    share = str(threads_per_worker(workers))
+    before = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    for k, v in before.items():
+        if v is None:
+            os.environ[k] = share
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
