@@ -243,7 +243,8 @@ def resolve_cavities(
     ``modes``: mode tables by disk id (a run's ``modes/<id>.csv``), used for the cavities with a
     ``disk_id`` and no ``film_fraction`` (and no ``Q``): the mode nearest the measured lasing
     wavelength (of the row's ``polarization`` when given) gives Gamma, its total Q
-    (1/Q = 1/Q_table + 1/intrinsic_Q) and the free spectral range (the wavelength's sigma).
+    (1/Q = 1/Q_table + 1/Q_other, or the table's Q_total) and the free spectral range (the
+    wavelength's sigma).
     ``N_per_fluence``: mean photons per nanocrystal per uJ/cm^2 (the spec's pump and material),
     for a ``threshold_fluence_uJ_per_cm2`` column.
     """
@@ -326,8 +327,10 @@ def resolve_cavities(
     missing_q = ~np.isfinite(q)
     if missing_q.any():
         if intrinsic_Q is None:
-            raise GainDataError(f"{p}: column Q, row {int(np.argmax(missing_q)) + 1}: empty, "
-                                "and the spec has no losses.Q_other to stand in")
+            where = (f"column Q, row {int(np.argmax(missing_q)) + 1}: empty" if "Q" in c
+                     else "no column Q")
+            raise GainDataError(f"{p}: {where}, and the spec has no losses.Q_other to stand "
+                                "in (add Q, or --modes with the run's mode tables)")
         q[missing_q] = intrinsic_Q
         notes.append(f"{int(missing_q.sum())} cavities without Q take the spec's losses.Q_other "
                      f"= {intrinsic_Q:g}")

@@ -165,9 +165,10 @@ class DesignSpec(BaseModel):
         if old is not None and new is not None and old != new:
             raise ValueError(f"intrinsic_Q = {old!r} and losses.Q_other = {new!r}: give only "
                              "losses.Q_other (intrinsic_Q is its deprecated name)")
-        if old is not None and (losses is None or isinstance(losses, dict)):
+        # a bad value is copied nowhere: the field the user wrote reports it, once
+        if old is not None and (losses is None or isinstance(losses, dict)) and _valid_q(old):
             return {**data, "losses": {**(losses or {}), "Q_other": old}}
-        if new is not None:
+        if new is not None and old is None and _valid_q(new):
             return {**data, "intrinsic_Q": new}
         return data
 
@@ -279,6 +280,14 @@ def default_window_nm(data: dict[str, Any], context: Any = None) -> list[float] 
     if band is None:
         return None
     return [max(band[0], WINDOW_LIMITS_NM[0]), min(band[1], WINDOW_LIMITS_NM[1])]
+
+
+def _valid_q(value: Any) -> bool:
+    """Whether ``value`` is a Q the spec accepts (the bounds of ``DesignSpec.intrinsic_Q``)."""
+    try:
+        return 10.0 < float(value) <= 1.0e12
+    except (TypeError, ValueError):
+        return False
 
 
 def _bounds_text(info: Any) -> str:

@@ -208,6 +208,8 @@ def test_cli_text_output(capsys: pytest.CaptureFixture) -> None:
     ("threshold_N,lasing_wavelength_nm,film_fraction,Q\n0.2,640,1.5,1e4\n0.3,645,0.2,1e4\n",
      "column film_fraction, cavity row 1: 1.5"),
     ("threshold_N,lasing_wavelength_nm,film_fraction\n0.2,640,0.2\n",
+     "no column Q, and the spec has no losses.Q_other"),
+    ("threshold_N,lasing_wavelength_nm,film_fraction,Q\n0.2,640,0.2,\n",
      "column Q, row 1: empty, and the spec has no losses.Q_other"),
     ("threshold_N,lasing_wavelength_nm,film_fraction\nx,640,0.2\n",
      "column threshold_N, row 1: 'x' is not a number"),

@@ -84,3 +84,12 @@ def test_bad_losses_are_one_line_naming_the_field() -> None:
             spec_from_dict(_data(losses=copy.deepcopy(losses)))
         text = str(err.value)
         assert expected in text and "\n" not in text, text
+
+
+def test_a_bad_Q_other_is_reported_once_under_the_name_written() -> None:
+    with pytest.raises(UserInputError) as err:
+        spec_from_dict(_data(losses={"Q_other": -5.0}))
+    assert "losses.Q_other = -5.0" in str(err.value) and "intrinsic_Q" not in str(err.value)
+    with pytest.raises(UserInputError) as err:
+        spec_from_dict(_data(intrinsic_Q=-5.0))
+    assert "intrinsic_Q = -5.0" in str(err.value) and "problems" not in str(err.value)

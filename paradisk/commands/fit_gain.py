@@ -4,10 +4,11 @@ MEASURED.csv has one row per lasing cavity: threshold_N (or threshold_fluence_uJ
 converted with the spec's pump and material), lasing_wavelength_nm, and the lasing mode's
 film_fraction and Q; or a disk_id, with --modes pointing at a run's mode tables (modes/ of
 'paradisk run', or one CSV with a disk_id column): the mode of that disk nearest the measured
-wavelength gives film_fraction (and Q, 1/Q = 1/Q_table + 1/intrinsic_Q, when the file has no
-Q), and the disk's other modes must not lase first. Optional columns: polarization (TE/TM,
-restricts that match), threshold_sigma_fraction (default 0.1) and wavelength_sigma_nm (default
-1.5 nm, or FSR/sqrt(12) from the mode table). Lines starting with # are comments.
+wavelength gives film_fraction (and Q: the table's Q_total, or 1/Q = 1/Q + 1/losses.Q_other,
+when the file has no Q), and the disk's other modes must not lase first. Optional columns:
+polarization (TE/TM, restricts that match), threshold_sigma_fraction (default 0.1) and
+wavelength_sigma_nm (default 1.5 nm, or FSR/sqrt(12) from the mode table). Lines starting
+with # are comments.
 
 Fitted: the Stokes shift and the linewidth of the 0-X line, the film's C sigma_0 (and with
 --fit-xx-splitting the X-XX splitting), each with its one-sigma uncertainty (Jacobian at the
