@@ -340,3 +340,21 @@ def test_run_and_predict_evaluate_a_disk_identically() -> None:
                  ("threshold_fluence_uJ_per_cm2", "threshold_fluence_uJ_per_cm2")):
         assert las[a] == pytest.approx(row[b], rel=1e-12), a
     assert staged["reason"] == row["reason"]
+
+
+def test_a_lasing_mode_at_the_window_edge_is_flagged(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    """The same warning as `run`'s: a lasing mode within one free spectral range of the spec's
+    solver window may have a better neighbour beyond the edge that was never solved."""
+    rows = _json(capsys, str(SPEC), "--modes", str(ARRAY_MODES))["disks"]
+    assert all(r["lases"] and r["window_edge_warning"] == "" for r in rows)
+    data = yaml.safe_load(SPEC.read_text())
+    edge = max(r["lasing_wavelength_nm"] for r in rows) + 0.5  # inside one FSR of the mode
+    data["solver"]["window_nm"] = [620.0, round(edge, 2)]
+    narrow = tmp_path / "narrow.yaml"
+    narrow.write_text(yaml.safe_dump(data))
+    flagged = _json(capsys, str(narrow), "--modes", str(ARRAY_MODES))["disks"]
+    worst = max(flagged, key=lambda r: r["lasing_wavelength_nm"])
+    assert "red edge" in worst["window_edge_warning"]
+    assert main(["predict", str(narrow), "--modes", str(ARRAY_MODES)]) == 0
+    assert f"warning: {worst['id']}: lasing mode at" in capsys.readouterr().out

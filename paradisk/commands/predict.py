@@ -140,8 +140,23 @@ def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITH
             raise UserInputError(f"pump/nanocrystals: {exc}") from None
         rows.append({"id": d.id, "row": d.row, "col": d.col,
                      "top_diameter_um": d.profile.top_diameter_um, "n_modes": len(sub),
-                     **prediction_row(pred, sub)})
+                     **prediction_row(pred, sub),
+                     "window_edge_warning": _edge_warning(pred, sub, spec.solver.window_nm)})
     return rows
+
+
+def _edge_warning(pred: Any, table: Any, window_nm: Any) -> str:
+    """``gain.band.window_edge_warning`` for the lasing mode, against the spec's solver window
+    (the window the table's modes were searched in)."""
+    from gain.band import free_spectral_range_nm, window_edge_warning
+
+    if not pred.lases or pred.mode_index is None:
+        return ""
+    pols = table.polarization or ("",) * len(table)
+    records = [{"m": int(m), "wavelength_nm": float(w), "polarization": p}
+               for m, w, p in zip(table.m, table.wavelength_nm, pols, strict=True)]
+    fsr = free_spectral_range_nm(records, int(pred.mode_index))
+    return window_edge_warning(float(pred.wavelength_nm), fsr, tuple(window_nm))
 
 
 def competition_notes(rows: list[dict[str, Any]], competing_within: float,
@@ -273,6 +288,15 @@ def check_modes_fit_disks(spec: Any, table: Any, source: str = "--modes") -> Non
                 f"{100 * tol:g} %): is the table for another disk?")
 
 
+def edge_notes(rows: list[dict[str, Any]], max_lines: int = 10) -> list[str]:
+    """One line per disk whose lasing mode sits within a free spectral range of the window."""
+    lines = [f"warning: {r['id']}: {r['window_edge_warning']}"
+             for r in rows if r.get("window_edge_warning")]
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines], f"  ... {len(lines) - max_lines} more (see --json)"]
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     from gain.modetable import ModeTable, ModeTableError
     from paradisk.spec import load_spec
@@ -308,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
         for line in competition_notes(rows, args.competing_within):
             print(line)
         for line in no_lasing_notes(rows):
+            print(line)
+        for line in edge_notes(rows):
             print(line)
     if args.plot:
         paths = write_plots(spec, table, rows, args.plot)

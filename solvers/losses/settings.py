@@ -33,9 +33,10 @@ class FilmComposition(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # assumption: ~15 nm CdS/CdSe/CdS quantum shells (the size gain.film assumes)
+    # Stand-alone defaults: a spec sets the particle size and the volume fraction from its
+    # nanocrystals section (paradisk.loss_spec). Assumption: ~15 nm CdS/CdSe/CdS quantum shells
     particle_radius_nm: float = Field(7.5, gt=0.0, le=100.0, description="particle radius, nm")
-    # assumption: ~20 % filling of a spin-coated film with ligands (gain.film's assumption);
+    # assumption: ~20 % inorganic filling of a loosely packed spin-coated film with ligands;
     # random close packing of bare spheres is the upper bound, 0.64
     volume_fraction: float = Field(0.2, gt=0.0, le=0.64, description="particle volume fraction")
     # assumption: near bulk CdS (n ~ 2.5 in the red) for CdS-rich shells
