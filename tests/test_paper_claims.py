@@ -203,15 +203,25 @@ def test_fig6b_platelets_lowest_thresholds_above_two_photons_10_to_25_nm_red(exa
 
 
 def test_quantum_dots_never_lase_within_the_pumps_reach(example, disks) -> None:
-    # paper p. 8: none of the QD samples lased (lower sigma_0: K too low). Even at random close
-    # packing and the paper's best Q, every example disk needs more than the pump gives
-    film = film_of(example, "QD", volume_fraction=0.64)
-    for Q in PAPER_Q[:2]:
+    """Paper p. 8: none of the QD samples lased "in our conditions"; their lower sigma_0 makes
+    K "too low". In the model K of the QD film is about a third of QS3's, which puts every
+    example disk's threshold beyond the pump's reach: with the disks' own loss budgets (at the
+    example's volume fraction and at random close packing) and at the measured Q range (6e3 and
+    2e4, any packing). The model's reason is the pump's reach, as the paper's ("in our
+    conditions"): at Q 1e5 with a close-packed film the QD threshold comes within reach
+    (98-107 uJ/cm^2 against 100; the QD preset's notes)."""
+    reach = example["pump"].max_fluence_uJ_per_cm2
+    cases = [(phi, Q) for phi in (None, 0.64) for Q in (None, *PAPER_Q[:2])]
+    for phi, Q in cases:
+        qd, qs3 = (film_of(example, p, volume_fraction=phi) for p in ("QD", "QS3"))
         for disk_id, table in disks.items():
-            pred = predict_lasing(with_Q(table, Q), film, example["pump"], intrinsic_Q=None)
-            assert not pred.lases, (Q, disk_id)
+            t = table if Q is None else with_Q(table, Q)
+            pred = predict_lasing(t, qd, example["pump"], intrinsic_Q=None)
+            assert not pred.lases, (phi, Q, disk_id)
             assert pred.reason.startswith("needs more fluence than the pump gives"), pred.reason
-            assert pred.threshold_fluence_uJ_per_cm2 > example["pump"].max_fluence_uJ_per_cm2
+            assert pred.threshold_fluence_uJ_per_cm2 > 1.3 * reach, (phi, Q, disk_id)
+            # K too low: the QD film's K is well below QS3's in the same cavity
+            assert pred.K < 0.4 * predict_lasing(t, qs3, example["pump"], intrinsic_Q=None).K
 
 
 def test_fig6cd_first_lasing_mode_stays_dominant_up_to_N_10(example, disks) -> None:
