@@ -209,16 +209,21 @@ def test_fem_sphere_roughness_q_matches_the_model_with_exact_mie_fields() -> Non
 
 @pytest.mark.slow
 def test_fem_sphere_te_roughness_q_matches_the_published_estimate() -> None:
-    """Gorodetsky et al.'s estimate Q_ss ~ 3 lambda^3 a / (8 n pi^2 B^2 sigma^2) (PHYSICS.md)
-    with B^2 the correlation area pi L^2: this model's sphere result has n0 (n^2 - 1) for n
-    (1.56 against 1.6 here)."""
+    """The estimate Q_ss ~ 3 lambda^3 a / (8 n pi^2 B^2 sigma^2) quoted from Gorodetsky et al.
+    (PHYSICS.md; Vernooy et al., Opt. Lett. 23, 247 (1998)), B^2 read as the correlation area
+    (pi L^2 for this model's Gaussian correlation exp(-r^2 / L^2)). The volume-current model
+    has the same lambda^3 a / (B^2 sigma^2) form and prefactor 3 / (8 pi^2), with the sliver's
+    polarizability n0 (n^2 - 1) in place of the estimate's n: the two agree only near
+    n^2 - 1 = n (n ~ 1.62; here n = 1.6, 2.5 % apart) and differ by 30 % at silica's 1.45.
+    So the check is the ratio, n / (n0 (n^2 - 1)), to 2 %, and the absolute agreement is not
+    claimed beyond that."""
     body, modes = sphere_modes()
     rec = modes["TE"]
     q = loss_budget(rec, body, _settings()).Q_roughness
     lam = rec.wavelength_nm * 1e-3
     b2 = math.pi * (CORR_NM * 1e-3) ** 2
     published = 3 * lam**3 * R_UM / (8 * N * math.pi**2 * b2 * (RMS_NM * 1e-3) ** 2)
-    assert q == pytest.approx(published, rel=0.05)
+    assert q == pytest.approx(published * N / (N**2 - 1.0), rel=0.02)
     assert q == pytest.approx(
         sphere_q_closed_form(rec.wavelength_nm, R_UM, N, RMS_NM, CORR_NM), rel=0.02)
 
