@@ -11,7 +11,7 @@ the materials (solvers.materials).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from solvers.modes import (
     AXIAL_ORDER_RANGE,
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from geometry.bodies import Body
+    from solvers.fem.settings import FemSettings
+    from solvers.meep.settings import MeepSettings
 
 __all__ = ["ModeRecord", "SolverSettings", "find_modes", "find_modes_with"]
 
@@ -35,19 +37,27 @@ def find_modes(
     body: Body,
     m: int | None = None,
     window_nm: tuple[float, float] | None = DEFAULT_WINDOW_NM,
-    solver: str = "fem",
+    solver: Literal["fem", "meep"] = "fem",
+    settings: FemSettings | MeepSettings | None = None,
     **options: Any,
 ) -> list[ModeRecord]:
     """Resonances of ``body`` (a geometry.bodies.Body) with azimuthal number ``m``, or with every
     m whose fundamental-family modes fall in ``window_nm`` when ``m`` is None.
 
     ``solver`` is "fem" (axisymmetric finite elements) or "meep" (cylindrical FDTD, run in a
-    worker subprocess). Extra keyword options go to the chosen solver. The window, the
+    worker subprocess); ``settings`` are that solver's (``FemSettings`` or ``MeepSettings``;
+    None: its defaults). Extra keyword options (``polarizations``, ``max_radial_order``,
+    ``progress``, ...) go to the chosen solver. The window, the
     polarization families and the highest orders are checked here (solvers.modes), before
     either solver loads, with one clear ValueError naming the field and its allowed range.
     """
     if solver not in ("fem", "meep"):
         raise ValueError(f"solver = {solver!r}: must be 'fem' or 'meep'")
+    wanted = "FemSettings" if solver == "fem" else "MeepSettings"
+    if type(settings).__name__ in ("FemSettings", "MeepSettings") \
+            and type(settings).__name__ != wanted:
+        raise TypeError(f"settings: a {wanted} for solver = {solver!r}, got "
+                        f"{type(settings).__name__}")
     check_mode_search(
         window_nm, options.get("polarizations", POLARIZATIONS),
         options.get("max_radial_order", RADIAL_ORDER_RANGE[0]),
@@ -57,7 +67,7 @@ def find_modes(
         from solvers.fem import find_modes as backend
     else:
         from solvers.meep import find_modes as backend
-    return backend(body, m=m, window_nm=window_nm, **options)
+    return backend(body, m=m, window_nm=window_nm, settings=settings, **options)
 
 
 def find_modes_with(

@@ -93,3 +93,14 @@ def test_find_modes_with_maps_the_settings_once(monkeypatch):
     (_, kw), = calls
     assert (kw["solver"], kw["window_nm"], kw["polarizations"], kw["settings"]) == (
         "fem", (600.0, 700.0), ("TE",), s.fem)
+
+
+def test_settings_of_the_other_solver_are_refused_before_any_solve():
+    from solvers.fem.settings import FemSettings
+    from solvers.meep.settings import MeepSettings
+
+    with pytest.raises(TypeError, match="a MeepSettings for solver = 'meep', got FemSettings"):
+        solvers.find_modes(None, m=50, window_nm=(600.0, 680.0), solver="meep",
+                           settings=FemSettings())
+    with pytest.raises(TypeError, match="a FemSettings for solver = 'fem', got MeepSettings"):
+        solvers.find_modes(None, m=50, window_nm=(600.0, 680.0), settings=MeepSettings())
