@@ -190,13 +190,9 @@ def _fem_solver(spec, window_nm: tuple[float, float], d_spec: float, body_spec: 
         else:
             body = disk_for_top_diameter(spec, d_um)
         if cache_dir is not None and d_um == d_spec and film == t_spec:
-            from paradisk.cache import Cache
-            from paradisk.stages import MODES, modes_key
-
-            hit = Cache(cache_dir).get(MODES, modes_key(body.model_dump(mode="json"),
-                                                        solver_json, "fem")[0])
-            if hit is not None and "modes" in hit:
-                return [ModeRecord(**m) for m in hit["modes"]]
+            cached = _cached_spec_modes(cache_dir, body, solver_json)
+            if cached is not None:
+                return cached
         return find_modes(
             body, window_nm=tuple(window_nm), solver="fem",
             polarizations=tuple(spec.solver.polarizations),
@@ -204,6 +200,28 @@ def _fem_solver(spec, window_nm: tuple[float, float], d_spec: float, body_spec: 
         )
 
     return solve
+
+
+def _cached_spec_modes(cache_dir: str, body: Any, solver_json: dict) -> list[ModeRecord] | None:
+    """A run's modes of ``body`` from its cache (read only), each with its stored loss fields
+    (region energies and interface fields) so that its loss budget is the run's; None when the
+    cache does not hold them."""
+    import dataclasses
+
+    from paradisk.cache import Cache
+    from paradisk.stages import LOSS_FIELDS, MODES, check_loss_fields, check_modes, modes_key
+    from solvers.losses.store import decode_mode_loss_fields
+
+    cache = Cache(cache_dir)
+    key = modes_key(body.model_dump(mode="json"), solver_json, "fem")[0]
+    hit = cache.get(MODES, key, check_modes)
+    if hit is None or "modes" not in hit:
+        return None
+    stored = cache.get(LOSS_FIELDS, key, check_loss_fields)
+    if stored is None or len(stored["modes"]) != len(hit["modes"]):
+        return None  # a table without its fields would lose its budget: solve it again
+    return [dataclasses.replace(ModeRecord(**m), field_rz=f)
+            for m, f in zip(hit["modes"], decode_mode_loss_fields(stored), strict=True)]
 
 
 def _spec_disk(spec, row: int | None, disk: str | None, top_diameter_um: float | None
