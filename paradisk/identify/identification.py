@@ -204,8 +204,8 @@ def _fem_solver(spec, window_nm: tuple[float, float], d_spec: float, body_spec: 
 
 def _cached_spec_modes(cache_dir: str, body: Any, solver_json: dict) -> list[ModeRecord] | None:
     """A run's modes of ``body`` from its cache (read only), each with its stored loss fields
-    (region energies and interface fields) so that its loss budget is the run's; None when the
-    cache does not hold them."""
+    (region energies and interface fields) when the cache holds them, so that its loss budget
+    is the run's; None when the cache holds no table of ``body``."""
     import dataclasses
 
     from paradisk.cache import Cache
@@ -217,11 +217,12 @@ def _cached_spec_modes(cache_dir: str, body: Any, solver_json: dict) -> list[Mod
     hit = cache.get(MODES, key, check_modes)
     if hit is None or "modes" not in hit:
         return None
+    modes = [ModeRecord(**m) for m in hit["modes"]]
     stored = cache.get(LOSS_FIELDS, key, check_loss_fields)
-    if stored is None or len(stored["modes"]) != len(hit["modes"]):
-        return None  # a table without its fields would lose its budget: solve it again
-    return [dataclasses.replace(ModeRecord(**m), field_rz=f)
-            for m, f in zip(hit["modes"], decode_mode_loss_fields(stored), strict=True)]
+    if stored is None or len(stored["modes"]) != len(modes):
+        return modes  # the comb alone (a run without a loss budget stored none)
+    return [dataclasses.replace(r, field_rz=f)
+            for r, f in zip(modes, decode_mode_loss_fields(stored), strict=True)]
 
 
 def _spec_disk(spec, row: int | None, disk: str | None, top_diameter_um: float | None
