@@ -75,7 +75,10 @@ Limits: the radiation of a dipole on an interface is taken as in the homogeneous
 multiple scattering or coherent backscattering (mode splitting) is modelled. The interfaces
 are rough independently: a film that replicates the wall's roughness (both its surfaces
 displaced alike) is not modelled; its two slivers would add coherently (for the tangential
-field (eps_s - eps_f) + (eps_f - 1) = eps_s - 1: one SU8/air sliver).
+field (eps_s - eps_f) + (eps_f - 1) = eps_s - 1: one SU8/air sliver). Estimated so, in the
+thin-film limit with the field on the film's outer surface, a replicated 15 nm wall of the
+example's 10 um disk (m = 70) would give Q 4.0e3 (TE) / 5.7e3 (TM) against 8.7e3 / 2.0e4 for the
+buried wall alone (Gaussian, L = 100 nm).
 """
 
 from __future__ import annotations
