@@ -24,9 +24,10 @@ film scattering gives 1.5e6-8e6, radiation and gold are unresolved (> 1e9). Ever
 above the paper's Q > 6,000, which is a lower bound set by the spectrometer: consistent, and
 not a constraint on these values (Q ~ 6,000 on the 10 um disk would need a wall rms of ~25 nm).
 In the Rayleigh limit (spectrum "rayleigh") the wall channel is ~1.7x stronger (10 um TE:
-8.6e4 instead of 1.5e5). TE modes lose ~2x more at the SU8/film wall than TM: their field is
-tangential there, while a TM mode's normal field drops into the higher-index film
-(eps_in / eps_out = 0.78).
+8.6e4 instead of 1.5e5). TE modes lose ~2x more at the SU8/film wall than TM (2.2-2.7x in the
+Rayleigh limit), TM modes 2.8-4x more at the SU8/film top: under the higher-index film a face
+scatters more the polarization whose field lies along it (on the bare disks TE and TM scatter
+alike; solvers.losses.roughness says why).
 """
 
 from __future__ import annotations

@@ -168,8 +168,9 @@ def test_gaussian_spectrum_tends_to_the_rayleigh_limit() -> None:
 
 
 def test_normal_field_scatters_more_than_the_same_tangential_field() -> None:
-    # the normal field outside is eps_in/eps_out times the inside one: TM-like surfaces scatter
-    # more than TE-like ones for the same inside intensity
+    # the formula's weights: for the same intensity just inside, a normal field counts
+    # eps_in/eps_out times a tangential one (a mode's normal field just inside is itself smaller:
+    # the bare disk's faces scatter TE and TM alike, tests/test_losses_roughness_polarization.py)
     t = roughness_inverse_q(_flat_patch(1.0, 0.0), 1.0, 630.0, 1.0, 20.0, 1.0)
     n = roughness_inverse_q(_flat_patch(0.0, 1.0), 1.0, 630.0, 1.0, 20.0, 1.0)
     assert n == pytest.approx(2.25 * t, rel=1e-12)
