@@ -23,7 +23,8 @@ shifted-boundary formula of Johnson et al., and a uniform scaling of the sphere 
 wavelength (d ln omega / d ln a = -1), so W / S = a (eps - 1) / 2 exactly, for TE and TM modes
 alike, and Q = 3 lambda^3 a / (8 pi^2 n0 (n^2 - 1) A_c sigma^2): the form
 Q_ss ~ 3 lambda^3 a / (8 n pi^2 B^2 sigma^2) quoted from Gorodetsky et al. (PHYSICS.md), with
-B^2 the correlation area and n0 (n^2 - 1) for n (1.56 against 1.6 at n = 1.6 in air). On a
+B^2 the correlation area and n0 (n^2 - 1) for n (1.56 against 1.6 at n = 1.6 in air; 1.10
+against 1.45 for silica: the quoted estimate's index factor is not this model's). On a
 sphere TE and TM scatter alike.
 
 Which polarization a face scatters more. For each interface on its own, (eps_in - eps_out) S =
