@@ -91,12 +91,13 @@ def target_spec(spec: DesignSpec, target: DesignTarget) -> DesignSpec:
     return spec_from_dict(data, "design target")
 
 
-def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
+def search_design(spec: DesignSpec, target: DesignTarget, workers: int | None = None,
                   scheduler: str | None = None, cache_dir: Path | None = None,
                   progress: Progress | None = None) -> DesignResult:
     """Evaluate every (concentration, diameter) and pick the best feasible concentration.
 
-    ``progress``: told after each case (cases done / total, the best case so far)."""
+    ``progress``: told after each case (cases done / total, the best case so far);
+    ``workers``: local processes (None: ``paradisk.executors.default_workers``)."""
     base = target_spec(spec, target)
     # dwell at the array's power when the spec sets one (what the writer uses), else the
     # process power (uW); the disk shape depends on the energy only

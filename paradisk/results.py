@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from layouts.job import disk_id
+from paradisk.executors import default_workers
 from paradisk.stages import LOSS_CHANNELS
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ class RunOptions:
     out_dir: Path | None = None  # None: compute only, write nothing
     cache_dir: Path | None = None  # None: <out_dir>/cache, or no cache without out_dir
     use_cache: bool = True
-    workers: int = 2  # local processes for the mode solves (one per core of a 2-core machine)
+    # local processes for the mode solves (paradisk.executors.default_workers: one per core)
+    workers: int = field(default_factory=default_workers)
     scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
     solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
     meep_check: int = 0  # re-solve the lasing mode of this many rows with Meep (a check)
