@@ -23,7 +23,14 @@ it. It owns:
   (the most Eq. 5 gives at the mode's wavelength, over all N, stays below 1/(Gamma K)); or the
   threshold needs more fluence than the pump gives.
 
-Pure: plain data in (a ``ModeTable`` or mode records), a frozen ``LasingPrediction`` out.
+Pure: plain data in (a ``ModeTable`` or mode records), a frozen ``LasingPrediction`` out;
+``lasing_record(pred, table)`` turns it into the disk's lasing record (plain, JSON-able data),
+the one form every command reports it in.
+
+Unresolved Q: a table Q the solver could not resolve (inf: no loss it could measure; nan) is
+reported as inf, "no loss resolved", like a loss channel of inf in the budget
+(solvers.losses); JSON carries it as ``Infinity``. ``None`` means "no value": a channel the
+table does not have, or a disk without a lasing mode.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gain.film import NanocrystalFilm, PumpSettings
-from gain.modetable import ModeTable
+from gain.modetable import BUDGET_COLUMNS, ModeTable
 from gain.spectra import GainCoefficients, gain_coefficients
 from gain.threshold import mode_thresholds
 
@@ -119,7 +126,7 @@ class LasingPrediction:
     threshold_N: float  # inf: gain never exceeds the loss (or no mode)
     threshold_fluence_uJ_per_cm2: float
     threshold_power_uW: float
-    Q: float | None  # the table's Q of the lasing mode (None: unresolved)
+    Q: float | None  # the table's Q of the lasing mode (inf: unresolved; None: no mode)
     Q_total: float | None
     film_fraction: float | None
     K: float | None
@@ -219,11 +226,51 @@ def predict_lasing(
         shift_from_emission_peak_nm=float(table.wavelength_nm[j]) - material.emission_peak_nm,
         threshold_N=best, threshold_fluence_uJ_per_cm2=float(fluence[j]),
         threshold_power_uW=float(pump.average_power_uW_from_fluence(fluence[j])),
-        Q=q_table if math.isfinite(q_table) else None, Q_total=float(q_tot[j]),
+        Q=q_table if math.isfinite(q_table) else math.inf, Q_total=float(q_tot[j]),
         film_fraction=float(table.film_fraction[j]), K=float(th.K[j]), N_reach=n_reach,
         competing=competing, mode_Q_total=q_tot, mode_threshold_N=th.N_threshold,
         mode_K=th.K, mode_fluence_uJ_per_cm2=fluence, mode_max_gain_ratio=ratio,
     )
+
+
+def lasing_record(pred: LasingPrediction, table: ModeTable) -> dict[str, Any] | None:
+    """The lasing mode of one disk as plain data, or None when the disk does not lase (the
+    prediction's ``reason`` says why).
+
+    ``table``: the mode table ``pred`` was computed from (its budget channels and radial orders
+    are carried into the record). Keys: index (row in the table), m, polarization,
+    radial_order, wavelength_nm, shift_from_emission_peak_nm, threshold_N,
+    threshold_fluence_uJ_per_cm2, threshold_power_uW, Q (the table's; inf: unresolved),
+    Q_total (the threshold's), the budget channels ``modetable.BUDGET_COLUMNS`` (inf: no loss;
+    None: not in the table), film_fraction, K, and competing_modes ({m, polarization,
+    wavelength_nm, threshold_N, threshold_ratio}, closest first). Numbers are Python floats
+    and ints.
+    """
+    if not pred.lases or pred.mode_index is None:
+        return None
+    i = int(pred.mode_index)
+    channels = table.loss_channels or {}
+
+    def channel(c: str) -> float | None:
+        v = float(channels[c][i]) if c in channels else math.nan
+        return None if math.isnan(v) else v
+
+    radial = table.radial_order[i] if table.radial_order is not None else None
+    return {
+        "index": i, "m": int(pred.m), "polarization": pred.polarization,
+        "radial_order": radial, "wavelength_nm": float(pred.wavelength_nm),
+        "shift_from_emission_peak_nm": float(pred.shift_from_emission_peak_nm),
+        "threshold_N": float(pred.threshold_N),
+        "threshold_fluence_uJ_per_cm2": float(pred.threshold_fluence_uJ_per_cm2),
+        "threshold_power_uW": float(pred.threshold_power_uW),
+        "Q": float(pred.Q), "Q_total": float(pred.Q_total),
+        **{c: channel(c) for c in BUDGET_COLUMNS},
+        "film_fraction": float(pred.film_fraction), "K": float(pred.K),
+        "competing_modes": [
+            {"m": c.m, "polarization": c.polarization, "wavelength_nm": c.wavelength_nm,
+             "threshold_N": c.threshold_N, "threshold_ratio": c.threshold_ratio}
+            for c in pred.competing],
+    }
 
 
 def _no_lasing(reason: str, n_reach: float, q_tot: ArrayLike, nth: ArrayLike, K: ArrayLike,

@@ -8,8 +8,9 @@ Optional: ``disk_id`` (rows belong to that disk; without it the table applies to
 ``polarization`` ("TE"/"TM"), ``mode_volume_um3`` (used by gain.dynamics), ``Q_total`` (the
 mode's loss budget, every channel included: when given, the threshold uses it instead of
 ``Q``; empty, inf or nan: not computed for that mode, ``Q`` is used), and the budget's channels
-``Q_radiation, Q_metal, Q_material, Q_roughness, Q_film_scattering, Q_other`` (carried, not
-used: ``Q_total`` holds them). The other columns of
+``Q_radiation, Q_metal, Q_material, Q_roughness, Q_film_scattering, Q_other`` and
+``radial_order`` (carried into the lasing record, not used: ``Q_total`` holds the channels; a
+channel of inf has no loss, an empty one was not computed). The other columns of
 a solver's ``ModeRecord.to_dict()`` and of a run's ``modes/*.csv`` are accepted and not used;
 any other column is listed in ``ignored_columns`` (a misspelt optional column would otherwise
 vanish). Lines starting with ``#`` are comments; the file is UTF-8 (a BOM is allowed), each
@@ -69,6 +70,10 @@ class ModeTable:
     polarization: tuple[str, ...] | None = None
     mode_volume_um3: NDArray[np.float64] | None = None
     Q_total: NDArray[np.float64] | None = None  # the loss budget's total (nan: not computed)
+    # the budget's channels (BUDGET_COLUMNS) present in the table; inf: no loss, nan: not
+    # computed
+    loss_channels: Mapping[str, NDArray[np.float64]] | None = None
+    radial_order: tuple[int | None, ...] | None = None
     ignored_columns: tuple[str, ...] = ()
 
     def __len__(self) -> int:
@@ -103,6 +108,9 @@ class ModeTable:
                 self.mode_volume_um3[idx] if self.mode_volume_um3 is not None else None
             ),
             Q_total=self.Q_total[idx] if self.Q_total is not None else None,
+            loss_channels=({c: v[idx] for c, v in self.loss_channels.items()}
+                           if self.loss_channels is not None else None),
+            radial_order=pick(self.radial_order) if self.radial_order is not None else None,
         )
 
     def for_disk(self, disk_id: str) -> ModeTable:
@@ -167,6 +175,8 @@ class ModeTable:
             r.get("mode_volume_um3") not in (None, "") for r in rows
         )
         has_qt = "Q_total" in rows[0]
+        channels: dict[str, list[float]] = {c: [] for c in BUDGET_COLUMNS if c in rows[0]}
+        radial: list[int | None] | None = [] if "radial_order" in rows[0] else None
         m, lam, q, gam, neff, vol, pols, disks, qt = [], [], [], [], [], [], [], [], []
         for i, r in enumerate(rows, start=1):
             for col in REQUIRED_COLUMNS:
@@ -202,6 +212,20 @@ class ModeTable:
                     raise ModeTableError(f"row {i}: Q_total = {tv} must be > 0 (or empty, "
                                          "inf, nan: not computed)")
                 qt.append(tv if math.isfinite(tv) else math.nan)
+            for c, values in channels.items():
+                raw = r.get(c)
+                cv = math.nan if raw in (None, "") else _float(raw, c, i)
+                if cv <= 0:
+                    raise ModeTableError(f"row {i}: {c} = {cv} must be > 0 (inf: no loss; "
+                                         "empty or nan: not computed)")
+                values.append(cv)
+            if radial is not None:
+                raw = r.get("radial_order")
+                rv = None if raw in (None, "") else _float(raw, "radial_order", i)
+                if rv is not None and not (math.isfinite(rv) and rv == int(rv) and rv >= 0):
+                    raise ModeTableError(f"row {i}: radial_order = {raw!r} must be an integer "
+                                         ">= 0 (or empty)")
+                radial.append(None if rv is None else int(rv))
             if has_pol:
                 pv = str(r.get("polarization") or "").strip()
                 if pv not in ("TE", "TM", ""):
@@ -224,36 +248,46 @@ class ModeTable:
             polarization=tuple(pols) if has_pol else None,
             mode_volume_um3=np.array(vol) if has_vol else None,
             Q_total=np.array(qt) if has_qt else None,
+            loss_channels={c: np.array(v) for c, v in channels.items()} if channels else None,
+            radial_order=tuple(radial) if radial is not None else None,
             ignored_columns=ignored,
         )
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str]) -> ModeTable:
         """Read and validate a mode-table CSV (``#`` lines are comments)."""
-        p = Path(path)
-        if not p.is_file():
-            raise ModeTableError(f"mode table {str(p)!r} does not exist")
-        raw = p.read_bytes()
-        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise ModeTableError(f"{p}: UTF-16 text; save the mode table as UTF-8 CSV")
+        rows = read_csv_rows(path)
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ModeTableError(f"{p}: not UTF-8 text (byte {exc.start}): a CSV file is "
-                                 "expected") from None
-        if "\x00" in text:
-            raise ModeTableError(f"{p}: contains NUL bytes: not a CSV text file")
-        lines = [ln for ln in text.splitlines(keepends=True)
-                 if ln.strip() and not ln.lstrip().startswith("#")]
-        reader = csv.DictReader(lines)
-        if reader.fieldnames is None:
-            raise ModeTableError(f"mode table {str(p)!r} is empty")
-        reader.fieldnames = [c.strip() for c in reader.fieldnames]
-        repeated = sorted({c for c in reader.fieldnames if reader.fieldnames.count(c) > 1})
-        if repeated:
-            raise ModeTableError(f"{p}: column {repeated[0]!r} appears more than once in the "
-                                 "header")
-        try:
-            return cls.from_records(reader)
+            return cls.from_records(rows)
         except ModeTableError as exc:
-            raise ModeTableError(f"{p}: {exc}") from None
+            raise ModeTableError(f"{Path(path)}: {exc}") from None
+
+
+def read_csv_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The rows of a mode-table CSV as dicts (header names stripped, ``#`` lines and blank
+    lines skipped), not yet validated (``ModeTable.from_records`` does that). ModeTableError
+    for a file that is missing, not UTF-8 text, empty or with a repeated header."""
+    p = Path(path)
+    if not p.is_file():
+        raise ModeTableError(f"mode table {str(p)!r} does not exist")
+    raw = p.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ModeTableError(f"{p}: UTF-16 text; save the mode table as UTF-8 CSV")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModeTableError(f"{p}: not UTF-8 text (byte {exc.start}): a CSV file is "
+                             "expected") from None
+    if "\x00" in text:
+        raise ModeTableError(f"{p}: contains NUL bytes: not a CSV text file")
+    lines = [ln for ln in text.splitlines(keepends=True)
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    reader = csv.DictReader(lines)
+    if reader.fieldnames is None:
+        raise ModeTableError(f"mode table {str(p)!r} is empty")
+    reader.fieldnames = [c.strip() for c in reader.fieldnames]
+    repeated = sorted({c for c in reader.fieldnames if reader.fieldnames.count(c) > 1})
+    if repeated:
+        raise ModeTableError(f"{p}: column {repeated[0]!r} appears more than once in the "
+                             "header")
+    return list(reader)

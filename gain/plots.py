@@ -39,6 +39,7 @@ from gain.ase import (
 from gain.dynamics import CavityModes, emission_spectra, light_in_light_out
 from gain.film import NanocrystalFilm, PumpSettings
 from gain.fit import GainFit, model_curve
+from gain.lasing import COMPETING_WITHIN
 from gain.materials import PRESETS, NanocrystalMaterial
 from gain.spectra import default_wavelength_grid, normalized_gain
 from gain.threshold import continuum_threshold, mode_thresholds
@@ -269,7 +270,7 @@ def fig6d_figure(material: NanocrystalMaterial, modes: CavityModes | None = None
                  concentration_per_cm3: float | None = None,
                  pump_multiples: Sequence[float] = (0.5, 0.9, 1.2, 2.0, 4.0, 7.0, 10.0),
                  pulse_duration_ns: float | None = None,
-                 competing_within: float = 0.02) -> Figure:
+                 competing_within: float = COMPETING_WITHIN) -> Figure:
     """Emission spectra versus pump from the rate equations (paper Fig. 6d).
 
     Pump levels are multiples of the static threshold of the lowest-threshold mode. Defaults:

@@ -29,6 +29,7 @@ import numpy as np
 
 from layouts.cellkit import set_cell_name
 from layouts.job import disk_id as make_disk_id
+from layouts.job import row_id
 from layouts.layers import DISK_FOOT, DISK_TOP, EXPOSURE
 
 
@@ -97,11 +98,6 @@ def disk(
                     foot_diameter_um)
     set_cell_name(c, f"disk_{disk_id}" if disk_id else "disk")
     return c
-
-
-def row_id(row: int) -> str:
-    """Id of a row of the dose matrix: r{row:02d}."""
-    return f"r{row:02d}"
 
 
 @gf.cell

@@ -39,9 +39,14 @@ def pitch_nm(pitch_um: float) -> int:
     return round(pitch_um / DBU_UM)
 
 
+def row_id(row: int) -> str:
+    """Id of a row of the dose matrix: r{row:02d}."""
+    return f"r{row:02d}"
+
+
 def disk_id(row: int, col: int) -> str:
-    """Id of the disk in ``row`` and ``col``: r{row:02d}c{col:02d}."""
-    return f"r{row:02d}c{col:02d}"
+    """Id of the disk in ``row`` and ``col``: its row's id, then c{col:02d}."""
+    return f"{row_id(row)}c{col:02d}"
 
 
 def serpentine_order(n_rows: int, n_cols: int) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ from matplotlib.collections import EllipseCollection, PolyCollection
 
 from layouts.build import LayoutResult
 from layouts.files import write_atomic_bytes
+from layouts.job import row_id
 from layouts.layers import CHIP, LABEL, MARK
 from layouts.rows import DiskRow
 
@@ -45,7 +46,7 @@ def _layer_polygons(result: LayoutResult, layer: tuple[int, int]) -> list[np.nda
 def _row_text(row: DiskRow) -> str:
     target = (f", target {row.target_top_diameter_um:.3g} um"
               if row.target_top_diameter_um is not None else "")
-    return (f"r{row.row:02d}: {row.dwell_ms:.4g} ms, {row.energy_uJ:.4g} uJ -> "
+    return (f"{row_id(row.row)}: {row.dwell_ms:.4g} ms, {row.energy_uJ:.4g} uJ -> "
             f"top {row.top_diameter_um:.3g} um{target}")
 
 

@@ -30,6 +30,7 @@ from paradisk.errors import UserInputError
 from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_text, atomic_write_with
 from paradisk.progress import Progress
+from paradisk.results import LASING_COLUMNS, lasing_columns
 from paradisk.scatter.robust import ROBUST_COLUMNS, robust_scores
 from paradisk.spec import DesignSpec, spec_from_dict
 from paradisk.stages import cached_modes_stage, lasing_stage, modes_stage
@@ -65,6 +66,8 @@ class DesignTarget:
 
 @dataclass
 class DesignResult:
+    # one row per case: GRID_COLUMNS (design.csv), then the rest of the case's lasing record
+    # (paradisk.results.LASING_COLUMNS, as a run reports it)
     grid: pd.DataFrame
     scores: pd.DataFrame  # one row per concentration: feasible, score
     best_concentration_mg_per_mL: float | None
@@ -91,12 +94,13 @@ def target_spec(spec: DesignSpec, target: DesignTarget) -> DesignSpec:
     return spec_from_dict(data, "design target")
 
 
-def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
+def search_design(spec: DesignSpec, target: DesignTarget, workers: int | None = None,
                   scheduler: str | None = None, cache_dir: Path | None = None,
                   progress: Progress | None = None) -> DesignResult:
     """Evaluate every (concentration, diameter) and pick the best feasible concentration.
 
-    ``progress``: told after each case (cases done / total, the best case so far)."""
+    ``progress``: told after each case (cases done / total, the best case so far);
+    ``workers``: local processes (None: ``paradisk.executors.default_workers``)."""
     base = target_spec(spec, target)
     # dwell at the array's power when the spec sets one (what the writer uses), else the
     # process power (uW); the disk shape depends on the energy only
@@ -153,7 +157,8 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int = 2,
     if target.objective in ROBUST_COLUMNS:
         robust_scores(base, cases, mode_tables, map_tasks, cache_dir, workers=workers,
                       scheduler=scheduler, on_error=error_result)
-    grid = pd.DataFrame(cases, columns=list(GRID_COLUMNS))
+    grid = pd.DataFrame(cases, columns=[*GRID_COLUMNS, *(c for c in LASING_COLUMNS
+                                                       if c not in GRID_COLUMNS)])
     scores = _score(grid, target)
     feasible = scores[scores["feasible"]]
     best = None
@@ -187,13 +192,8 @@ def _evaluate_case(case: dict[str, Any], res: dict, film_json: dict, pump_json: 
     except Exception as exc:  # this case is infeasible; the design goes on
         case["error"] = f"{type(exc).__name__}: {exc}"
         return
-    las = pred["lasing"] or {}
-    case.update(n_modes=len(res["modes"]), lasing_m=las.get("m"),
-                lasing_polarization=las.get("polarization"),
-                lasing_wavelength_nm=las.get("wavelength_nm"),
-                threshold_N=las.get("threshold_N", math.inf),
-                threshold_fluence_uJ_per_cm2=las.get("threshold_fluence_uJ_per_cm2"),
-                K=las.get("K"), lasing_Q=las.get("Q"))
+    case.update(n_modes=len(res["modes"]),
+                **lasing_columns(pred["lasing"], pred.get("reason", "")))
 
 
 def _best_so_far(cases: list[dict[str, Any]], objective: str) -> str:

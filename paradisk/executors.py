@@ -121,10 +121,18 @@ def check_main_guard() -> None:
     )
 
 
+def default_workers() -> int:
+    """Local worker processes for the mode solves when none is asked for: one per core (a solve
+    is CPU-bound, and each worker's BLAS threads are limited to its share of the cores,
+    ``worker_thread_limits``), at most 8 (assumption: bounds the memory of the solves that run
+    at once)."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def map_tasks(
     fn: Callable[..., Any],
     args: Sequence[tuple],
-    workers: int = 2,
+    workers: int | None = None,
     scheduler: str | None = None,
     on_done: Callable[[int, Any], None] | None = None,
     on_error: OnError | None = None,
@@ -143,7 +151,10 @@ def map_tasks(
     ``connect_timeout_s``: how long to try reaching ``scheduler`` (s).
     ``no_workers_timeout_s``: give up when the cluster has had no worker this long (s).
     ``on_note(line)``: what a Dask run is waiting for, every ``note_every_s`` without progress.
+    ``workers``: local processes (None: ``default_workers()``).
     """
+    if workers is None:
+        workers = default_workers()
     results: list[Any] = [None] * len(args)
 
     def done(i: int, value: Any) -> None:

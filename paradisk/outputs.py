@@ -73,7 +73,8 @@ def write_results(result: RunResult, out: Path,
         "stats": {k: v for k, v in result.stats.items() if not k.endswith("seconds")},
     })
     for rid, table in result.modes.items():
-        atomic_write_text(out / "modes" / f"{rid}.csv", csv_text(table, MODE_COLUMNS))
+        atomic_write_text(out / "modes" / f"{rid}.csv",
+                          csv_text([{**m, "disk_id": rid} for m in table], MODE_COLUMNS))
     paths["modes_dir"] = out / "modes"
     if result.meep_checks:
         paths["meep_check"] = atomic_write_text(

@@ -18,7 +18,6 @@ Units: um, ms, uW, uJ, mJ/cm^2, nm, uJ/cm^2.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,12 @@ import pandas as pd
 from paradisk.cache import Cache
 from paradisk.cache import log as cache_log
 from paradisk.errors import UserInputError
-from paradisk.executors import error_result, map_tasks, probe_scheduler
+from paradisk.executors import (  # noqa: F401  (default_workers: re-exported)
+    default_workers,
+    error_result,
+    map_tasks,
+    probe_scheduler,
+)
 from paradisk.output_folder import StagedOutputs
 from paradisk.outputs import write_layout, write_results
 from paradisk.progress import Progress
@@ -316,10 +320,3 @@ def _mode_field(rows: list[DiskPlan], lasing: dict[str, dict], modes: dict[str, 
                       options.use_cache)
     _report_damage([res])
     return {"id": plan.id, **res}
-
-
-
-
-def default_workers() -> int:
-    """Local worker processes: the machine's cores (2 here)."""
-    return max(1, min(os.cpu_count() or 1, 8))

@@ -234,7 +234,8 @@ def loss_budget_figure(result: RunResult) -> Figure | None:
     from solvers.losses.plots import loss_budget_figure as figure
 
     budgets = {f"{pid} m={las['m']} {las.get('polarization') or ''}": las
-               for pid, las in result.lasing.items() if las and "Q_material" in las}
+               for pid, las in result.lasing.items()
+               if las and las.get("Q_material") is not None}
     return figure(budgets) if budgets else None
 
 

@@ -18,20 +18,28 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from layouts.job import disk_id
+from paradisk.executors import default_workers
 from paradisk.stages import LOSS_CHANNELS
 
 if TYPE_CHECKING:
     from paradisk.spec import DesignSpec, DiskPlan
 
-RESULT_COLUMNS = (
-    "id", "row", "col", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
-    "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
+# a disk's lasing record in a results row (``lasing_columns``): the same in run, design and
+# predict
+LASING_COLUMNS = (
     "lasing_m", "lasing_polarization", "lasing_wavelength_nm", "shift_from_emission_peak_nm",
     "threshold_N", "threshold_fluence_uJ_per_cm2", "threshold_power_uW", "lasing_Q",
     "lasing_Q_total", *(f"lasing_{c}" for c in LOSS_CHANNELS),
-    "lasing_film_fraction", "K", "lases", "reason", "window_edge_warning", "error",
+    "lasing_film_fraction", "K", "lases", "reason",
 )
-MODE_COLUMNS = ("m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
+RESULT_COLUMNS = (
+    "id", "row", "col", "dwell_ms", "power_uW", "energy_uJ", "peak_dose_mJ_per_cm2",
+    "top_diameter_um", "foot_diameter_um", "height_um", "wall_angle_deg", "n_modes",
+    *LASING_COLUMNS, "window_edge_warning", "error",
+)
+# modes/<row id>.csv: disk_id is the row's id (``row_id``: its modes are every repeat's), so
+# the file is a mode table ``paradisk predict --modes`` reads as it is
+MODE_COLUMNS = ("disk_id", "m", "polarization", "radial_order", "axial_order", "wavelength_nm", "Q",
                 "Q_radiation", "Q_absorption", "film_fraction", "effective_index",
                 "mode_volume_um3", *LOSS_CHANNELS[1:], "Q_total", "N_threshold", "K",
                 "fluence_uJ_per_cm2")
@@ -47,7 +55,8 @@ class RunOptions:
     out_dir: Path | None = None  # None: compute only, write nothing
     cache_dir: Path | None = None  # None: <out_dir>/cache, or no cache without out_dir
     use_cache: bool = True
-    workers: int = 2  # local processes for the mode solves (one per core of a 2-core machine)
+    # local processes for the mode solves (paradisk.executors.default_workers: one per core)
+    workers: int = field(default_factory=default_workers)
     scheduler: str | None = None  # Dask scheduler address: run the solves on that cluster
     solver: Literal["fem", "meep"] | None = None  # override the spec's solver.method
     meep_check: int = 0  # re-solve the lasing mode of this many rows with Meep (a check)
@@ -89,6 +98,27 @@ def row_id(plan: DiskPlan) -> str:
     return disk_id(plan.row, 0)
 
 
+def lasing_columns(record: dict[str, Any] | None, reason: str) -> dict[str, Any]:
+    """The lasing columns of a disk's results row (LASING_COLUMNS) from its lasing record
+    (``gain.lasing.lasing_record``; None: the disk was evaluated and does not lase, ``reason``
+    says why). ``run``, ``design`` and ``predict`` all write their rows with it. A disk that
+    does not lase has threshold_N inf and no lasing-mode values (None); ``lasing_Q`` is inf
+    when the solver resolved no loss, a loss channel inf when it has no loss."""
+    las = record or {}
+    return {
+        "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
+        "lasing_wavelength_nm": las.get("wavelength_nm"),
+        "shift_from_emission_peak_nm": las.get("shift_from_emission_peak_nm"),
+        "threshold_N": las.get("threshold_N", math.inf),
+        "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
+        "threshold_power_uW": las.get("threshold_power_uW"),
+        "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
+        **{f"lasing_{c}": las.get(c) for c in LOSS_CHANNELS},
+        "lasing_film_fraction": las.get("film_fraction"), "K": las.get("K"),
+        "lases": record is not None, "reason": reason,
+    }
+
+
 def results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
                   lasing: dict[str, dict], errors: dict[str, str],
                   reasons: dict[str, str] | None = None,
@@ -108,18 +138,10 @@ def results_table(plans: list[DiskPlan], mode_tables: dict[str, list[dict]],
         if las and window_nm is not None:
             fsr = free_spectral_range_nm(mode_tables[rid], int(las["index"]))
             warning = window_edge_warning(float(las["wavelength_nm"]), fsr, window_nm)
-        row = {**plan.summary(), "n_modes": len(mode_tables.get(rid, [])),
-               "lasing_m": las.get("m"), "lasing_polarization": las.get("polarization"),
-               "lasing_wavelength_nm": las.get("wavelength_nm"),
-               "shift_from_emission_peak_nm": las.get("shift_from_emission_peak_nm"),
-               "threshold_N": las.get("threshold_N", math.inf if rid in lasing else None),
-               "threshold_fluence_uJ_per_cm2": las.get("threshold_fluence_uJ_per_cm2"),
-               "threshold_power_uW": las.get("threshold_power_uW"),
-               "lasing_Q": las.get("Q"), "lasing_Q_total": las.get("Q_total"),
-               **{f"lasing_{c}": las.get(c) for c in LOSS_CHANNELS},
-               "lasing_film_fraction": las.get("film_fraction"),
-               "K": las.get("K"), "lases": bool(las) if rid in lasing else None,
-               "reason": (reasons or {}).get(rid, ""), "window_edge_warning": warning,
-               "error": errors.get(rid, "")}
-        out.append(row)
+        if rid in lasing:
+            cols = lasing_columns(lasing[rid], (reasons or {}).get(rid, ""))
+        else:  # not evaluated (its solve failed: see error)
+            cols = {**lasing_columns(None, ""), "threshold_N": None, "lases": None}
+        out.append({**plan.summary(), "n_modes": len(mode_tables.get(rid, [])), **cols,
+                    "window_edge_warning": warning, "error": errors.get(rid, "")})
     return pd.DataFrame(out, columns=list(RESULT_COLUMNS))

@@ -17,9 +17,9 @@ worker, and its result can be cached (paradisk.cache) under a key made of exactl
   mode), so the mode table's key holds no loss setting and changing a roughness or an
   absorption reruns no solver.
 - ``lasing_stage``: a mode table, the nanocrystal film and the pump -> threshold of every mode
-  and the lasing mode. Cache version: the gain model's code and this module (``total_Q`` and the
-  assembly of the lasing record live here). Changing only gain parameters therefore reruns no
-  solver.
+  and the lasing record (``gain.lasing.lasing_record``, the one form ``predict`` reports too).
+  Cache version: the gain model's code and this module. Changing only gain parameters
+  therefore reruns no solver.
 
 A solver stage that finds no entry takes the entry's lock (``Cache.lock``) and looks again
 before solving, so two runs sharing a cache solve a disk once: the second waits for the first
@@ -428,8 +428,10 @@ def total_Q(solver_Q: float | None, intrinsic_Q: float | None) -> float:
 def lasing_key(modes: list[dict], film_json: dict, pump_json: dict,
                intrinsic_Q: float | None = None) -> tuple[str, dict]:
     """(cache key, key inputs) of the lasing prediction from one mode table."""
+    # every column the prediction or its record reads (gain.lasing.lasing_record)
     table = [{k: m.get(k) for k in ("m", "wavelength_nm", "Q", "film_fraction",
-                                   "effective_index", "polarization", "Q_total")}
+                                   "effective_index", "polarization", "radial_order",
+                                   "Q_total", *LOSS_CHANNELS)}
              for m in modes]
     inputs = {"modes": table, "nanocrystals": film_json, "pump": pump_json,
               "intrinsic_Q": intrinsic_Q}
@@ -445,7 +447,8 @@ def lasing_stage(
     One call of ``gain.lasing.predict_lasing`` (each mode's Q_total, its loss budget; a mode
     without one: its Q with ``intrinsic_Q``, the spec's losses.Q_other; the film's index,
     the pump's reach). Returns {"thresholds": [{Q_total, N_threshold, K, fluence_uJ_per_cm2}
-    per mode], "lasing": {...} or None when the disk does not lase, "reason": why}.
+    per mode], "lasing": ``gain.lasing.lasing_record`` (None when the disk does not lase),
+    "reason": why}.
     """
     key, inputs = lasing_key(modes, film_json, pump_json, intrinsic_Q)
     if cache is not None:
@@ -453,11 +456,10 @@ def lasing_stage(
         if hit is not None:
             return hit
     from gain import NanocrystalFilm, PumpSettings
-    from gain.lasing import modes_from_records, predict_lasing
+    from gain.lasing import lasing_record, modes_from_records, predict_lasing
 
     film = NanocrystalFilm.model_validate(film_json)
     pump = PumpSettings.model_validate(pump_json)
-    material = film.resolved_material
     table = modes_from_records(modes) if modes else None
     pred = predict_lasing(table if table is not None else [], film, pump,
                           intrinsic_Q=intrinsic_Q)
@@ -467,21 +469,7 @@ def lasing_stage(
         for qt, n, k, f in zip(pred.mode_Q_total, pred.mode_threshold_N, pred.mode_K,
                                pred.mode_fluence_uJ_per_cm2, strict=True)
     ]
-    lasing = None
-    if pred.lases:
-        i = int(pred.mode_index)
-        mode = modes[i]
-        lasing = {
-            "index": i, "m": mode["m"], "polarization": mode.get("polarization"),
-            "radial_order": mode.get("radial_order"),
-            "wavelength_nm": mode["wavelength_nm"], "Q": mode["Q"],
-            "Q_total": pred.Q_total, "film_fraction": mode["film_fraction"], "K": pred.K,
-            "threshold_N": pred.threshold_N,
-            "threshold_fluence_uJ_per_cm2": pred.threshold_fluence_uJ_per_cm2,
-            "threshold_power_uW": pred.threshold_power_uW,
-            "shift_from_emission_peak_nm": mode["wavelength_nm"] - material.emission_peak_nm,
-            **{c: mode.get(c) for c in LOSS_CHANNELS if c in mode},
-        }
+    lasing = lasing_record(pred, table) if table is not None else None
     result: dict[str, Any] = {"thresholds": plain_data(thresholds), "lasing": plain_data(lasing),
                               "reason": pred.reason}
     if cache is not None:

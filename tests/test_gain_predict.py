@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,9 @@ def test_per_disk_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     # higher K: lasing moves red (paper Fig. 4d)
     assert high_q["lasing_wavelength_nm"] >= low_q["lasing_wavelength_nm"]
     assert rows[ids[2]]["n_modes"] == 1 and not rows[ids[2]]["lases"]
-    assert rows[ids[3]]["n_modes"] == 0 and rows[ids[3]]["threshold_N"] is None
+    # no modes: evaluated and does not lase, as a run reports such a disk (threshold_N inf)
+    assert rows[ids[3]]["n_modes"] == 0 and rows[ids[3]]["threshold_N"] == math.inf
+    assert not rows[ids[3]]["lases"] and rows[ids[3]]["reason"] == "no modes in the table"
 
 
 def test_text_output(capsys: pytest.CaptureFixture) -> None:
@@ -212,7 +215,8 @@ def test_unresolved_Q_uses_intrinsic_Q(spec_q2e4: Path, tmp_path: Path,
                      str(_write_table(tmp_path / "b.csv", "2e4")))
     for r_inf in inf_rows["disks"]:
         assert r_inf["lases"]
-        assert r_inf["lasing_Q"] is None and r_inf["lasing_Q_total"] == 2.0e4
+        # the table's Q stays "no loss resolved" (inf), as in run's results
+        assert r_inf["lasing_Q"] == math.inf and r_inf["lasing_Q_total"] == 2.0e4
     # the same threshold as a table that states the intrinsic Q as its (only) loss
     r_inf, r_q = inf_rows["disks"][0], explicit["disks"][0]
     assert r_inf["threshold_N"] == pytest.approx(r_q["threshold_N"], rel=1e-12)
@@ -358,3 +362,48 @@ def test_a_lasing_mode_at_the_window_edge_is_flagged(tmp_path: Path,
     assert "red edge" in worst["window_edge_warning"]
     assert main(["predict", str(narrow), "--modes", str(ARRAY_MODES)]) == 0
     assert f"warning: {worst['id']}: lasing mode at" in capsys.readouterr().out
+
+
+def test_the_competing_margin_has_one_source(capsys: pytest.CaptureFixture) -> None:
+    """predict's default and its help use gain.lasing.COMPETING_WITHIN (the parser is built
+    without importing gain, so the help states the value: it must be that one)."""
+    import argparse
+
+    from gain.lasing import COMPETING_WITHIN
+    from paradisk.commands import predict
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    parser = predict.add_parser(sub)
+    (action,) = [a for a in parser._actions if a.dest == "competing_within"]
+    assert action.default is None and f"default {COMPETING_WITHIN:g}," in action.help
+    out = _json(capsys, str(SPEC), "--modes", str(ARRAY_MODES))
+    assert out["competing_within"] == COMPETING_WITHIN
+
+
+def test_the_lasing_record_carries_the_budget_of_the_lasing_mode() -> None:
+    """gain.lasing.lasing_record: the table's channels of the lasing mode (inf: no loss),
+    the table's Q inf when unresolved, Q_total the threshold's; None when it does not lase."""
+    import csv
+    import dataclasses
+
+    from gain.lasing import lasing_record, predict_lasing
+
+    spec = load_spec(SPEC)
+    table = ModeTable.from_csv(ARRAY_MODES).for_disk("r02c00")
+    pred = predict_lasing(table, spec.nanocrystals, spec.pump, intrinsic_Q=spec.intrinsic_Q)
+    rec = lasing_record(pred, table)
+    assert pred.lases and rec is not None
+    i = rec["index"]
+    lines = [ln for ln in ARRAY_MODES.read_text().splitlines() if not ln.startswith("#")]
+    row = [r for r in csv.DictReader(lines) if r["disk_id"] == "r02c00"][i]
+    for c in ("Q_radiation", "Q_metal", "Q_material", "Q_roughness", "Q_film_scattering",
+              "Q_other", "Q_total"):
+        assert rec[c] == float(row[c]), c
+    assert rec["Q"] == math.inf and rec["Q_radiation"] == math.inf
+    assert (rec["m"], rec["polarization"], rec["wavelength_nm"]) == (
+        int(row["m"]), row["polarization"], float(row["wavelength_nm"]))
+    assert rec["shift_from_emission_peak_nm"] == pytest.approx(
+        rec["wavelength_nm"] - spec.nanocrystals.resolved_material.emission_peak_nm, abs=1e-12)
+    dark = dataclasses.replace(table, film_fraction=np.zeros(len(table)))
+    none = predict_lasing(dark, spec.nanocrystals, spec.pump, intrinsic_Q=spec.intrinsic_Q)
+    assert not none.lases and lasing_record(none, dark) is None

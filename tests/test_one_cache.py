@@ -10,6 +10,7 @@ fast tier and counts every solver call.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -114,13 +115,38 @@ def test_modes_solves_identical_disks_once_and_fills_the_run_cache(tmp_path, sol
     assert solver_calls == [] and result.stats["modes_cached"] == 5
 
 
+def _same(a, b) -> bool:
+    """Equal values, a missing value (None, nan) equal only to a missing one, inf to inf."""
+    missing_a = a is None or (isinstance(a, float) and math.isnan(a))
+    missing_b = b is None or (isinstance(b, float) and math.isnan(b))
+    return missing_a == missing_b and (missing_a or a == b)
+
+
+def _differences(row: dict, ref: dict) -> list[str]:
+    from paradisk.results import LASING_COLUMNS
+
+    return [f"{c}: {row[c]!r} != {ref[c]!r}" for c in LASING_COLUMNS
+            if not _same(row[c], ref[c])]
+
+
+def _predict_json(capsys, spec_file: Path, modes: Path) -> dict[str, dict]:
+    assert main(["predict", str(spec_file), "--modes", str(modes), "--json"]) == 0
+    return {r["id"]: r for r in json.loads(capsys.readouterr().out)["disks"]}
+
+
 def test_design_reuses_the_run_cache_and_agrees_with_run_and_predict(first_run, solver_calls,
-                                                                     tmp_path):
+                                                                     capsys, spec_file):
     """The design case at the spec's own concentration is the run's disk: no solve, and the
-    same lasing record; predict on the run's mode table gives it too."""
+    whole lasing record (paradisk.results.LASING_COLUMNS: mode, polarization, wavelength,
+    shift, threshold N, fluence, power, lasing_Q, Q_total and every loss channel, film
+    fraction, K, lases, reason) is the run's, value for value; predict on the run's own mode
+    tables (its modes folder, the rows' records) gives it too. The recorded modes have Q inf
+    (no loss resolved) and their budgets mix finite channels, inf (no loss) and channels not
+    computed without the field: all three conventions are compared."""
     from gain.modetable import ModeTable
     from paradisk.commands.predict import predict_rows
     from paradisk.design import DesignTarget, search_design
+    from paradisk.results import LASING_COLUMNS
 
     spec, result, cache = first_run
     targets = spec.array.target_top_diameters_um
@@ -129,24 +155,71 @@ def test_design_reuses_the_run_cache_and_agrees_with_run_and_predict(first_run, 
                                               concentrations_mg_per_mL=(conc,)),
                            workers=1, cache_dir=cache)
     assert solver_calls == []
-    run_rows = result.table[result.table["col"] == 0].reset_index(drop=True)
-    grid = design.grid.reset_index(drop=True)
-    assert len(grid) == len(run_rows) == 5
-    for a, b in (("lasing_m", "lasing_m"), ("lasing_wavelength_nm", "lasing_wavelength_nm"),
-                 ("threshold_N", "threshold_N"), ("K", "K"), ("lasing_Q", "lasing_Q"),
-                 ("threshold_fluence_uJ_per_cm2", "threshold_fluence_uJ_per_cm2"),
-                 ("dwell_ms", "dwell_ms")):
-        assert grid[a].tolist() == run_rows[b].tolist(), a
+    run_rows = {r["id"]: r for r in result.table.to_dict(orient="records")}
+    first_of_row = [r for r in run_rows.values() if r["col"] == 0]
+    assert len(first_of_row) == 5 and all(r["lases"] for r in first_of_row)
+    assert all(r["lasing_Q"] == math.inf for r in first_of_row)  # unresolved, as solved
+    assert all(r["lasing_Q_other"] == 2.0e4 and r["lasing_Q_metal"] == math.inf
+               and r["lasing_Q_material"] is None for r in first_of_row)
+    grid = design.grid.to_dict(orient="records")
+    assert len(grid) == 5
+    for case, ran in zip(grid, first_of_row, strict=True):
+        assert case["dwell_ms"] == ran["dwell_ms"]
+        assert _differences(case, ran) == [], ran["id"]
 
+    # predict on the run's modes folder: every disk, its row's modes
+    folder = cache.parent / "modes"
+    rows = _predict_json(capsys, spec_file, folder)
+    assert sorted(rows) == sorted(run_rows) and len(rows) == 20
+    for rid, ran in run_rows.items():
+        assert rows[rid]["n_modes"] == ran["n_modes"] > 0
+        assert _differences(rows[rid], ran) == [], rid
+    # ... on one file of it (the rows of its disk_id column) and on the rows' records
+    one = _predict_json(capsys, spec_file, folder / "r02c00.csv")
+    assert _differences(one["r02c00"], run_rows["r02c00"]) == []
+    assert one["r02c01"]["n_modes"] == 0 and not one["r02c01"]["lases"]
     for plan in spec.unique_disks():
         table = ModeTable.from_records(result.modes[plan.id])
         row = next(r for r in predict_rows(spec, table) if r["id"] == plan.id)
-        ran = run_rows[run_rows["id"] == plan.id].iloc[0]
-        assert row["lasing_m"] == ran["lasing_m"]
-        assert row["lasing_wavelength_nm"] == ran["lasing_wavelength_nm"]
-        for key in ("threshold_N", "K", "threshold_fluence_uJ_per_cm2", "lasing_Q_total"):
-            assert row[key] == pytest.approx(ran[key], rel=1e-12) or (
-                math.isinf(row[key]) and math.isinf(ran[key])), key
+        assert _differences(row, run_rows[plan.id]) == [], plan.id
+    assert set(LASING_COLUMNS) <= set(design.grid.columns)
+
+
+def test_a_mode_file_without_disk_id_points_to_the_modes_folder(first_run, capsys, spec_file,
+                                                                 tmp_path):
+    """One disk's table without disk_id cannot serve disks of five diameters: the error says
+    to add the column or to give the run's modes folder, which then works."""
+    _, _, cache = first_run
+    text = (cache.parent / "modes" / "r02c00.csv").read_text().splitlines()
+    assert text[0].startswith("disk_id,")
+    bare = tmp_path / "bare.csv"
+    bare.write_text("\n".join(line.split(",", 1)[1] for line in text) + "\n")
+    assert main(["predict", str(spec_file), "--modes", str(bare)]) == 2
+    err = capsys.readouterr().err
+    assert "add a disk_id column" in err and "a run's modes folder" in err
+    assert "modes/<id>.csv" not in err
+
+
+def test_a_modes_folder_of_another_spec_is_refused(first_run, capsys, spec_file, tmp_path):
+    _, _, cache = first_run
+    folder = tmp_path / "modes"
+    folder.mkdir()
+    for f in (cache.parent / "modes").glob("r0[0-3]c00.csv"):  # r04 missing
+        (folder / f.name).write_text(f.read_text())
+    assert main(["predict", str(spec_file), "--modes", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "no r04c00.csv for disk r04c00" in err and "another spec's run" in err
+
+
+def test_every_results_row_has_the_lasing_columns_in_order():
+    from paradisk.results import LASING_COLUMNS, RESULT_COLUMNS, lasing_columns
+
+    assert tuple(lasing_columns(None, "why")) == LASING_COLUMNS
+    start = RESULT_COLUMNS.index(LASING_COLUMNS[0])
+    assert RESULT_COLUMNS[start:start + len(LASING_COLUMNS)] == LASING_COLUMNS
+    none = lasing_columns(None, "why")
+    assert none["threshold_N"] == math.inf and none["lases"] is False
+    assert none["reason"] == "why" and none["lasing_Q"] is None
 
 
 @pytest.mark.slow  # the report's figures: ~16 s

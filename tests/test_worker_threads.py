@@ -26,3 +26,22 @@ def test_workers_start_with_their_share_and_the_parent_is_left_as_it_was(monkeyp
     assert os.environ.get("OMP_NUM_THREADS") is None
     assert os.environ.get("OPENBLAS_NUM_THREADS") is None
     assert os.environ["MKL_NUM_THREADS"] == "3"
+
+
+def test_one_default_worker_count(monkeypatch):
+    """run (RunOptions), design (search_design) and map_tasks take their worker count from
+    paradisk.executors.default_workers: one per core, at most 8."""
+    import inspect
+
+    from paradisk import executors
+    from paradisk.design import search_design
+    from paradisk.pipeline import default_workers
+    from paradisk.results import RunOptions
+
+    assert default_workers is executors.default_workers
+    for cores, expected in ((1, 1), (2, 2), (6, 6), (64, 8), (None, 1)):
+        monkeypatch.setattr(os, "cpu_count", lambda c=cores: c)
+        assert executors.default_workers() == expected
+        assert RunOptions().workers == expected
+    assert inspect.signature(search_design).parameters["workers"].default is None
+    assert inspect.signature(map_tasks).parameters["workers"].default is None

@@ -1,13 +1,15 @@
-"""paradisk predict SPEC --modes FILE.csv: lasing threshold and lasing mode of every disk.
+"""paradisk predict SPEC --modes FILE.csv|DIR: lasing threshold and lasing mode of every disk.
 
 The mode table has one row per mode, with columns m, wavelength_nm, Q, film_fraction and
 effective_index, and optionally disk_id, polarization, mode_volume_um3 and the loss budget
 columns Q_radiation ... Q_total (the modes/*.csv
 files of 'paradisk run' have them; a table can also be measured or made by hand). With a
 disk_id column each disk uses its own rows; without it the table applies to every disk, which
-must then all have one top diameter. Each mode must belong to its disk: m lambda / (2 pi
-effective_index) within 5 % of the disk's top radius (the solvers define effective_index at
-that rim). The nanocrystal film and the pump come from the spec.
+must then all have one top diameter. DIR is the modes folder of a run of the spec: its
+<row id>.csv (the id of the row's first disk) holds the modes of every disk of that row.
+Each mode must belong to its disk: m lambda / (2 pi effective_index) within 5 % of the disk's
+top radius (the solvers define effective_index at that rim). The nanocrystal film and the
+pump come from the spec.
 
 Each disk is evaluated exactly as 'paradisk run' evaluates it: the loss of a mode is that of
 its Q_total when the table gives one (the mode's loss budget, every channel in it), otherwise
@@ -33,8 +35,6 @@ from paradisk.errors import UserInputError
 from paradisk.files import atomic_write_with, check_writable_dir
 from paradisk.tables import text_table
 
-COMPETING_WITHIN = 0.02  # = gain.lasing.COMPETING_WITHIN (kept here: no gain import at load)
-
 SHOWN = ("id", "n_modes", "lasing_m", "lasing_polarization", "lasing_wavelength_nm",
          "shift_from_emission_peak_nm", "threshold_N", "threshold_fluence_uJ_per_cm2",
          "threshold_power_uW", "lasing_Q", "lasing_Q_total", "lasing_film_fraction", "K",
@@ -46,26 +46,22 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON)")
-    p.add_argument("--modes", type=Path, required=True, metavar="FILE.csv",
-                   help="mode table CSV (m, wavelength_nm, Q, film_fraction, effective_index)")
+    p.add_argument("--modes", type=Path, required=True, metavar="FILE.csv|DIR",
+                   help="mode table CSV (m, wavelength_nm, Q, film_fraction, effective_index), "
+                        "or the modes folder of a run of this spec (one CSV per row)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--plot", type=Path, metavar="DIR",
                    help="write PNGs into DIR: the nanocrystal gain figures of the paper "
                         "(Fig. 1c-d, 4a-d), the spectra against pump of the best disk "
                         "(Fig. 6d) and a summary of every disk")
-    p.add_argument("--competing-within", type=float, default=COMPETING_WITHIN,
-                   metavar="FRACTION",
+    # the default is the gain model's (gain.lasing.COMPETING_WITHIN), read when the command
+    # runs so that building the parser imports no gain code; the help states its value
+    p.add_argument("--competing-within", type=float, default=None, metavar="FRACTION",
                    help="list the modes whose threshold is within this fraction of the "
-                        f"lowest, 0-1: they compete above threshold (default "
-                        f"{COMPETING_WITHIN:g})")
+                        "lowest, 0-1: they compete above threshold (default 0.02, the gain "
+                        "model's margin)")
     p.set_defaults(func=run)
     return p
-
-
-def _f(x: Any) -> float | None:
-    """JSON-friendly float: None for nan (no value); inf kept as a float."""
-    v = float(x)
-    return None if math.isnan(v) else v
 
 
 def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
@@ -77,49 +73,34 @@ def with_total_Q(table: Any, intrinsic_Q: float | None) -> Any:
 
 
 def prediction_row(pred: Any, table: Any) -> dict[str, Any]:
-    """The lasing columns of a results row from a ``gain.lasing.LasingPrediction``.
+    """The lasing columns of a results row from a ``gain.lasing.LasingPrediction`` of
+    ``table``: the run's (``paradisk.results.lasing_columns`` of ``gain.lasing.lasing_record``)
+    and the competing modes (``n_competing``, ``competing_modes``)."""
+    from gain.lasing import lasing_record
+    from paradisk.results import lasing_columns
 
-    The lasing-mode columns are filled only when the disk lases (within the pump's reach);
-    ``reason`` says why it does not otherwise.
-    """
-    row: dict[str, Any] = {
-        "lasing_m": None, "lasing_polarization": None, "lasing_wavelength_nm": None,
-        "shift_from_emission_peak_nm": None, "threshold_N": None,
-        "threshold_fluence_uJ_per_cm2": None, "threshold_power_uW": None,
-        "lasing_Q": None, "lasing_Q_total": None, "lasing_film_fraction": None, "K": None,
-        "lases": pred.lases, "reason": pred.reason, "n_competing": 0, "competing_modes": [],
-    }
-    if pred.lases:
-        row.update({
-            "lasing_m": pred.m, "lasing_polarization": pred.polarization,
-            "lasing_wavelength_nm": pred.wavelength_nm,
-            "shift_from_emission_peak_nm": pred.shift_from_emission_peak_nm,
-            "threshold_N": pred.threshold_N,
-            "threshold_fluence_uJ_per_cm2": _f(pred.threshold_fluence_uJ_per_cm2),
-            "threshold_power_uW": _f(pred.threshold_power_uW),
-            "lasing_Q": pred.Q, "lasing_Q_total": pred.Q_total,
-            "lasing_film_fraction": pred.film_fraction, "K": pred.K,
-            "n_competing": len(pred.competing),
-            "competing_modes": [
-                {"m": c.m, "polarization": c.polarization, "wavelength_nm": c.wavelength_nm,
-                 "threshold_N": c.threshold_N, "threshold_ratio": c.threshold_ratio}
-                for c in pred.competing],
-        })
-    return row
+    record = lasing_record(pred, table)
+    competing = record["competing_modes"] if record is not None else []
+    return {**lasing_columns(record, pred.reason), "n_competing": len(competing),
+            "competing_modes": competing}
 
 
-def predict_rows(spec: Any, table: Any, competing_within: float = COMPETING_WITHIN
+def predict_rows(spec: Any, table: Any, competing_within: float | None = None
                  ) -> list[dict[str, Any]]:
     """One result row per disk of ``spec`` (a DesignSpec) for a ``gain.modetable.ModeTable``.
 
     Each disk is evaluated by ``gain.lasing.predict_lasing`` (total Q with the spec's
-    ``intrinsic_Q``, the film's index, the pump's reach). ``lasing_Q`` is the table's Q (None
-    when unresolved), ``lasing_Q_total`` the one the threshold uses. ``competing_modes`` lists
+    ``intrinsic_Q``, the film's index, the pump's reach) into the columns of a ``run``
+    (``prediction_row``): ``lasing_Q`` is the table's Q (inf when unresolved),
+    ``lasing_Q_total`` the one the threshold uses. ``competing_modes`` lists
     the other modes whose threshold is within ``competing_within`` (fraction) of the lasing
-    mode's: {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first.
+    mode's: {m, polarization, wavelength_nm, threshold_N, threshold_ratio}, closest first
+    (None: ``gain.lasing.COMPETING_WITHIN``).
     """
-    from gain.lasing import predict_lasing
+    from gain.lasing import COMPETING_WITHIN, predict_lasing
 
+    if competing_within is None:
+        competing_within = COMPETING_WITHIN
     film, pump = spec.nanocrystals, spec.pump
     disks = spec.disks()
     ids = [d.id for d in disks]
@@ -239,6 +220,35 @@ def write_plots(spec: Any, table: Any, rows: list[dict[str, Any]], out_dir: Path
     return paths
 
 
+def read_modes_folder(spec: Any, folder: Path, source: str = "--modes") -> Any:
+    """The mode table of every disk of ``spec`` from a run's modes folder: <row id>.csv
+    (``paradisk.results.row_id``) holds the modes of its row, whose repeats are one body, so
+    each disk of the row gets those rows under its own disk_id. A row's empty file (its solve
+    failed) leaves its disks without modes. UserInputError for a missing or bad file."""
+    from gain.modetable import ModeTable, ModeTableError, read_csv_rows
+    from paradisk.results import row_id
+
+    by_file: dict[Path, list[dict[str, Any]]] = {}
+    rows: list[dict[str, Any]] = []
+    for d in spec.disks():
+        path = folder / f"{row_id(d)}.csv"
+        if path not in by_file:
+            if not path.is_file():
+                raise UserInputError(
+                    f"{source} {folder}: no {path.name} for disk {d.id}: a run's modes folder "
+                    "holds one <row id>.csv per row of its spec; is it another spec's run?")
+            try:
+                by_file[path] = read_csv_rows(path)
+                if by_file[path]:
+                    ModeTable.from_records(by_file[path])  # names the file of a bad row
+            except ModeTableError as exc:
+                raise UserInputError(f"{source}: {path}: {exc}") from None
+        rows += [{**r, "disk_id": d.id} for r in by_file[path]]
+    if not rows:
+        raise UserInputError(f"{source} {folder}: every mode file is empty (no modes solved)")
+    return ModeTable.from_records(rows)
+
+
 # How far (relative) the radius m lambda / (2 pi n_eff) of a mode may lie from its disk's top
 # radius. R is the top radius: a parabolic disk is widest at its top, its rim, where the
 # whispering-gallery modes circulate; n_eff is the table's effective_index, which the solvers
@@ -265,7 +275,8 @@ def check_modes_fit_disks(spec: Any, table: Any, source: str = "--modes") -> Non
                 f"{source}: the table has no disk_id column, so it would apply to every disk, "
                 f"but the spec's disks have {n_distinct} top diameters ({2 * lo:.3g}-"
                 f"{2 * hi:.3g} um): add a disk_id column naming each row's disk ({disks[0].id}"
-                f" .. {disks[-1].id}; a run's modes/<id>.csv holds each disk's modes)")
+                f" .. {disks[-1].id}), or give a run's modes folder (its <row id>.csv holds "
+                "the modes of that row's disks)")
     for i in range(len(table)):
         if table.disk_id is not None:
             if table.disk_id[i] not in radius_of:
@@ -305,13 +316,18 @@ def run(args: argparse.Namespace) -> int:
         check_writable_dir(args.plot, "--plot")
     spec = load_spec(args.spec)
     try:
-        table = ModeTable.from_csv(args.modes)
+        table = (read_modes_folder(spec, args.modes) if args.modes.is_dir()
+                 else ModeTable.from_csv(args.modes))
     except ModeTableError as exc:
         raise UserInputError(f"--modes: {exc}") from None
     check_modes_fit_disks(spec, table)
     if table.ignored_columns:
         print(f"note: --modes columns not used: {', '.join(table.ignored_columns)}",
               file=sys.stderr)
+    if args.competing_within is None:
+        from gain.lasing import COMPETING_WITHIN
+
+        args.competing_within = COMPETING_WITHIN
     if not 0.0 <= args.competing_within <= 1.0:
         raise UserInputError(f"--competing-within {args.competing_within:g}: allowed 0-1")
     rows = predict_rows(spec, table, args.competing_within)

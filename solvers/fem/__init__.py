@@ -4,7 +4,8 @@
 max_radial_order=1, ...) -> list[ModeRecord]``; see solvers.fem.solver.
 
 Stack choice, measured by benchmarks/bench_fem_stack.py on one sphere (R = 2 um, n = 1.6,
-m = 20, TE; same weak form, same PML, same Netgen triangulations, this 2-core machine):
+m = 20, TE; same weak form, same PML, same Netgen triangulations, one process each; the times
+compare the stacks with each other, what matters is their ratio, not the seconds):
 
     NGSolve order 3 (curved):      7.5e3 dof  0.9 s  wavelength error 1.2e-5
     NGSolve order 4 (curved):     1.2e4 dof  1.7 s  wavelength error 2.9e-7   (default)
