@@ -163,7 +163,8 @@ def test_cli_json_on_the_example(tmp_path: Path, capsys: pytest.CaptureFixture) 
 
 
 def test_cli_modes_folder_of_a_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """disk_id rows take Gamma and Q from a run's modes/<id>.csv files."""
+    """disk_id rows take Gamma and Q from a run's modes/<row id>.csv files, the repeats of a
+    row (r02c03) from their row's file, as run and predict evaluate them."""
     table = ModeTable.from_csv(FEM_MODES)
     modes = tmp_path / "modes"
     modes.mkdir()
@@ -179,6 +180,7 @@ def test_cli_modes_folder_of_a_run(tmp_path: Path, capsys: pytest.CaptureFixture
         p = predict_lasing(table.for_disk(disk), spec.nanocrystals, spec.pump,
                            intrinsic_Q=spec.intrinsic_Q)
         text.append(f"{disk},{p.threshold_N:.8g},{p.wavelength_nm}")
+        text.append(f"{disk[:3]}c03,{p.threshold_N:.8g},{p.wavelength_nm}")
     meas.write_text("\n".join(text) + "\n")
     assert main(["fit-gain", str(SPEC), str(meas), "--modes", str(modes), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

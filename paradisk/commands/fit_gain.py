@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("spec", type=Path, help="design spec (YAML or JSON): the film, pump, start")
     p.add_argument("measurements", type=Path, help="CSV of measured lasing cavities (see above)")
     p.add_argument("--modes", type=Path, metavar="PATH",
-                   help="a run's modes/ folder (one CSV per disk id) or one mode table CSV with "
+                   help="a run's modes/ folder (one CSV per row) or one mode table CSV with "
                         "a disk_id column, for the cavities given by disk_id")
     p.add_argument("--emission", type=Path, metavar="FILE",
                    help="below-threshold emission spectrum CSV (wavelength_nm, intensity): "
@@ -56,10 +56,19 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def read_mode_tables(path: Path) -> dict[str, Any]:
-    """Mode tables by disk id: a folder of <disk_id>.csv, or one CSV with a disk_id column."""
+def read_mode_tables(path: Path, spec: Any = None) -> dict[str, Any]:
+    """Mode tables by disk id: a run's modes/ folder (one <row id>.csv per row of ``spec``,
+    each disk of the row given its row's modes, as ``paradisk predict`` reads it), another
+    folder of <disk_id>.csv, or one CSV with a disk_id column."""
     from gain.modetable import ModeTable, ModeTableError
+    from paradisk.results import row_id
 
+    if spec is not None and path.is_dir() and all(
+            (path / f"{row_id(d)}.csv").is_file() for d in spec.disks()):
+        from paradisk.commands.predict import read_modes_folder
+
+        t = read_modes_folder(spec, path)
+        return {d: t.for_disk(d) for d in t.disk_ids()}
     try:
         if path.is_dir():
             files = sorted(path.glob("*.csv"))
@@ -164,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     film, pump = spec.nanocrystals, spec.pump
     material = film.resolved_material
-    modes = read_mode_tables(args.modes) if args.modes is not None else None
+    modes = read_mode_tables(args.modes, spec) if args.modes is not None else None
     try:
         try:
             n_per_fluence = float(pump.N_from_fluence(1.0, material))

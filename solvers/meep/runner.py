@@ -62,7 +62,9 @@ def print_progress(label: str, after_s: float = 3.0) -> ProgressCallback:
 
 def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", "1")  # Meep is serial here; 2 cores are shared
+    # the Debian build runs serially; its OpenMP threads would only compete with the other
+    # disks' workers
+    env.setdefault("OMP_NUM_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
     return env

@@ -2,7 +2,7 @@
 
 Lengths in um (Meep's unit length is 1 um here, so Meep frequencies are 1/um and Meep time
 units are um/c = 3.336 fs). Every default cites where it comes from; "measured" means the facts
-measured with Debian's Meep 1.25 on a 2-core x86-64 machine.
+measured with Debian's Meep 1.25 (serial, x86-64).
 
 Resolution scale for CI: the environment variable ``PARADISK_MEEP_RESOLUTION_SCALE`` (a number
 in (0, 4]) multiplies every automatically chosen *and* every explicit resolution; CI sets it
