@@ -13,6 +13,12 @@ with W_i the electric energy integral_i e(eps)|E|^2 in material i and W its tota
 physical domain (solvers.energy; PHYSICS.md section 3). The error is of second order in
 Im(eps) and of order 1/Q_radiation from using |E|^2 for E.E; metals are not perturbations and
 stay in the solver (Q_metal).
+
+Checked against a FEM solve with the complex indices (1/Q to 1e-3: tests/test_losses_material.py)
+and against a Meep run with a complex index of the body (tests/test_meep_material_loss.py:
+a 1.5 um disk of n = 2.5 + 2.5e-4 i, m = 12 TE and TM, 95.6 % of the energy in the disk):
+Meep's 1/Q(n + i k) - 1/Q(n) is 0.45-0.47 % above this at resolution 20/um, 0.31-0.33 % at
+30/um (first order in the pixel size), and the extrapolation of the two meets it within 6e-4.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ makes light faster than c in the medium and breaks the Courant condition.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from dataclasses import asdict, dataclass, field
@@ -55,8 +56,9 @@ class DispersiveMedium:
     band_nm: tuple[float, float] = (0.0, 0.0)
     name: str = ""
     extra: dict = field(default_factory=dict)
-    # Meep's D_conductivity (1/um in Meep units): eps -> eps (1 + i sigma_D / (2 pi f)); used
-    # by the tests' uniformly lossy media, whose exact Q is 2 pi f / sigma_D
+    # Meep's D_conductivity (1/um in Meep units): eps -> eps (1 + i sigma_D / (2 pi f)); the
+    # absorption of a complex index (absorbing_constant_medium) and the tests' uniformly lossy
+    # media, whose exact Q is 2 pi f / sigma_D
     d_conductivity: float = 0.0
 
     def permittivity(self, wavelength_nm: float | np.ndarray) -> np.ndarray | complex:
@@ -95,6 +97,32 @@ def constant_medium(eps: float, name: str = "") -> DispersiveMedium:
     if eps < 1.0:
         raise DispersionFitError(f"{name or 'material'}: eps = {eps} < 1 is not supported")
     return DispersiveMedium(eps_inf=float(eps), name=name)
+
+
+def absorbing_constant_medium(index: complex, band_nm: tuple[float, float]) -> DispersiveMedium:
+    """A complex refractive index n + i k (k > 0) as Meep sees it: eps_inf = Re (n + i k)^2
+    and a D-conductivity sigma_D (1/um) that gives the exact Im (n + i k)^2 at the band's
+    centre wavelength lambda_c (nm).
+
+    Meep's conductivity makes eps(f) = eps_inf (1 + i sigma_D / (2 pi f)), so Im eps grows
+    with the wavelength, as lambda / lambda_c: off the centre it misses the constant k by
+    at most (hi - lo) / (hi + lo) of Im eps (``extra["max_rel_error_imag"]``). The loss
+    tangent at a mode's own wavelength is ``permittivity(wavelength_nm)`` of the result.
+    """
+    eps = complex(index) ** 2
+    name = f"n={complex(index):.10g}"
+    if complex(index).imag < 0.0:
+        raise DispersionFitError(f"{name}: Im n < 0 (gain) is not supported")
+    lo, hi = band_nm
+    if not (0.0 < lo < hi):
+        raise ValueError(f"band_nm = {band_nm}: need 0 < lo < hi")
+    medium = constant_medium(eps.real, name=name)
+    f_centre = 2.0e3 / (lo + hi)  # 1/um
+    return dataclasses.replace(
+        medium, d_conductivity=2.0 * np.pi * f_centre * eps.imag / eps.real,
+        band_nm=(float(lo), float(hi)),
+        extra={"max_rel_error_imag": (hi - lo) / (hi + lo)},
+    )
 
 
 # The fit is done in real arithmetic with elementwise + - * / only, by MINPACK's
@@ -280,14 +308,16 @@ def _grid_starts(f: np.ndarray, target: np.ndarray, weights: tuple[np.ndarray, n
 
 @functools.lru_cache(maxsize=64)
 def fit_material(
-    material: str | float,
+    material: str | float | complex,
     band_nm: tuple[float, float],
     n_lorentz: int = 2,
     n_samples: int = 61,
     tolerance: float = 0.02,
     tolerance_imag: float = 0.06,
 ) -> DispersiveMedium:
-    """Fit ``material`` (a solvers.materials name or a real index) over ``band_nm``.
+    """Fit ``material`` (a solvers.materials name or a real index) over ``band_nm``; a
+    complex index n + i k becomes ``absorbing_constant_medium`` (no fit: exact at the band's
+    centre).
 
     The band is the run's wavelength window; it is widened to at least 6 % of its centre so
     the fit stays smooth (a narrow band underdetermines the poles). Raises DispersionFitError
@@ -301,7 +331,9 @@ def fit_material(
     if not (0.0 < lo < hi):
         raise ValueError(f"band_nm = {band_nm}: need 0 < lo < hi")
     if not isinstance(material, str):
-        n = float(material)
+        if complex(material).imag != 0.0:
+            return absorbing_constant_medium(complex(material), band_nm)
+        n = float(complex(material).real)
         return constant_medium(n * n, name=f"n={n:g}")
     centre = 0.5 * (lo + hi)
     half = max(0.5 * (hi - lo), 0.03 * centre)

@@ -11,6 +11,10 @@ Geometry (the body as Meep sees it):
 - the conformal coating: ``body.coating_polygon()`` as prisms (vertices in the (r, z) plane,
   extruded along phi), painted before the body;
 - the body: ``body.polygon()`` as a prism. Sub-pixel smoothing (eps_averaging) stays on.
+
+Materials: named ones are Drude-Lorentz fits (solvers.meep.dispersion); a number is a constant
+index, and a complex number n + i k an absorbing one (Meep's D-conductivity, exact at the
+window's centre), so a run gives the Q of a mode with material absorption included.
 """
 
 from __future__ import annotations
@@ -79,8 +83,11 @@ class Scene:
                 and self.z_min + self.pml_um <= z <= self.z_max - self.pml_um)
 
 
-def _material_key(spec: float | str) -> str:
-    return f"n={float(spec):.10g}" if not isinstance(spec, str) else spec
+def _material_key(spec: float | complex | str) -> str:
+    if isinstance(spec, str):
+        return spec
+    n = complex(spec)
+    return f"n={n.real:.10g}" if n.imag == 0.0 else f"n={n:.10g}"
 
 
 def auto_resolution(
@@ -101,9 +108,9 @@ def auto_resolution(
     return settings.pixels_per_wavelength * n_max / (lo * 1e-3) * scale
 
 
-def _transparent_specs(body: Any) -> list[float | str]:
+def _transparent_specs(body: Any) -> list[float | complex | str]:
     s = body.surroundings
-    specs: list[float | str] = [body.index, s.environment_index]
+    specs: list[float | complex | str] = [body.index, s.environment_index]
     if s.coating is not None:
         specs.append(s.coating.index)
     return specs
@@ -184,7 +191,7 @@ def build_scene(
 
     materials: dict[str, DispersiveMedium] = {}
 
-    def medium(spec: float | str, factor: float = 1.0) -> str:
+    def medium(spec: float | complex | str, factor: float = 1.0) -> str:
         key = _material_key(spec) + (f"*{factor:.8g}" if factor != 1.0 else "")
         if key not in materials:
             fitted = fit_material(spec, window_nm, n_lorentz=settings.dispersion_terms)
@@ -196,7 +203,7 @@ def build_scene(
                                 sigma=p.sigma * factor) for p in fitted.poles
                     ),
                     max_rel_error=fitted.max_rel_error, band_nm=fitted.band_nm,
-                    name=key, extra=fitted.extra,
+                    name=key, extra=fitted.extra, d_conductivity=fitted.d_conductivity,
                 )
             materials[key] = fitted
         return key
