@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from solvers.materials import permittivity
 
@@ -125,12 +124,69 @@ def absorbing_constant_medium(index: complex, band_nm: tuple[float, float]) -> D
     )
 
 
-# The fit is done in real arithmetic with elementwise + - * / only, by MINPACK's
-# Levenberg-Marquardt (self-contained, no BLAS), and the start is found by a scan whose linear
-# algebra is written out elementwise too: no step depends on the BLAS kernel or the vector unit
-# of the processor, so the poles are the same on every machine, bit for bit. (On a nearly flat
-# valley of the misfit, which narrow bands have, a BLAS-dependent optimiser stops at points
-# that differ in the first digit from one machine to the next.)
+# The fit is done in real arithmetic with elementwise + - * / only, by the Levenberg-Marquardt
+# iteration below, and the start is found by a scan whose linear algebra is written out
+# elementwise too: no step depends on the BLAS kernel, the vector unit of the processor or the
+# memory layout, so the poles are the same on every machine and every run, bit for bit. (On a
+# nearly flat valley of the misfit, which narrow bands have, a BLAS-dependent optimiser stops at
+# points that differ in the first digit from one machine to the next; scipy's MINPACK
+# translation, without BLAS, still stopped at one of two points from run to run in one process,
+# as the heap changed.)
+
+
+@dataclass
+class _FitResult:
+    x: np.ndarray
+    cost: float  # half the sum of squared residuals
+    nfev: int
+
+
+def _levenberg_marquardt(fun_jac, q0: np.ndarray, xtol: float = 1e-12, ftol: float = 1e-12,
+                         gtol: float = 1e-12, max_nfev: int = 400) -> _FitResult:
+    """Minimise 0.5 |r(q)|^2 from ``q0``; ``fun_jac(q)`` -> (r, J).
+
+    Levenberg-Marquardt with Marquardt's scaling (the damping acts on the running maximum of
+    diag(J^T J), as MINPACK's lmder) and Nielsen's update of the damping from the gain ratio
+    (H. B. Nielsen, IMM-REP-1999-05, DTU); the normal equations are formed and solved with the
+    elementwise helpers of this module (``_dot``, ``_solve_small``). Stops when the gradient,
+    the step or the relative decrease of the cost falls below its tolerance, or after
+    ``max_nfev`` evaluations.
+    """
+    q = np.array(q0, dtype=float)
+    r, jac = fun_jac(q)
+    nfev = 1
+    cost = 0.5 * float(_dot(r, r))
+    jt = np.ascontiguousarray(jac.T)
+    a = _dot(jt[:, None, :], jt[None, :, :])
+    g = _dot(jt, r)
+    scale = np.maximum(np.diagonal(a).copy(), 1e-300)
+    mu, nu = 1e-3, 2.0
+    while nfev < max_nfev and float(np.max(np.abs(g))) > gtol:
+        damped = a + mu * np.diag(scale)
+        step = -_solve_small(damped[None], g[None])[0]
+        if float(np.sqrt(_dot(step, step))) <= xtol * (float(np.sqrt(_dot(q, q))) + xtol):
+            break
+        q_new = q + step
+        r_new, jac_new = fun_jac(q_new)
+        nfev += 1
+        cost_new = 0.5 * float(_dot(r_new, r_new))
+        predicted = 0.5 * float(_dot(step, mu * scale * step - g))
+        rho = (cost - cost_new) / predicted if predicted > 0.0 else -1.0
+        if rho > 0.0:
+            small = cost - cost_new <= ftol * cost
+            q, r, cost = q_new, r_new, cost_new
+            jt = np.ascontiguousarray(jac_new.T)
+            a = _dot(jt[:, None, :], jt[None, :, :])
+            g = _dot(jt, r)
+            scale = np.maximum(scale, np.diagonal(a))
+            mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+            nu = 2.0
+            if small:
+                break
+        else:
+            mu *= nu
+            nu *= 2.0
+    return _FitResult(x=q, cost=cost, nfev=nfev)
 
 
 def _terms(f: np.ndarray, kinds: tuple[str, ...], x: np.ndarray):
@@ -387,10 +443,7 @@ def fit_material(
         fixed = start.copy()
         q0 = layout.free(start)
         q0 = np.where(q0 == 0.0, 1e-3, q0)  # off the stationary point of the square
-        sol = least_squares(
-            lambda q, fx=fixed: misfit(q, fx)[0], q0, jac=lambda q, fx=fixed: misfit(q, fx)[1],
-            method="lm", xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=400,
-        )
+        sol = _levenberg_marquardt(lambda q, fx=fixed: misfit(q, fx), q0)
         sol.x = layout.params(sol.x, fixed)
         if best is None or sol.cost < best.cost * (1.0 - _TIE):
             best = sol
