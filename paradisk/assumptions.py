@@ -64,6 +64,8 @@ def preset_assumptions(film: NanocrystalFilm) -> list[dict[str, Any]]:
     if film.material is not None:
         return []
     material = film.resolved_material
-    return [{"field": f"nanocrystals.material.{field}", "value": getattr(material, field),
+    shown = {None: "none"}  # a field left empty by the preset (no measured spectrum)
+    return [{"field": f"nanocrystals.material.{field}",
+             "value": shown.get(getattr(material, field), getattr(material, field)),
              "why": p.source, "from": f"preset {material.name}"}
             for field, p in PROVENANCE[material.name].items() if p.kind == "assumption"]

@@ -47,11 +47,6 @@ FILM_FIELDS = (
     ("refractive_index", "film index", ""),
 )
 
-COLUMNS = [("field", "field", ""), ("what", "what", ""), ("value", "value", ""),
-           ("unit", "unit", ""), ("kind", "from", ""), ("source", "source", "")]
-TEXT_COLUMNS = ("field", "what", "value", "unit", "kind", "source")
-
-
 def _shown(value: Any) -> Any:
     """A value as the table shows it: None as 'none', paths as text."""
     if value is None:
@@ -92,11 +87,23 @@ def material_rows(film: NanocrystalFilm) -> list[dict[str, Any]]:
     return rows
 
 
+def _row_html(row: dict[str, Any]) -> str:
+    kind = row["kind"]
+    tag = (f'<span class="tag">{page.esc(kind)}</span>' if kind == "assumption"
+           else f'<span class="kind">{page.esc(kind)}</span>')
+    return (f'<tr><td class="text">{page.esc(row["field"])}<br><small>{page.esc(row["what"])}'
+            f'</small></td><td class="text">{page.number(row["value"])}</td>'
+            f'<td class="text">{page.esc(row["unit"])}</td>'
+            f'<td class="text">{tag} {page.esc(row["source"])}</td></tr>')
+
+
 def nanocrystals_html(film: NanocrystalFilm, spec_film: dict[str, Any]) -> str:
     """The report's Nanocrystals parameters: the film, then every value of its material."""
     material = film.resolved_material
     origin = (f"preset {material.name} (gain.materials)" if film.material is None
               else "given in the spec (nanocrystals.material)")
+    rows = "".join(_row_html(r) for r in film_rows(film, spec_film) + material_rows(film))
+    head = "".join(f'<th class="text">{h}</th>' for h in ("field", "value", "unit", "source"))
     return (f"<h3>Nanocrystals: {page.esc(material.name)}, {page.esc(origin)}</h3>"
-            + page.table(film_rows(film, spec_film) + material_rows(film), COLUMNS,
-                         TEXT_COLUMNS))
+            f'<div class="scroll"><table class="material"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")

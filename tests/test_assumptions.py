@@ -109,8 +109,16 @@ def test_report_parameters_show_the_resolved_material_with_units_and_sources():
     assert rows["stokes_shift_meV"]["kind"] == "fitted"
     assert rows["emission_peak_nm"]["source"] == PROVENANCE["QS3"]["emission_peak_nm"].source
     html = _parameters_html(spec.model_dump(mode="json"), "fem", film)
-    for field in type(mat).model_fields:
-        assert f'<td class="text">{field}</td>' in html, field
+    from paradisk.report_material import MATERIAL_FIELDS
+    from paradisk.report_page import number
+
+    for field in type(mat).model_fields:  # each row: field, value, unit
+        value = getattr(mat, field)
+        cells = (f'<td class="text">{number("none" if value is None else value)}</td>'
+                 f'<td class="text">{MATERIAL_FIELDS[field][1]}</td>')
+        row = html[html.index(f'<td class="text">{field}<br>'):]
+        assert row[row.index("</small></td>") + len("</small></td>"):].startswith(cells), field
+    assert "<span class=\"tag\">assumption</span> X lifetime" in html
     # the film's concentration follows from the example's volume fraction 0.35 (both shown)
     assert f"{film.concentration_per_cm3:.5g}" in html and "0.35<" in html
     # a material given in full is the spec's: no preset provenance, nothing listed as assumed
