@@ -1,11 +1,11 @@
 """Names on crowded scatter points, placed where they overlap neither each other nor the data.
 
-``label_points(ax, x, y, names)`` writes the names as a column of labels, in the points'
-vertical order (so the thin leader lines from label to point do not cross), at the place of
+``label_points(ax, x, y, names)`` writes the names as a column of labels, at the place of
 the axes that keeps the column farthest from every line and marker already drawn (up to a
-clearance of ``CLEARANCE_PX``), and among those the nearest to the points. Points named
-closely together (a run's disks at nearly the same figure of merit) get legible labels that way,
-which offsets next to each point cannot give.
+clearance of ``CLEARANCE_PX``), and among those the nearest to the points; each name goes to
+the slot of the column that keeps the thin leader lines from label to point from crossing.
+Points close together (a run's disks at nearly the same figure of merit) get legible names
+that way, which offsets next to each point cannot give.
 
 Call it after everything else of the figure is drawn on the axes (curves, markers, scales,
 titles: the layout must be final) and before the legend (a "best" legend then avoids the
@@ -124,16 +124,16 @@ def label_points(ax: Axes, x: Sequence[float], y: Sequence[float], names: Sequen
     keep = np.sort(order[::step])
     keep = keep[np.argsort(-pts[keep, 1])]  # top to bottom, as the points
     n = len(keep)
-    width = sizes[keep, 0]
+    width = sizes[keep, 0].max()  # any name may end up in any slot (_uncrossed)
     column_h = n * pitch
     obst = _obstacles_px(ax)
     edge_x, edge_y = EDGE * frame.width, EDGE * frame.height
     best: tuple[float, float, float, float] | None = None  # (-clearance, leader, x0, top)
-    for x0 in np.linspace(frame.x0 + edge_x, frame.x1 - edge_x - width.max(), 20):
+    for x0 in np.linspace(frame.x0 + edge_x, frame.x1 - edge_x - width, 20):
         for top in np.linspace(frame.y1 - edge_y, frame.y0 + edge_y + column_h, 20):
             yc = top - pitch * (np.arange(n) + 0.5)
             boxes = np.column_stack([np.full(n, x0), yc - sizes[keep, 1] / 2,
-                                     x0 + width, yc + sizes[keep, 1] / 2])
+                                     np.full(n, x0 + width), yc + sizes[keep, 1] / 2])
             clear = min(_clearance(boxes, obst), CLEARANCE_PX)
             leader = float(np.hypot(np.clip(pts[keep, 0], x0, x0 + width) - pts[keep, 0],
                                     yc - pts[keep, 1]).sum())
