@@ -44,11 +44,13 @@ the same K, which is the behaviour the paper reports (NPL thresholds above N = 2
 below N = 0.5). ``independent_sites = 1`` for dots and shells.
 
 Sources: the paper's supporting Tables S1-S3 (sizes, cross-sections, quantum yields per sample)
-are not available; every preset number below says whether it is from the paper's main text,
-from the literature, an assumption of plausible order of magnitude, or fitted to the paper's
-figures (QS3_FIT, NPL_FIT). Cross-sections follow from each preset's CdSe volume and the bulk
-absorption of CdSe (``cdse_sigmas_cm2``), and ``particle_volume_nm3`` lets the film check its
-concentration against close packing (gain.film).
+are not available; every field of every preset carries its provenance (``PROVENANCE``,
+written next to the value): the paper's main text or the literature ("cited"), an assumption
+of plausible order of magnitude ("assumption"), fitted to the paper's figures ("fitted":
+QS3_FIT, NPL_FIT) or computed from other values ("derived"). Cross-sections follow from each
+preset's CdSe volume and the bulk absorption of CdSe (``cdse_sigmas_cm2``), and
+``particle_volume_nm3`` lets the film check its concentration against close packing
+(gain.film).
 """
 
 from __future__ import annotations
@@ -57,8 +59,10 @@ import csv
 import hashlib
 import math
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -466,94 +470,201 @@ At the smallest film fraction (0.131): Q = 6,000: N = 6.8, +9.1 nm; Q = 2e4: N =
 """
 
 
-PRESETS: dict[str, NanocrystalMaterial] = {
-    "QS3": NanocrystalMaterial(
-        name="QS3",
-        # ASSUMPTION: QS-3's peak is in Table S1 (n/a); quantum shells of this size emit in the
-        # red, and the paper's Fig. 5 lasing lines lie at 630-660 nm
-        emission_peak_nm=630.0,
-        linewidth_fwhm_meV=QS3_FWHM_MEV,  # FITTED (QS3_FIT)
-        stokes_shift_meV=QS3_STOKES_MEV,  # FITTED (QS3_FIT); grows with shell thickness (p. 6)
-        # ASSUMPTION: XX emission blue of X (paper p. 3: Coulomb repulsion; ASE lines blue of
-        # the spontaneous emission, Fig. 1a); 30 meV ~ 10 nm
-        xx_splitting_meV=30.0,
-        sigma0_peak_cm2=_QS3_SIGMA0,  # CdSe volume x band-edge absorption (above): 1.79e-14
-        sigma_high_ratio=1.0,  # ASSUMPTION: CdSe continuum above the band edge ~ sigma_0
-        high_onset_meV=150.0,  # ASSUMPTION: next hole level ~150 meV above the 0-X peak
-        high_width_meV=40.0,  # ASSUMPTION
-        sigma_pump_cm2=_QS3_SIGMA_PUMP,  # CdSe volume x 532 nm absorption (above): 4.6e-14
-        # ASSUMPTION: X lifetime of thick CdSe/CdS shells ~ 20-30 ns; XX ~ 5 ns (Auger
-        # suppressed in quantum shells, paper p. 2 and its ref. 11: Cassidy et al., ACS Nano
-        # 16, 3017 (2022))
-        tau_x_ns=25.0,
-        tau_xx_ns=5.0,
-        qy_x=0.55,  # paper p. 2: monoexciton QY 45-60 % for all samples
-        qy_xx=0.25,  # paper p. 2: biexciton QY 17-29 % for all samples
-        independent_sites=1.0,  # three-level model (paper Eq. 5)
-        particle_volume_nm3=sphere_volume_nm3(QS3_RADII_NM[2]),
-        notes="Paper's QS-3 quantum shells: sphere of CdS core r 4.0 nm / CdSe to 6.5 nm / CdS "
-        "to 8.0 nm (assumption). Line shape fitted to paper Fig. 5 and 6a (gain.materials."
-        "QS3_FIT).",
-    ),
-    "QD": NanocrystalMaterial(
-        name="QD",
-        emission_peak_nm=625.0,  # ASSUMPTION: CdSe/CdS dots with a 4 nm core (Table S1 n/a)
-        linewidth_fwhm_meV=QD_FWHM_MEV,
-        # Liptay et al., Phys. Rev. B 76, 155314 (2007) (paper's ref. 31): Stokes shifts of
-        # CdSe dots of this size are ~20-30 meV; 25 meV taken
-        stokes_shift_meV=25.0,
-        xx_splitting_meV=15.0,  # ASSUMPTION: small blue XX shift (paper p. 3)
-        sigma0_peak_cm2=_QD_SIGMA0,  # CdSe core volume x band-edge absorption: 8.2e-16
-        sigma_high_ratio=1.5,  # ASSUMPTION: dense higher transitions of a small core
-        high_onset_meV=120.0,  # ASSUMPTION
-        high_width_meV=40.0,  # ASSUMPTION
-        sigma_pump_cm2=_QD_SIGMA_PUMP,  # CdSe core volume x 532 nm absorption: 1.8e-15
-        tau_x_ns=25.0,  # ASSUMPTION: CdSe/CdS core/shell X lifetime 20-30 ns
-        tau_xx_ns=1.0,  # ASSUMPTION: Auger-limited XX in core/shell dots ~ 1 ns
-        qy_x=0.5,  # paper p. 2: 45-60 %
-        qy_xx=0.2,  # paper p. 2: 17-29 %
-        independent_sites=1.0,
-        particle_volume_nm3=sphere_volume_nm3(QD_RADII_NM[1]),
-        notes="CdSe/CdS dots (paper QD-1/2): core r 2.0 nm, CdS shell to 4.0 nm (assumption). "
+# ------------------------------------------------------------------------------------------------
+# Provenance: every field of every preset says where its value comes from, written next to the
+# value (one literal holds both: ``_QS3`` etc. below), so the two cannot drift apart. The report
+# (paradisk) shows it beside each value and lists the assumed ones.
+# ------------------------------------------------------------------------------------------------
+ProvenanceKind = Literal["assumption", "fitted", "cited", "derived", "label"]
+PROVENANCE_KINDS: tuple[ProvenanceKind, ...] = get_args(ProvenanceKind)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a preset value comes from.
+
+    ``kind``: "assumption" (plausible order of magnitude, no measurement behind it: a lab
+    should replace it by its own), "fitted" (to the paper's figures: the fit record names the
+    data), "cited" (the paper or the literature, named in ``source``), "derived" (computed from
+    other values, named in ``source``) or "label" (a name or a note, not a physical value).
+    ``source``: the reference, the fit record or what was assumed and why.
+    """
+
+    kind: ProvenanceKind
+    source: str
+
+
+Sourced = tuple[Any, Provenance]  # (value, where it comes from)
+
+
+def assumed(value: Any, why: str) -> Sourced:
+    return value, Provenance("assumption", why)
+
+
+def fitted(value: Any, record: str) -> Sourced:
+    return value, Provenance("fitted", record)
+
+
+def cited(value: Any, source: str) -> Sourced:
+    return value, Provenance("cited", source)
+
+
+def derived(value: Any, how: str) -> Sourced:
+    return value, Provenance("derived", how)
+
+
+def label(value: Any, what: str) -> Sourced:
+    return value, Provenance("label", what)
+
+
+# shared by every preset
+_PUMP_532 = cited(532.0, "paper Methods: 532 nm pulsed pump laser")
+_QY_X = "paper p. 2: monoexciton QY 45-60 % for all samples"
+_QY_XX = "paper p. 2: biexciton QY 17-29 % for all samples"
+_NO_SPECTRUM = assumed(None, "no measured band-edge spectrum (paper Table S3 n/a): a Gaussian "
+                             "line of the FWHM above")
+_NO_SPECTRUM_HASH = derived(None, "sha256 of absorption_spectrum_file (none given)")
+_SIGMA0_HOW = ("CdSe volume of the assumed size x band-edge absorption per CdSe volume (Yu et "
+               "al., Chem. Mater. 15, 2854 (2003), at 5 nm dots; ASSUMPTION that it holds for "
+               "this shape) spread over the line's FWHM")
+_SIGMA_PUMP_HOW = ("CdSe volume of the assumed size x CdSe absorption at 532 nm (Leatherdale et "
+                   "al., J. Phys. Chem. B 106, 7619 (2002) at 350 nm, times 0.4: ASSUMPTION, "
+                   "bulk ratio); CdS and CdZnS are transparent at 532 nm")
+_THREE_LEVEL = cited(1.0, "three-level emitter per particle (paper Eq. 5)")
+
+QS3_SIZE = (f"sphere: CdS core r {QS3_RADII_NM[0]} nm, CdSe shell to {QS3_RADII_NM[1]} nm, CdS "
+            f"to {QS3_RADII_NM[2]} nm ({2 * QS3_RADII_NM[2]:g} nm across; Table S1 n/a)")
+QS2_SIZE = (f"sphere: CdS core r {QS2_RADII_NM[0]} nm, CdSe shell to {QS2_RADII_NM[1]} nm, CdS "
+            f"to {QS2_RADII_NM[2]} nm (a thinner CdSe shell than QS3, so a bluer emission)")
+QD_SIZE = (f"sphere: CdSe core r {QD_RADII_NM[0]} nm, CdS shell to {QD_RADII_NM[1]} nm "
+           f"({2 * QD_RADII_NM[1]:g} nm across; Table S1 n/a)")
+NPL_SIZE = ("platelet: CdSe core {:g} x {:g} x {:g} nm (4.5 monolayers), CdZnS shell to {:g} x "
+            "{:g} x {:g} nm (Table S1 n/a)").format(*NPL_CORE_NM, *NPL_OUTER_NM)
+
+_QS3: dict[str, Sourced] = {
+    "name": label("QS3", "the paper's sample QS-3"),
+    "emission_peak_nm": assumed(630.0, "QS-3's peak is in Table S1 (n/a); quantum shells of "
+                                "this size emit in the red, and the paper's Fig. 5 lasing lines "
+                                "lie at 630-660 nm"),
+    "linewidth_fwhm_meV": fitted(QS3_FWHM_MEV, "to paper Fig. 5 and 6a (gain.materials.QS3_FIT)"),
+    "stokes_shift_meV": fitted(QS3_STOKES_MEV, "to paper Fig. 5 and 6a (gain.materials.QS3_FIT)"
+                               "; it grows with shell thickness (paper p. 6)"),
+    "xx_splitting_meV": assumed(30.0, "XX emission blue of X (paper p. 3: Coulomb repulsion; "
+                                "ASE lines blue of the spontaneous emission, Fig. 1a); 30 meV ~ "
+                                "10 nm"),
+    "sigma0_peak_cm2": derived(_QS3_SIGMA0, _SIGMA0_HOW),
+    "sigma_high_ratio": assumed(1.0, "CdSe continuum above the band edge ~ sigma_0"),
+    "high_onset_meV": assumed(150.0, "next hole level ~150 meV above the 0-X peak"),
+    "high_width_meV": assumed(40.0, "width of that onset, below the 0-X line width"),
+    "sigma_pump_cm2": derived(_QS3_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "pump_wavelength_nm": _PUMP_532,
+    "tau_x_ns": assumed(25.0, "X lifetime of thick CdSe/CdS shells ~ 20-30 ns"),
+    "tau_xx_ns": assumed(5.0, "XX ~ 5 ns: Auger suppressed in quantum shells (paper p. 2 and its "
+                         "ref. 11: Cassidy et al., ACS Nano 16, 3017 (2022))"),
+    "qy_x": cited(0.55, _QY_X),
+    "qy_xx": cited(0.25, _QY_XX),
+    "independent_sites": _THREE_LEVEL,
+    "absorption_spectrum_file": _NO_SPECTRUM,
+    "absorption_spectrum_sha256": _NO_SPECTRUM_HASH,
+    "particle_volume_nm3": assumed(sphere_volume_nm3(QS3_RADII_NM[2]), QS3_SIZE),
+    "notes": label("Paper's QS-3 quantum shells: sphere of CdS core r 4.0 nm / CdSe to 6.5 nm / "
+                   "CdS to 8.0 nm (assumption). Line shape fitted to paper Fig. 5 and 6a "
+                   "(gain.materials.QS3_FIT).", "description"),
+}
+
+# The main text does not say which of QS-1/QS-2 the second QS sample of Fig. 6a is; "QS2" is
+# this package's name for it. QS3's values but for the size and the emission peak.
+_QS3_LINE = "QS3's fitted value (same family, same fit; the test suite checks that the paper's " \
+            "Fig. 6a statements hold for QS2 too)"
+_QS2: dict[str, Sourced] = {
+    **_QS3,
+    "name": label("QS2", "the paper's second QS sample of Fig. 6a (QS-1 or QS-2, not said)"),
+    "emission_peak_nm": assumed(615.0, "thinner CdSe shell, bluer than QS3"),
+    "linewidth_fwhm_meV": assumed(QS3_FWHM_MEV, _QS3_LINE),
+    "stokes_shift_meV": assumed(QS3_STOKES_MEV, _QS3_LINE),
+    "sigma0_peak_cm2": derived(_QS2_SIGMA0, _SIGMA0_HOW),
+    "sigma_pump_cm2": derived(_QS2_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "particle_volume_nm3": assumed(sphere_volume_nm3(QS2_RADII_NM[2]), QS2_SIZE),
+    "notes": label("The paper's second QS sample of Fig. 6a (QS-1 or QS-2, not said): CdS core "
+                   "r 4.0 nm / CdSe to 6.0 nm / CdS to 7.5 nm (assumption); QS3's fitted line "
+                   "shape.", "description"),
+}
+
+_QD: dict[str, Sourced] = {
+    "name": label("QD", "the paper's samples QD-1/2"),
+    "emission_peak_nm": assumed(625.0, "CdSe/CdS dots with a 4 nm core (Table S1 n/a)"),
+    "linewidth_fwhm_meV": assumed(QD_FWHM_MEV, "ensemble FWHM ~ 28 nm at 625 nm, typical of "
+                                  "CdSe/CdS dots"),
+    "stokes_shift_meV": cited(25.0, "Liptay et al., Phys. Rev. B 76, 155314 (2007) (paper's ref. "
+                              "31): Stokes shifts of CdSe dots of this size are ~20-30 meV; 25 "
+                              "meV taken"),
+    "xx_splitting_meV": assumed(15.0, "small blue XX shift (paper p. 3)"),
+    "sigma0_peak_cm2": derived(_QD_SIGMA0, _SIGMA0_HOW),
+    "sigma_high_ratio": assumed(1.5, "dense higher transitions of a small core"),
+    "high_onset_meV": assumed(120.0, "next transitions of a small core close above the 0-X peak"),
+    "high_width_meV": assumed(40.0, "width of that onset, below the 0-X line width"),
+    "sigma_pump_cm2": derived(_QD_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "pump_wavelength_nm": _PUMP_532,
+    "tau_x_ns": assumed(25.0, "CdSe/CdS core/shell X lifetime 20-30 ns"),
+    "tau_xx_ns": assumed(1.0, "Auger-limited XX in core/shell dots ~ 1 ns"),
+    "qy_x": cited(0.5, _QY_X),
+    "qy_xx": cited(0.2, _QY_XX),
+    "independent_sites": _THREE_LEVEL,
+    "absorption_spectrum_file": _NO_SPECTRUM,
+    "absorption_spectrum_sha256": _NO_SPECTRUM_HASH,
+    "particle_volume_nm3": assumed(sphere_volume_nm3(QD_RADII_NM[1]), QD_SIZE),
+    "notes": label(
+        "CdSe/CdS dots (paper QD-1/2): core r 2.0 nm, CdS shell to 4.0 nm (assumption). "
         "Not fitted: the paper reports no lasing (p. 8), which the tests check as a prediction. "
         "Its K is 0.33-0.36 of QS3's at the same film fraction (smaller sigma_0, as the paper "
         "says), so on the example disks the threshold needs 1.4-2.7x the pump's reach for Q "
         "6e3-2e4 or their own loss budgets; at Q 1e5 and a close-packed film it comes within "
         "the reach (98-107 uJ/cm^2 for 100): the paper's 'K may be too low' holds for its "
-        "measured Q range, not for any Q.",
-    ),
-    "NPL": NanocrystalMaterial(
-        name="NPL",
-        emission_peak_nm=650.0,  # ASSUMPTION: CdSe/CdZnS core/shell platelets emit ~640-660 nm
-        linewidth_fwhm_meV=NPL_FWHM_MEV,  # ASSUMPTION (NPL_FWHM_MEV)
-        stokes_shift_meV=NPL_STOKES_MEV,  # FITTED (NPL_FIT)
-        xx_splitting_meV=10.0,  # ASSUMPTION: small blue XX shift
-        sigma0_peak_cm2=_NPL_SIGMA0,  # CdSe core volume x band-edge absorption: 9.2e-15
-        sigma_high_ratio=1.0,  # ASSUMPTION
-        high_onset_meV=150.0,  # ASSUMPTION: light-hole transition ~150 meV above heavy hole
-        high_width_meV=40.0,  # ASSUMPTION
-        sigma_pump_cm2=_NPL_SIGMA_PUMP,  # CdSe core volume x 532 nm absorption: 1.8e-14
-        tau_x_ns=8.0,  # ASSUMPTION: core/shell NPL X lifetime ~ 5-10 ns
-        tau_xx_ns=0.5,  # ASSUMPTION
-        qy_x=0.5,  # paper p. 2: 45-60 %
-        qy_xx=0.2,  # paper p. 2: 17-29 %
-        # FITTED (NPL_FIT): several excitons coexist per platelet (paper p. 8, its ref. 35:
-        # Li & Lian, Acc. Chem. Res. 52, 2684 (2019))
-        independent_sites=NPL_SITES,
-        particle_volume_nm3=math.prod(NPL_OUTER_NM),
-        notes="CdSe/CdZnS platelets (paper NPL-1/2): core 20 x 12 x 1.4 nm, shell to 22 x 14 x 5 "
-        "nm (assumption); line shape and sites fitted to paper Fig. 6b (gain.materials.NPL_FIT).",
-    ),
+        "measured Q range, not for any Q.", "description"),
 }
-PRESETS["QS2"] = PRESETS["QS3"].model_copy(update={
-    "name": "QS2",
-    "emission_peak_nm": 615.0,  # ASSUMPTION: thinner CdSe shell, bluer than QS3
-    "sigma0_peak_cm2": _QS2_SIGMA0,
-    "sigma_pump_cm2": _QS2_SIGMA_PUMP,
-    "particle_volume_nm3": sphere_volume_nm3(QS2_RADII_NM[2]),
-    "notes": "The paper's second QS sample of Fig. 6a (QS-1 or QS-2, not said): CdS core r 4.0 "
-    "nm / CdSe to 6.0 nm / CdS to 7.5 nm (assumption); QS3's fitted line shape.",
-})
+
+_NPL: dict[str, Sourced] = {
+    "name": label("NPL", "the paper's samples NPL-1/2"),
+    "emission_peak_nm": assumed(650.0, "CdSe/CdZnS core/shell platelets emit ~640-660 nm"),
+    "linewidth_fwhm_meV": assumed(NPL_FWHM_MEV, "~27 nm at 650 nm, core/shell platelets"),
+    "stokes_shift_meV": fitted(NPL_STOKES_MEV, "to paper Fig. 6b (gain.materials.NPL_FIT)"),
+    "xx_splitting_meV": assumed(10.0, "small blue XX shift (paper p. 3)"),
+    "sigma0_peak_cm2": derived(_NPL_SIGMA0, _SIGMA0_HOW),
+    "sigma_high_ratio": assumed(1.0, "CdSe continuum above the band edge ~ sigma_0"),
+    "high_onset_meV": assumed(150.0, "light-hole transition ~150 meV above the heavy hole"),
+    "high_width_meV": assumed(40.0, "width of that onset, below the 0-X line width"),
+    "sigma_pump_cm2": derived(_NPL_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "pump_wavelength_nm": _PUMP_532,
+    "tau_x_ns": assumed(8.0, "core/shell NPL X lifetime ~ 5-10 ns"),
+    "tau_xx_ns": assumed(0.5, "Auger-limited XX of platelets, well below the X lifetime"),
+    "qy_x": cited(0.5, _QY_X),
+    "qy_xx": cited(0.2, _QY_XX),
+    "independent_sites": fitted(NPL_SITES, "to paper Fig. 6b (gain.materials.NPL_FIT): several "
+                                "excitons coexist per platelet (paper p. 8, its ref. 35: Li & "
+                                "Lian, Acc. Chem. Res. 52, 2684 (2019))"),
+    "absorption_spectrum_file": _NO_SPECTRUM,
+    "absorption_spectrum_sha256": _NO_SPECTRUM_HASH,
+    "particle_volume_nm3": assumed(math.prod(NPL_OUTER_NM), NPL_SIZE),
+    "notes": label("CdSe/CdZnS platelets (paper NPL-1/2): core 20 x 12 x 1.4 nm, shell to 22 x "
+                   "14 x 5 nm (assumption); line shape and sites fitted to paper Fig. 6b "
+                   "(gain.materials.NPL_FIT).", "description"),
+}
+
+_SOURCED: dict[str, dict[str, Sourced]] = {"QS3": _QS3, "QD": _QD, "NPL": _NPL, "QS2": _QS2}
+
+PRESETS: dict[str, NanocrystalMaterial] = {
+    name: NanocrystalMaterial(**{f: v for f, (v, _) in fields.items()})
+    for name, fields in _SOURCED.items()
+}
+# preset name -> field -> where its value comes from (every field of NanocrystalMaterial)
+PROVENANCE: dict[str, dict[str, Provenance]] = {
+    name: {f: p for f, (_, p) in fields.items()} for name, fields in _SOURCED.items()
+}
+
+
+def preset_provenance(name: str) -> dict[str, Provenance]:
+    """Field -> provenance of the preset called ``name`` (case-insensitive, as get_preset)."""
+    return PROVENANCE[get_preset(name).name]
 
 
 def get_preset(name: str) -> NanocrystalMaterial:

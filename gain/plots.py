@@ -41,6 +41,7 @@ from gain.film import NanocrystalFilm, PumpSettings
 from gain.fit import GainFit, model_curve
 from gain.lasing import COMPETING_WITHIN
 from gain.materials import PRESETS, NanocrystalMaterial
+from gain.plot_labels import label_points
 from gain.spectra import default_wavelength_grid, normalized_gain
 from gain.threshold import continuum_threshold, mode_thresholds
 from geometry.constants import HC_EV_NM
@@ -127,32 +128,36 @@ def fig4cd_figure(material: NanocrystalMaterial, inverse_K: Sequence[float] | No
     fig, (ax1, ax2) = _figure(2, 4.5)
     ax1.plot(inv_k, nth, label=r"modes at every $\lambda$")
     ax2.plot(inv_k, lam_l)
-    if pts:
-        x, n, wl, _ = zip(*pts, strict=True)
-        ax1.plot(x, n, "o", color="C3", ms=4, label=f"lasing disks ({len(pts)})")
-        ax2.plot(x, wl, "o", color="C3", ms=4)
-        seen: set[tuple[float, float]] = set()
-        for xi, ni, wi, name in pts:  # one label per distinct point (repeats coincide)
-            key = (round(xi, 6), round(ni, 6))
-            if name and key not in seen:
-                seen.add(key)
-                ax1.annotate(name, (xi, ni), fontsize=6, xytext=(3, 3),
-                             textcoords="offset points")
-                ax2.annotate(name, (xi, wi), fontsize=6, xytext=(3, 3),
-                             textcoords="offset points")
-        ax1.legend(fontsize=7)
-    ax1.set_xscale("log")
+    ax2.axhline(material.emission_peak_nm, color="0.5", ls=":", lw=0.8, label="emission peak")
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xlabel(r"1/($\Gamma$ K)")
     ax1.set_yscale("log")
-    ax1.set_xlabel(r"1/($\Gamma$ K)")
     ax1.set_ylabel(r"$\bar N_{ph}$ at threshold")
     ax1.set_title("(c) threshold", fontsize=10)
-    ax2.axhline(material.emission_peak_nm, color="0.5", ls=":", lw=0.8, label="emission peak")
-    ax2.set_xscale("log")
-    ax2.set_xlabel(r"1/($\Gamma$ K)")
     ax2.set_ylabel("lasing wavelength (nm)")
     ax2.set_title("(d) lasing wavelength", fontsize=10)
-    ax2.legend(fontsize=8)
     fig.suptitle(f"{material.name}: threshold versus figure of merit", fontsize=10)
+    if pts:
+        x, n, wl, _ = zip(*pts, strict=True)
+        # white edges: disks at nearly the same point stay told apart
+        ax1.plot(x, n, "o", color="C3", ms=4.5, mec="white", mew=0.6,
+                 label=f"lasing disks ({len(pts)})")
+        ax2.plot(x, wl, "o", color="C3", ms=4.5, mec="white", mew=0.6)
+        # one name per distinct point (a row's repeats coincide), in a column clear of the
+        # curves with a leader line to its point: the disks of a run sit close together
+        named: dict[tuple[float, float, float], tuple[float, float, float, str]] = {}
+        for xi, ni, wi, name in pts:
+            if name:
+                named.setdefault((round(xi, 6), round(ni, 6), round(wi, 6)), (xi, ni, wi, name))
+        if named:
+            nx, nn, nw, names = zip(*named.values(), strict=True)
+            fig.draw_without_rendering()  # the layout, once for both panels
+            label_points(ax1, nx, nn, names, layout=False)
+            label_points(ax2, nx, nw, names, layout=False)
+    if pts:
+        ax1.legend(fontsize=7)
+    ax2.legend(fontsize=8)
     return fig
 
 

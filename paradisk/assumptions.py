@@ -5,12 +5,16 @@ One registry, read by the report ("which inputs are assumptions"): each entry is
 (examples/qs3_array.yaml) and the library defaults (gain.film, paradisk.spec) mark it with
 ASSUMPTION. tests/test_assumptions.py keeps it in step with those marks. The report lists
 each with the run's value, so a lab sees which of its inputs still need its own calibration
-(``paradisk calibrate``).
+(``paradisk calibrate``). A nanocrystal preset's own assumed values (particle size, lifetimes,
+XX splitting, ...) come from gain.materials.PROVENANCE (``preset_assumptions``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gain.film import NanocrystalFilm
 
 ASSUMPTIONS: dict[str, str] = {
     "process.waist_um": "effective 1/e^2 radius of the writing beam at the resist",
@@ -50,3 +54,18 @@ def assumed_values(spec_json: dict[str, Any]) -> list[dict[str, Any]]:
     """Each assumption with the value the spec gives it: {"field", "value", "why"}."""
     return [{"field": path, "value": lookup(spec_json, path), "why": why}
             for path, why in ASSUMPTIONS.items()]
+
+
+def preset_assumptions(film: NanocrystalFilm) -> list[dict[str, Any]]:
+    """The assumed values of the film's preset material (gain.materials.PROVENANCE):
+    {"field", "value", "why", "from"}; none when the spec gives its own material."""
+    from gain.materials import PROVENANCE
+
+    if film.material is not None:
+        return []
+    material = film.resolved_material
+    shown = {None: "none"}  # a field left empty by the preset (no measured spectrum)
+    return [{"field": f"nanocrystals.material.{field}",
+             "value": shown.get(getattr(material, field), getattr(material, field)),
+             "why": p.source, "from": f"preset {material.name}"}
+            for field, p in PROVENANCE[material.name].items() if p.kind == "assumption"]

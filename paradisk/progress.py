@@ -1,5 +1,6 @@
 """What a long command is doing, on stderr: a rich progress bar per stage on a terminal, one
-plain line per step otherwise (logs, CI), and/or a callback.
+plain line per step otherwise (logs, CI; never wrapped, whatever the width), and/or a
+callback.
 
 ``Progress(enabled, callback)`` is called as ``progress(stage, done, total, cached, note)``
 after each finished task of a stage (``cached``: how many of the ``done`` came from the cache;
@@ -82,8 +83,9 @@ class Progress:
             return
         if done >= total or now - self.last.get(stage, -1e9) >= self.min_interval_s:
             self.last[stage] = now
+            # soft_wrap: a step is one line in a log, however narrow the console thinks it is
             self.console.print(f"{stage} {done}/{total}{text}", markup=False,
-                               highlight=False)
+                               highlight=False, soft_wrap=True)
 
     @staticmethod
     def _text(done: int, total: int, cached: int, note: str, elapsed_s: float) -> str:
@@ -119,7 +121,7 @@ class Progress:
         """A line about what the command is waiting for (shown with the progress)."""
         if self.console is not None:
             self.close()
-            self.console.print(line, markup=False, highlight=False)
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         """Stop the live bar, if one is shown."""

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from gain.film import NanocrystalFilm
     from paradisk.results import RunResult
 
 FigureMaker = Callable[["RunResult"], "Figure | None"]
@@ -417,7 +418,7 @@ TEXT_COLUMNS = ("id", "lasing_polarization", "lases", "reason", "window_edge_war
 
 # the parameters that shaped the results, by spec section: (title, spec key)
 PARAMETER_SECTIONS = (
-    ("Cavity", "cavity"), ("Nanocrystals", "nanocrystals"), ("Pump", "pump"),
+    ("Cavity", "cavity"), ("Pump", "pump"),
     ("Process (writing)", "process"), ("Array", "array"), ("Solver", "solver"),
     ("Losses", "losses"),
 )
@@ -436,7 +437,9 @@ def _is_assumed(path: str) -> bool:
     return any(".".join(parts[:i]) in ASSUMPTIONS for i in range(1, len(parts) + 1))
 
 
-def _parameters_html(spec_json: dict[str, Any], method: str) -> str:
+def _parameters_html(spec_json: dict[str, Any], method: str, film: NanocrystalFilm) -> str:
+    from paradisk.report_material import nanocrystals_html
+
     blocks = []
     other_solver = {"fem": "meep", "meep": "fem"}.get(method)
     for title, key in PARAMETER_SECTIONS:
@@ -446,20 +449,22 @@ def _parameters_html(spec_json: dict[str, Any], method: str) -> str:
         blocks.append(page.key_values(title, items))
     blocks.append(page.key_values("Disk", [("disk_material", spec_json.get("disk_material"),
                                             False)]))
-    return f'<div class="params">{"".join(blocks)}</div>'
+    # the nanocrystals below the grid, full width: every material value with its source
+    return (f'<div class="params">{"".join(blocks)}</div>'
+            + nanocrystals_html(film, spec_json.get("nanocrystals") or {}))
 
 
-def _assumptions_html(spec_json: dict[str, Any]) -> str:
-    from paradisk.assumptions import assumed_values
+def _assumptions_html(spec_json: dict[str, Any], film: NanocrystalFilm) -> str:
+    from paradisk.assumptions import assumed_values, preset_assumptions
 
-    rows = [{"field": a["field"], "value": a["value"], "why": a["why"]}
-            for a in assumed_values(spec_json)]
+    rows = [{"field": a["field"], "value": a["value"], "why": a["why"], "from": "spec"}
+            for a in assumed_values(spec_json)] + preset_assumptions(film)
     return ("<p>These inputs are not measured here nor given by the paper: replace them by the "
             "lab's own calibration (<code>paradisk calibrate</code>) before trusting absolute "
             "numbers.</p>"
             + page.table(rows, [("field", "spec field", ""), ("value", "value in this run", ""),
-                                ("why", "what was assumed", "")],
-                         text_columns=("field", "why", "value")))
+                                ("from", "from", ""), ("why", "what was assumed", "")],
+                         text_columns=("field", "why", "value", "from")))
 
 
 def _caption(name: str) -> str:
@@ -514,8 +519,9 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
         *_warnings_html(records),
         "<details><summary>every column (geometry, dose, solver Q, film fraction)</summary>"
         + page.table(records, rest, TEXT_COLUMNS) + "</details>",
-        "<h2>Parameters</h2>", _parameters_html(spec_json, str(st.get("solver"))),
-        "<h2>Assumptions</h2>", _assumptions_html(spec_json),
+        "<h2>Parameters</h2>", _parameters_html(spec_json, str(st.get("solver")),
+                                                spec.nanocrystals),
+        "<h2>Assumptions</h2>", _assumptions_html(spec_json, spec.nanocrystals),
     ]
     preview = result.paths.get("layout_png")
     if preview is not None and Path(preview).exists():

@@ -33,6 +33,8 @@ td.error { color: #a00; text-align: left; max-width: 24em; }
 .params td { word-break: break-word; }
 .tag { white-space: nowrap; background: #fff3cd; border: 1px solid #e0c060;
        border-radius: 3px; font-size: 11px; padding: 0 3px; margin-left: 4px; }
+.kind { white-space: nowrap; color: #555; font-size: 11px; font-style: italic; }
+table.material small { color: #555; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: 13px; }
 img { max-width: 100%; height: auto; display: block; }
 details > summary { cursor: pointer; color: #036; margin: 0.4em 0; }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from gain import get_preset, plots
 
@@ -99,3 +100,85 @@ def test_fig4cd_marks_each_disk_on_or_above_the_continuum_curve() -> None:
     d_marks = [ln for ln in ax_d.lines if ln.get_marker() == "o"]
     np.testing.assert_allclose(d_marks[0].get_ydata(), lam)
     assert [t.get_text() for t in ax_c.texts].count("r00c00") == 3
+
+
+def _example_disk_rows(q_values=(None,)) -> list[dict]:
+    """Result rows of the example's five disks (their recorded loss budgets, or the solver Q
+    with each intrinsic Q of ``q_values``), each row repeated four times as in a run's table."""
+    import dataclasses
+    from pathlib import Path
+
+    from gain.film import NanocrystalFilm, PumpSettings
+    from gain.lasing import predict_lasing
+    from gain.modetable import ModeTable
+
+    film = NanocrystalFilm(preset="QS3", volume_fraction=0.35, thickness_nm=80.0,
+                           refractive_index=1.8)
+    table = ModeTable.from_csv(Path(__file__).parent / "data" / "qs3_example_fem_modes.csv")
+    if q_values != (None,):
+        table = dataclasses.replace(table, Q_total=None)
+    rows = []
+    for r, disk in enumerate(table.disk_ids()):
+        for k, q in enumerate(q_values):
+            p = predict_lasing(table.for_disk(disk), film, PumpSettings(), intrinsic_Q=q)
+            row = f"r{r:02d}" if q is None else f"r{r:02d}q{k}"
+            rows += [{"id": f"{row}c{c:02d}", "lases": p.lases, "K": p.K,
+                      "threshold_N": p.threshold_N, "lasing_film_fraction": p.film_fraction,
+                      "lasing_wavelength_nm": p.wavelength_nm} for c in range(4)]
+    return rows
+
+
+def _segments_cross(a, b) -> bool:
+    def side(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return (side(*a, b[0]) * side(*a, b[1]) < 0) and (side(*b, a[0]) * side(*b, a[1]) < 0)
+
+
+@pytest.mark.parametrize("q_values", [(None,), (2e3, 2e4, 3e5)], ids=["budgets", "3Q"])
+def test_fig4cd_disk_labels_overlap_nothing(q_values) -> None:
+    """At the report's 110 dpi, the disk names of Fig. 4c/d (the example's five disks close
+    together at 1/(Gamma K) 0.017-0.027 with their loss budgets; 15 points over three decades
+    with three Q each) overlap neither each other, nor the curves, the markers or the legend;
+    one name per distinct disk point, each tied to its point, leaders not crossing."""
+    rows = _example_disk_rows(q_values)
+    fig = plots.fig4cd_figure(get_preset("QS3"), disks=rows)
+    fig.set_dpi(110)
+    fig.draw_without_rendering()  # lays out and places every artist, as savefig would
+    renderer = fig.canvas.get_renderer()
+    distinct = {(round(1.0 / (r["K"] * r["lasing_film_fraction"]), 6), round(r["threshold_N"], 6))
+                for r in rows}
+    for ax, key in zip(fig.axes, ("threshold_N", "lasing_wavelength_nm"), strict=True):
+        labels = ax.texts
+        assert len(labels) == len(distinct) == 5 * len(q_values)
+        assert all(t.get_fontsize() >= 8 for t in labels)  # legible at the report's size
+        # the text's own box (an Annotation's extent includes its leader line)
+        boxes = [Text.get_window_extent(t, renderer) for t in labels]
+        frame = ax.get_window_extent(renderer)
+        for i, b in enumerate(boxes):
+            assert frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1
+            assert not any(b.overlaps(c) for c in boxes[i + 1:]), labels[i].get_text()
+            for line in ax.lines:
+                if line.get_linestyle() in ("None", "none", ""):  # markers: circles of ms/2
+                    xy = line.get_transform().transform(line.get_xydata())
+                    radius = renderer.points_to_pixels(line.get_markersize() / 2)
+                    dx = np.maximum(np.maximum(b.x0 - xy[:, 0], 0), xy[:, 0] - b.x1)
+                    dy = np.maximum(np.maximum(b.y0 - xy[:, 1], 0), xy[:, 1] - b.y1)
+                    assert np.hypot(dx, dy).min() > radius, labels[i].get_text()
+                else:
+                    path = line.get_transform().transform_path(line.get_path())
+                    assert not path.intersects_bbox(b, filled=False), \
+                        (labels[i].get_text(), line.get_label())
+            legend = ax.get_legend().get_window_extent(renderer)
+            assert not b.overlaps(legend), labels[i].get_text()
+        # each name at its own disk's point; leader lines (label to point) do not cross
+        by_id = {r["id"]: r for r in rows}
+        leaders = []
+        for t in labels:
+            r = by_id[t.get_text()]
+            assert t.xy == pytest.approx((1.0 / (r["K"] * r["lasing_film_fraction"]), r[key]))
+            arrow = t.arrow_patch
+            path = arrow.get_transform().transform_path(arrow.get_path()).vertices
+            leaders.append((path[0], path[-1]))
+        assert not any(_segments_cross(a, b) for i, a in enumerate(leaders)
+                       for b in leaders[i + 1:])

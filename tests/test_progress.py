@@ -70,3 +70,19 @@ def test_eta_counts_only_computed_tasks():
     assert format_seconds(45) == "45 s"
     assert format_seconds(185) == "3 min 05 s"
     assert format_seconds(4800) == "1 h 20 min"
+
+
+def test_a_long_log_line_is_not_wrapped():
+    """Off a terminal rich assumes 80 columns: a step (and a note) longer than that stays one
+    line in the log, not split mid-phrase."""
+    buf = io.StringIO()
+    p = Progress(True, console=Console(file=buf, force_terminal=False, width=80),
+                 min_interval_s=0.0)
+    note = "best so far: 40 mg/mL, D 25 um, N_th 0.123 at 648.2 nm, " * 2
+    p.start("design")
+    p("design", 1, 30, 0, note=note)
+    p.note("waiting for the solver pool: " + "x" * 90)
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("design 1/30 (") and note in lines[0] and len(lines[0]) > 80
+    assert lines[1].endswith("x" * 90)
