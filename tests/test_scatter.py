@@ -37,7 +37,7 @@ SCATTER = {
     "nanocrystals": {"thickness_nm": {"rel": 0.1},
                      "concentration_per_cm3": {"dist": "lognormal", "rel": 0.2}},
     "disk_index": {"abs": 0.002},
-    "losses": {"intrinsic_Q": {"dist": "lognormal", "rel": 0.3}},
+    "losses": {"Q_other": {"dist": "lognormal", "rel": 0.3}},
 }
 
 
@@ -91,9 +91,43 @@ def test_bad_scatter_is_one_line_naming_the_field(bad, field):
     assert "\n" not in text and field in text
 
 
-def test_scattering_a_loss_the_spec_does_not_have_is_refused():
-    with pytest.raises(UserInputError, match=r"scatter\.losses\.intrinsic_Q"):
-        _spec({"losses": {"intrinsic_Q": {"rel": 0.1}}}, intrinsic_Q=None)
+@pytest.mark.parametrize("name", ["Q_other", "intrinsic_Q"])
+def test_scattering_a_loss_the_spec_does_not_have_is_refused(name):
+    # intrinsic_Q is the deprecated name of Q_other: the error names the current one
+    with pytest.raises(UserInputError,
+                       match=r"scatter\.losses\.Q_other: the spec's losses\.Q_other is not set"):
+        _spec({"losses": {name: {"rel": 0.1}}}, intrinsic_Q=None)
+
+
+def test_the_deprecated_loss_name_is_the_current_one():
+    old = _spec({"losses": {"intrinsic_Q": {"dist": "lognormal", "rel": 0.2}}})
+    new = _spec({"losses": {"Q_other": {"dist": "lognormal", "rel": 0.2}}})
+    assert old.scatter == new.scatter and set(new.scatter.losses) == {"Q_other"}
+    with pytest.raises(UserInputError, match=r"give only losses\.Q_other"):
+        _spec({"losses": {"intrinsic_Q": {"rel": 0.1}, "Q_other": {"rel": 0.1}}})
+
+
+@pytest.mark.parametrize("bad, field, allowed", [
+    # a normal width wider than 1/3: draws <= 0 too often (lognormal is the spread for that)
+    ({"nanocrystals": {"concentration_per_cm3": {"rel": 0.4}}},
+     "scatter.nanocrystals.concentration_per_cm3: rel = 0.4", "lognormal"),
+    # absolute widths are measured against the nominal value: 10 um on a 5 um film
+    ({"process": {"film_thickness_um": {"dist": "uniform", "abs": 10.0}}},
+     "scatter.process.film_thickness_um.abs", "allowed 0-2.5"),
+    ({"process": {"waist_um": {"dist": "lognormal", "abs": 50.0}}},
+     "scatter.process.waist_um.abs", "allowed 0-5"),
+    ({"losses": {"Q_other": {"abs": 1.0e4}}}, "scatter.losses.Q_other.abs", "allowed 0-6667"),
+    # the solved box (nominal +- 4 sd) of a geometric quantity must stay positive
+    ({"process": {"film_thickness_um": {"rel": 0.3}}}, "scatter.process.film_thickness_um",
+     "below 0.25 of the nominal"),
+    # the first-order index shift is validated at |dn| = 0.003
+    ({"disk_index": {"abs": 0.05}}, "disk_index.abs = 0.05", "allowed 0-0.01"),
+])
+def test_too_wide_a_spread_is_one_line_naming_the_field_and_range(bad, field, allowed):
+    with pytest.raises(UserInputError) as err:
+        _spec(bad)
+    text = str(err.value)
+    assert "\n" not in text and field in text and allowed in text, text
 
 
 # --- the sampler --------------------------------------------------------------------------------
@@ -215,6 +249,49 @@ def test_modes_shifting_into_the_window_lase():
     nominal = {(r["m"], r["polarization"]) for r in table}
     picked = set(zip(las["lasing_m"], las["lasing_polarization"], strict=True))
     assert picked - nominal  # some lasing modes were beyond the nominal window
+
+
+def _seed_with(spec, column, n, plan):
+    """The first seed whose draw of ``n`` disks has ``column`` <= 0 somewhere."""
+    for seed in range(500):
+        scatter = spec.scatter.model_copy(update={"seed": seed})
+        if (draw_inputs(scatter, row_inputs(spec, plan), n)[column] <= 0.0).any():
+            return scatter
+    raise AssertionError(f"no seed draws {column} <= 0")
+
+
+@pytest.mark.parametrize("section, name, column", [
+    ("nanocrystals", "concentration_per_cm3", "concentration_per_cm3"),
+    ("losses", "Q_other", "intrinsic_Q"),
+])
+def test_nonphysical_draws_are_labelled_not_a_crash(section, name, column):
+    """A normal width of 0.3 on a positive quantity draws values <= 0 (z < -3.3, 0.04 %):
+    those disks are labelled nonphysical_draw (counted in the summary), never evaluated (a
+    negative concentration or Q would end the run in gain.threshold's ValueError)."""
+    spec = _spec({"samples": 2000, "process": {"waist_um": {"rel": 0.003}},
+                  section: {name: {"dist": "normal", "rel": 0.3}}})
+    plan, sens, table = _row(spec)
+    scatter = _seed_with(spec, column, 2000, plan)
+    df = sample_row(spec, plan, sens, table, scatter=scatter)
+    bad = (df[column] <= 0.0).to_numpy()
+    assert 1 <= bad.sum() <= 10
+    assert (df["reason"][bad] == "nonphysical_draw").all()
+    assert (df["reason"][~bad] != "nonphysical_draw").all()
+    assert not df["lases"][bad].any() and df["threshold_N"][bad].isna().all()
+    assert df["lases"][~bad].mean() > 0.5
+    s, _ = summarise(df)
+    assert s["fraction_nonphysical_draw"][0] == bad.mean()
+
+
+def test_a_nonphysical_draw_does_not_close_the_solved_box():
+    """A negative power (normal rel 0.3) makes ln P undefined: the box of the log-overdose is
+    the spread of the physical draws, not nan (which closed the box and refused every disk)."""
+    spec = _spec({"samples": 4096, "process": {"power_uW": {"dist": "normal", "rel": 0.3}}})
+    plan = spec.unique_disks()[2]
+    scatter = _seed_with(spec, "power_uW", 4096, plan)
+    steps = descriptor_steps(scatter, row_inputs(spec, plan))
+    # 4 sigma of ln P: about 4 x 0.3 = 1.2 (more: ln is steeper below P0)
+    assert 1.0 < steps["log_overdose"] < 2.5
 
 
 def test_beyond_the_solved_box_is_refused_not_extrapolated():
@@ -377,12 +454,37 @@ def test_robust_design_objectives(objective, monkeypatch, tmp_path):
     grid = result.grid
     assert grid["threshold_N_p90"].notna().all()
     assert (grid["threshold_N_p90"] >= grid["threshold_N"] * 0.5).all()
-    assert grid["fraction_below_N_0.5"].between(0.0, 1.0).all()
-    col = "threshold_N_p90" if objective == "p90_threshold" else "fraction_below_N_0.5"
+    assert grid["fraction_below_N"].between(0.0, 1.0).all() and (grid["below_N"] == 0.5).all()
+    col = "threshold_N_p90" if objective == "p90_threshold" else "fraction_below_N"
     best = grid.loc[grid[col].idxmin() if objective == "p90_threshold" else
                     grid[col].idxmax(), "concentration_mg_per_mL"]
     assert result.best_concentration_mg_per_mL == best
     assert "map" in write_design(result, target, tmp_path)
+
+
+def test_p_below_counts_the_disks_below_the_given_N(monkeypatch):
+    """``--below-N``: the fraction lasing below N grows with N, and equals the summary's
+    count of the same samples; a bad N is one line naming the option's range."""
+    import solvers
+    from paradisk.design import DesignTarget, search_design
+
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
+    spec = _spec({**SCATTER, "samples": 300})
+    fractions = {}
+    for n in (0.15, 0.2, 100.0):
+        target = DesignTarget(top_diameters_um=(20.0,), concentrations_mg_per_mL=(20.0,),
+                              objective="p_below", below_N=n)
+        grid = search_design(spec, target, workers=1).grid
+        assert (grid["below_N"] == n).all()
+        fractions[n] = float(grid["fraction_below_N"].iloc[0])
+    # the nominal disk's threshold is N = 0.198 here: about half the disks lase below 0.2
+    assert 0.0 < fractions[0.15] < fractions[0.2] < fractions[100.0]
+    assert 0.3 < fractions[0.2] < 0.7
+    # below N = 100 every lasing disk counts
+    assert fractions[100.0] > 0.95
+    for bad in (0.0, -1.0, 1.0e3):
+        with pytest.raises(UserInputError, match=r"below N = .*allowed \(0, 100\]"):
+            DesignTarget(top_diameters_um=(20.0,), objective="p_below", below_N=bad)
 
 
 def test_robust_objective_needs_a_scatter_section(monkeypatch):
