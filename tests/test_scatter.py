@@ -420,6 +420,47 @@ def test_run_writes_the_scatter_tables(tmp_path, monkeypatch):
     assert result.stats["sensitivity_solves"] == 2
 
 
+def test_a_row_whose_sensitivities_failed_is_reported_not_dropped(tmp_path, monkeypatch,
+                                                                   capsys):
+    """The sensitivity stage of one row fails: scatter_summary.csv still has the row, with the
+    error; the run counts it among its errors and ``paradisk run`` prints it."""
+    import solvers
+    from paradisk.cli import main
+    from paradisk.scatter import stage
+
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["array"].update({"target_top_diameters_um": [15.0, 20.0], "repeats": 1})
+    spec = _spec({**_zero(SCATTER), "samples": 30}, array=data["array"])
+    first = spec.unique_disks()[0].body.model_dump(mode="json")
+    solve = stage._solve
+
+    def failing(body_json, *args):
+        if body_json == first:  # the 15 um row
+            raise RuntimeError("the mesher gave up\non this body")
+        return solve(body_json, *args)
+
+    monkeypatch.setattr(stage, "_solve", failing)
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec.model_dump(mode="json")))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out), "--no-layout", "--no-report", "--no-cache",
+                 "--workers", "1", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "scatter of r00c00: error: RuntimeError: the mesher gave up on this body" in \
+        captured.err
+    assert "2 disks (2 distinct)" in captured.out and "1 errors" in captured.out
+    import pandas as pd
+
+    summary = pd.read_csv(out / "scatter_summary.csv", keep_default_na=False)
+    assert list(summary["row"]) == [0, 1]
+    assert summary["error"][0].startswith("RuntimeError") and summary["error"][1] == ""
+    assert summary["samples"].tolist() == [0, 30]
+    assert summary["fraction_lasing"][0] == "" and float(summary["fraction_lasing"][1]) == 1.0
+    samples = pd.read_csv(out / "scatter.csv")
+    assert set(samples["row"]) == {1}
+
+
 def _fake_find_modes(body, m=None, window_nm=None, solver="fem", **kw):
     """``solvers.find_modes`` replaced by the analytic comb (ModeRecords)."""
     from types import SimpleNamespace
