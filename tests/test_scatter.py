@@ -305,6 +305,40 @@ def test_beyond_the_solved_box_is_refused_not_extrapolated():
     assert not df.loc[refused, "lases"].any()
 
 
+def test_refused_disks_are_told_apart_from_disks_that_do_not_lase():
+    """With a solved box of +-1 sigma most disks are refused: the histogram's title and the
+    report's table say refused and not lasing separately, and the three add up to 1."""
+    from paradisk.scatter.plots import histograms_figure
+    from paradisk.scatter.stage import REFUSED, run_scatter
+    from paradisk.scatter.summary_table import summary_html, summary_records
+
+    spec = _spec({**SCATTER, "samples": 400, "trust_sigma": 1.0})
+    sens_all, tables = [], {}
+    for p in spec.unique_disks():
+        _, s, t = _row(spec, p.row)
+        sens_all.append(s if p.row != 0 else {"error": "RuntimeError: no mesh"})
+        tables[p.id] = t
+    sc = run_scatter(spec, sens_all, tables)
+    s = sc["summary"].set_index("row")
+    refused = sum(s.loc[2, f"fraction_{c}"] for c in REFUSED)
+    assert 0.7 < refused < 0.95
+    not_lasing = 1.0 - s.loc[2, "fraction_lasing"] - refused
+    titles = [ax.get_title() for ax in histograms_figure(sc["samples"], sc["summary"]).axes]
+    title = next(t for t in titles if t.startswith("row 2: "))
+    assert f"{not_lasing:.1%} do not lase, {refused:.1%} refused" in title
+    recs = {r["row"]: r for r in summary_records(sc["summary"], sc["modes"])}
+    assert recs[2]["refused"].startswith(f"{100 * refused:.1f} % (outside solved range")
+    assert "outside" not in recs[2]["not_lasing"]
+    assert recs[2]["lasing"] == f"{100 * s.loc[2, 'fraction_lasing']:.1f} %"
+    # the most probable mode first, with its probability
+    top = sc["modes"][sc["modes"]["row"] == 2].sort_values("probability").iloc[-1]
+    assert recs[2]["modes"].startswith(f"{top['polarization']}1 m={top['m']} "
+                                       f"({100 * top['probability']:.1f} %)")
+    assert recs[0]["error"] == "RuntimeError: no mesh" and "refused" not in recs[0]
+    html = summary_html(sc)
+    assert html.count("<tr>") == 1 + len(spec.unique_disks()) and "no mesh" in html
+
+
 def test_total_q_array_is_gain_total_q():
     from gain.lasing import total_Q
 

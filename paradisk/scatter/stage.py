@@ -42,6 +42,8 @@ N_GOOD = 0.5
 PERCENTILES = (5, 50, 95)
 # every reason a sampled disk does not lase: one summary column each, present in every run
 NOT_LASING = tuple(sorted(set(REASONS) - {"lases"})) + tuple(GEOMETRY_REASONS)
+# the reasons that are limits of the sampling, not physics: the disk was refused, not predicted
+REFUSED = ("nonphysical_draw", "outside_solved_range", "comb_edge")
 
 
 def _check(result: Any) -> str | None:
