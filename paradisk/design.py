@@ -31,7 +31,8 @@ from paradisk.executors import error_result, map_tasks
 from paradisk.files import atomic_write_text, atomic_write_with
 from paradisk.progress import Progress
 from paradisk.results import LASING_COLUMNS, lasing_columns
-from paradisk.scatter.robust import ROBUST_COLUMNS, robust_scores
+from paradisk.scatter.robust import MAX_BELOW_N, ROBUST_COLUMNS, robust_scores
+from paradisk.scatter.stage import N_GOOD
 from paradisk.spec import DesignSpec, spec_from_dict
 from paradisk.stages import cached_modes_stage, lasing_stage, modes_stage
 from paradisk.tables import csv_text
@@ -39,7 +40,7 @@ from paradisk.tables import csv_text
 GRID_COLUMNS = ("concentration_mg_per_mL", "top_diameter_um", "dwell_ms", "foot_diameter_um",
                 "wall_angle_deg", "anchored", "n_modes", "lasing_m", "lasing_polarization",
                 "lasing_wavelength_nm", "threshold_N", "threshold_fluence_uJ_per_cm2", "K",
-                "lasing_Q", "threshold_N_p90", "fraction_below_N_0.5", "error")
+                "lasing_Q", "threshold_N_p90", "fraction_below_N", "below_N", "error")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class DesignTarget:
     concentrations_mg_per_mL: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
     # robust objectives (paradisk.scatter.robust): p90_threshold, p_below
     objective: Literal["threshold", "K", "p90_threshold", "p_below"] = "threshold"
+    below_N: float = N_GOOD  # p_below: the threshold N a good disk lases below
 
     def __post_init__(self) -> None:
         if not self.top_diameters_um or any(not d > 0 for d in self.top_diameters_um):
@@ -62,6 +64,9 @@ class DesignTarget:
         if self.objective not in ("threshold", "K", "p90_threshold", "p_below"):
             raise UserInputError(f"objective = {self.objective!r}: must be 'threshold', 'K', "
                                  "'p90_threshold' or 'p_below'")
+        if not 0.0 < self.below_N <= MAX_BELOW_N:
+            raise UserInputError(f"below N = {self.below_N:g}: allowed (0, {MAX_BELOW_N:g}] "
+                                 "photons per nanocrystal per pulse")
 
 
 @dataclass
@@ -155,7 +160,8 @@ def search_design(spec: DesignSpec, target: DesignTarget, workers: int | None = 
     for case in cases:
         case.pop("task", None)
     if target.objective in ROBUST_COLUMNS:
-        robust_scores(base, cases, mode_tables, map_tasks, cache_dir, workers=workers,
+        robust_scores(base, cases, mode_tables, map_tasks, cache_dir, target.below_N,
+                      workers=workers,
                       scheduler=scheduler, on_error=error_result)
     grid = pd.DataFrame(cases, columns=[*GRID_COLUMNS, *(c for c in LASING_COLUMNS
                                                        if c not in GRID_COLUMNS)])
@@ -266,9 +272,9 @@ def design_map_figure(result: DesignResult, target: DesignTarget) -> Figure:
     ax.set_xlabel("absorber concentration (mg/mL, solution)")
     ax.set_ylabel({"threshold_N": "threshold N (photons per NC)",
                    "threshold_N_p90": "90th percentile of the sampled threshold N",
-                   "fraction_below_N_0.5": "fraction of sampled disks below N = 0.5"}.get(
-                       col, col))
-    if col != "fraction_below_N_0.5":
+                   "fraction_below_N": "fraction of sampled disks below N = "
+                                       f"{target.below_N:g}"}.get(col, col))
+    if col != "fraction_below_N":
         ax.set_yscale("log")
     ax.legend(fontsize=8)
     ax.set_title("design map (missing points: not anchored or no lasing)", fontsize=9)

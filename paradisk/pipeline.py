@@ -228,7 +228,7 @@ def _run(spec: DesignSpec, options: RunOptions, staging: Path | None) -> RunResu
                           tuple(spec.solver.window_nm))
     stats["disks"] = len(plans)
     stats["rows"] = len(rows)
-    stats["errors"] = len(errors)
+    stats["errors"] = len(errors) + stats.get("scatter_errors", 0)  # + failed scatter rows
     stats["total_seconds"] = time.perf_counter() - t_start
     result = RunResult(spec=spec, table=table, modes=mode_tables, lasing=lasing, stats=stats,
                        paths=paths, meep_checks=checks, mode_field=mode_field,

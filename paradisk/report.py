@@ -532,6 +532,10 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
         title, text = SECTIONS[section]
         names = [n for s, n, _ in FIGURES if s == section]
         body.append(f"<h2>{page.esc(title)}</h2><p>{page.esc(text)}</p>")
+        if section == "scatter":
+            from paradisk.scatter.summary_table import summary_html
+
+            body.append(summary_html(result.scatter))
         for n in names:
             if n in figs:
                 body.append(page.figure(figs[n], n, _caption(n)))

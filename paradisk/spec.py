@@ -51,7 +51,7 @@ from layouts.job import disk_id
 from layouts.rows import DiskRow, array_power_uW, check_rows, plan_rows
 from paradisk.errors import UserInputError
 from paradisk.loss_spec import LossesSpec
-from paradisk.scatter.spec import ScatterSpec
+from paradisk.scatter.spec import ScatterSpec, check_widths, scatter_nominals
 from solvers.materials import MaterialError, known_materials, valid_range_nm
 from solvers.settings import SolverSettings
 
@@ -136,9 +136,11 @@ class DesignSpec(BaseModel):
                 if not self.losses.roughness:
                     raise ValueError("scatter.losses.roughness_rms: the spec's "
                                      "losses.roughness gives no rough interface to scatter")
-            elif getattr(self, name) is None:
-                raise ValueError(f"scatter.losses.{name}: the spec's {name} is None; give it a "
-                                 "value to scatter around")
+            elif getattr(self.losses, name) is None:
+                raise ValueError(f"scatter.losses.{name}: the spec's losses.{name} is not "
+                                 "set; give it a value to scatter around")
+        if self.scatter is not None:
+            check_widths(self.scatter, scatter_nominals(self))
         return self
 
     @model_validator(mode="before")

@@ -37,7 +37,7 @@ SCATTER = {
     "nanocrystals": {"thickness_nm": {"rel": 0.1},
                      "concentration_per_cm3": {"dist": "lognormal", "rel": 0.2}},
     "disk_index": {"abs": 0.002},
-    "losses": {"intrinsic_Q": {"dist": "lognormal", "rel": 0.3}},
+    "losses": {"Q_other": {"dist": "lognormal", "rel": 0.3}},
 }
 
 
@@ -91,9 +91,43 @@ def test_bad_scatter_is_one_line_naming_the_field(bad, field):
     assert "\n" not in text and field in text
 
 
-def test_scattering_a_loss_the_spec_does_not_have_is_refused():
-    with pytest.raises(UserInputError, match=r"scatter\.losses\.intrinsic_Q"):
-        _spec({"losses": {"intrinsic_Q": {"rel": 0.1}}}, intrinsic_Q=None)
+@pytest.mark.parametrize("name", ["Q_other", "intrinsic_Q"])
+def test_scattering_a_loss_the_spec_does_not_have_is_refused(name):
+    # intrinsic_Q is the deprecated name of Q_other: the error names the current one
+    with pytest.raises(UserInputError,
+                       match=r"scatter\.losses\.Q_other: the spec's losses\.Q_other is not set"):
+        _spec({"losses": {name: {"rel": 0.1}}}, intrinsic_Q=None)
+
+
+def test_the_deprecated_loss_name_is_the_current_one():
+    old = _spec({"losses": {"intrinsic_Q": {"dist": "lognormal", "rel": 0.2}}})
+    new = _spec({"losses": {"Q_other": {"dist": "lognormal", "rel": 0.2}}})
+    assert old.scatter == new.scatter and set(new.scatter.losses) == {"Q_other"}
+    with pytest.raises(UserInputError, match=r"give only losses\.Q_other"):
+        _spec({"losses": {"intrinsic_Q": {"rel": 0.1}, "Q_other": {"rel": 0.1}}})
+
+
+@pytest.mark.parametrize("bad, field, allowed", [
+    # a normal width wider than 1/3: draws <= 0 too often (lognormal is the spread for that)
+    ({"nanocrystals": {"concentration_per_cm3": {"rel": 0.4}}},
+     "scatter.nanocrystals.concentration_per_cm3: rel = 0.4", "lognormal"),
+    # absolute widths are measured against the nominal value: 10 um on a 5 um film
+    ({"process": {"film_thickness_um": {"dist": "uniform", "abs": 10.0}}},
+     "scatter.process.film_thickness_um.abs", "allowed 0-2.5"),
+    ({"process": {"waist_um": {"dist": "lognormal", "abs": 50.0}}},
+     "scatter.process.waist_um.abs", "allowed 0-5"),
+    ({"losses": {"Q_other": {"abs": 1.0e4}}}, "scatter.losses.Q_other.abs", "allowed 0-6667"),
+    # the solved box (nominal +- 4 sd) of a geometric quantity must stay positive
+    ({"process": {"film_thickness_um": {"rel": 0.3}}}, "scatter.process.film_thickness_um",
+     "below 0.25 of the nominal"),
+    # the first-order index shift is validated at |dn| = 0.003
+    ({"disk_index": {"abs": 0.05}}, "disk_index.abs = 0.05", "allowed 0-0.01"),
+])
+def test_too_wide_a_spread_is_one_line_naming_the_field_and_range(bad, field, allowed):
+    with pytest.raises(UserInputError) as err:
+        _spec(bad)
+    text = str(err.value)
+    assert "\n" not in text and field in text and allowed in text, text
 
 
 # --- the sampler --------------------------------------------------------------------------------
@@ -217,6 +251,49 @@ def test_modes_shifting_into_the_window_lase():
     assert picked - nominal  # some lasing modes were beyond the nominal window
 
 
+def _seed_with(spec, column, n, plan):
+    """The first seed whose draw of ``n`` disks has ``column`` <= 0 somewhere."""
+    for seed in range(500):
+        scatter = spec.scatter.model_copy(update={"seed": seed})
+        if (draw_inputs(scatter, row_inputs(spec, plan), n)[column] <= 0.0).any():
+            return scatter
+    raise AssertionError(f"no seed draws {column} <= 0")
+
+
+@pytest.mark.parametrize("section, name, column", [
+    ("nanocrystals", "concentration_per_cm3", "concentration_per_cm3"),
+    ("losses", "Q_other", "intrinsic_Q"),
+])
+def test_nonphysical_draws_are_labelled_not_a_crash(section, name, column):
+    """A normal width of 0.3 on a positive quantity draws values <= 0 (z < -3.3, 0.04 %):
+    those disks are labelled nonphysical_draw (counted in the summary), never evaluated (a
+    negative concentration or Q would end the run in gain.threshold's ValueError)."""
+    spec = _spec({"samples": 2000, "process": {"waist_um": {"rel": 0.003}},
+                  section: {name: {"dist": "normal", "rel": 0.3}}})
+    plan, sens, table = _row(spec)
+    scatter = _seed_with(spec, column, 2000, plan)
+    df = sample_row(spec, plan, sens, table, scatter=scatter)
+    bad = (df[column] <= 0.0).to_numpy()
+    assert 1 <= bad.sum() <= 10
+    assert (df["reason"][bad] == "nonphysical_draw").all()
+    assert (df["reason"][~bad] != "nonphysical_draw").all()
+    assert not df["lases"][bad].any() and df["threshold_N"][bad].isna().all()
+    assert df["lases"][~bad].mean() > 0.5
+    s, _ = summarise(df)
+    assert s["fraction_nonphysical_draw"][0] == bad.mean()
+
+
+def test_a_nonphysical_draw_does_not_close_the_solved_box():
+    """A negative power (normal rel 0.3) makes ln P undefined: the box of the log-overdose is
+    the spread of the physical draws, not nan (which closed the box and refused every disk)."""
+    spec = _spec({"samples": 4096, "process": {"power_uW": {"dist": "normal", "rel": 0.3}}})
+    plan = spec.unique_disks()[2]
+    scatter = _seed_with(spec, "power_uW", 4096, plan)
+    steps = descriptor_steps(scatter, row_inputs(spec, plan))
+    # 4 sigma of ln P: about 4 x 0.3 = 1.2 (more: ln is steeper below P0)
+    assert 1.0 < steps["log_overdose"] < 2.5
+
+
 def test_beyond_the_solved_box_is_refused_not_extrapolated():
     spec = _spec({**SCATTER, "trust_sigma": 1.0})
     plan, sens, table = _row(spec)
@@ -226,6 +303,40 @@ def test_beyond_the_solved_box_is_refused_not_extrapolated():
     assert 0.7 < refused.mean() < 0.95
     assert df.loc[refused, "threshold_N"].isna().all()
     assert not df.loc[refused, "lases"].any()
+
+
+def test_refused_disks_are_told_apart_from_disks_that_do_not_lase():
+    """With a solved box of +-1 sigma most disks are refused: the histogram's title and the
+    report's table say refused and not lasing separately, and the three add up to 1."""
+    from paradisk.scatter.plots import histograms_figure
+    from paradisk.scatter.stage import REFUSED, run_scatter
+    from paradisk.scatter.summary_table import summary_html, summary_records
+
+    spec = _spec({**SCATTER, "samples": 400, "trust_sigma": 1.0})
+    sens_all, tables = [], {}
+    for p in spec.unique_disks():
+        _, s, t = _row(spec, p.row)
+        sens_all.append(s if p.row != 0 else {"error": "RuntimeError: no mesh"})
+        tables[p.id] = t
+    sc = run_scatter(spec, sens_all, tables)
+    s = sc["summary"].set_index("row")
+    refused = sum(s.loc[2, f"fraction_{c}"] for c in REFUSED)
+    assert 0.7 < refused < 0.95
+    not_lasing = 1.0 - s.loc[2, "fraction_lasing"] - refused
+    titles = [ax.get_title() for ax in histograms_figure(sc["samples"], sc["summary"]).axes]
+    title = next(t for t in titles if t.startswith("row 2: "))
+    assert f"{not_lasing:.1%} do not lase, {refused:.1%} refused" in title
+    recs = {r["row"]: r for r in summary_records(sc["summary"], sc["modes"])}
+    assert recs[2]["refused"].startswith(f"{100 * refused:.1f} % (outside solved range")
+    assert "outside" not in recs[2]["not_lasing"]
+    assert recs[2]["lasing"] == f"{100 * s.loc[2, 'fraction_lasing']:.1f} %"
+    # the most probable mode first, with its probability
+    top = sc["modes"][sc["modes"]["row"] == 2].sort_values("probability").iloc[-1]
+    assert recs[2]["modes"].startswith(f"{top['polarization']}1 m={top['m']} "
+                                       f"({100 * top['probability']:.1f} %)")
+    assert recs[0]["error"] == "RuntimeError: no mesh" and "refused" not in recs[0]
+    html = summary_html(sc)
+    assert html.count("<tr>") == 1 + len(spec.unique_disks()) and "no mesh" in html
 
 
 def test_total_q_array_is_gain_total_q():
@@ -343,6 +454,47 @@ def test_run_writes_the_scatter_tables(tmp_path, monkeypatch):
     assert result.stats["sensitivity_solves"] == 2
 
 
+def test_a_row_whose_sensitivities_failed_is_reported_not_dropped(tmp_path, monkeypatch,
+                                                                   capsys):
+    """The sensitivity stage of one row fails: scatter_summary.csv still has the row, with the
+    error; the run counts it among its errors and ``paradisk run`` prints it."""
+    import solvers
+    from paradisk.cli import main
+    from paradisk.scatter import stage
+
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["array"].update({"target_top_diameters_um": [15.0, 20.0], "repeats": 1})
+    spec = _spec({**_zero(SCATTER), "samples": 30}, array=data["array"])
+    first = spec.unique_disks()[0].body.model_dump(mode="json")
+    solve = stage._solve
+
+    def failing(body_json, *args):
+        if body_json == first:  # the 15 um row
+            raise RuntimeError("the mesher gave up\non this body")
+        return solve(body_json, *args)
+
+    monkeypatch.setattr(stage, "_solve", failing)
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec.model_dump(mode="json")))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out), "--no-layout", "--no-report", "--no-cache",
+                 "--workers", "1", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "scatter of r00c00: error: RuntimeError: the mesher gave up on this body" in \
+        captured.err
+    assert "2 disks (2 distinct)" in captured.out and "1 errors" in captured.out
+    import pandas as pd
+
+    summary = pd.read_csv(out / "scatter_summary.csv", keep_default_na=False)
+    assert list(summary["row"]) == [0, 1]
+    assert summary["error"][0].startswith("RuntimeError") and summary["error"][1] == ""
+    assert summary["samples"].tolist() == [0, 30]
+    assert summary["fraction_lasing"][0] == "" and float(summary["fraction_lasing"][1]) == 1.0
+    samples = pd.read_csv(out / "scatter.csv")
+    assert set(samples["row"]) == {1}
+
+
 def _fake_find_modes(body, m=None, window_nm=None, solver="fem", **kw):
     """``solvers.find_modes`` replaced by the analytic comb (ModeRecords)."""
     from types import SimpleNamespace
@@ -377,12 +529,37 @@ def test_robust_design_objectives(objective, monkeypatch, tmp_path):
     grid = result.grid
     assert grid["threshold_N_p90"].notna().all()
     assert (grid["threshold_N_p90"] >= grid["threshold_N"] * 0.5).all()
-    assert grid["fraction_below_N_0.5"].between(0.0, 1.0).all()
-    col = "threshold_N_p90" if objective == "p90_threshold" else "fraction_below_N_0.5"
+    assert grid["fraction_below_N"].between(0.0, 1.0).all() and (grid["below_N"] == 0.5).all()
+    col = "threshold_N_p90" if objective == "p90_threshold" else "fraction_below_N"
     best = grid.loc[grid[col].idxmin() if objective == "p90_threshold" else
                     grid[col].idxmax(), "concentration_mg_per_mL"]
     assert result.best_concentration_mg_per_mL == best
     assert "map" in write_design(result, target, tmp_path)
+
+
+def test_p_below_counts_the_disks_below_the_given_N(monkeypatch):
+    """``--below-N``: the fraction lasing below N grows with N, and equals the summary's
+    count of the same samples; a bad N is one line naming the option's range."""
+    import solvers
+    from paradisk.design import DesignTarget, search_design
+
+    monkeypatch.setattr(solvers, "find_modes", _fake_find_modes)
+    spec = _spec({**SCATTER, "samples": 300})
+    fractions = {}
+    for n in (0.15, 0.2, 100.0):
+        target = DesignTarget(top_diameters_um=(20.0,), concentrations_mg_per_mL=(20.0,),
+                              objective="p_below", below_N=n)
+        grid = search_design(spec, target, workers=1).grid
+        assert (grid["below_N"] == n).all()
+        fractions[n] = float(grid["fraction_below_N"].iloc[0])
+    # the nominal disk's threshold is N = 0.198 here: about half the disks lase below 0.2
+    assert 0.0 < fractions[0.15] < fractions[0.2] < fractions[100.0]
+    assert 0.3 < fractions[0.2] < 0.7
+    # below N = 100 every lasing disk counts
+    assert fractions[100.0] > 0.95
+    for bad in (0.0, -1.0, 1.0e3):
+        with pytest.raises(UserInputError, match=r"below N = .*allowed \(0, 100\]"):
+            DesignTarget(top_diameters_um=(20.0,), objective="p_below", below_N=bad)
 
 
 def test_robust_objective_needs_a_scatter_section(monkeypatch):

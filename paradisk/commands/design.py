@@ -42,7 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="what the best concentration optimises: the lowest lasing threshold, "
                         "the largest K, or over the spec's scatter: samples the lowest 90th "
                         "percentile threshold (p90_threshold) or the largest fraction lasing "
-                        "below N = 0.5 (p_below) (default: threshold)")
+                        "below N = --below-N (p_below) (default: threshold)")
+    p.add_argument("--below-N", type=float, default=0.5, metavar="N", dest="below_N",
+                   help="p_below: the threshold N (photons per nanocrystal per pulse) a good "
+                        "disk lases below, in (0, 100] (default: 0.5, the best QS3 disks of "
+                        "the paper's Fig. 5)")
     add_solve_options(p, default_cache=f"{RUN_CACHE}, the cache of 'paradisk run SPEC -o out'")
     p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     p.set_defaults(func=run)
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         top_diameters_um=tuple(args.diameters_um),
         window_nm=tuple(args.band_nm) if args.band_nm else None,
         preset=args.preset, concentrations_mg_per_mL=tuple(args.concentrations),
-        objective=args.objective,
+        objective=args.objective, below_N=args.below_N,
     )
     cache = None if args.no_cache else (args.cache or RUN_CACHE)
     workers = default_workers() if args.workers is None else args.workers

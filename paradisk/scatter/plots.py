@@ -4,7 +4,9 @@
   gain model's curve (modes at every wavelength, 1/K swept: ``gain.threshold
   .continuum_threshold``) and the nominal disks of the run: the paper's Fig. 5;
 - ``histograms_figure``: per row, the distribution of the threshold N and of the lasing
-  wavelength, with the fraction below N = 0.5 and the fraction that does not lase.
+  wavelength, with the fraction below N = 0.5, the fraction that does not lase and the
+  fraction refused (outside the solved range, at the comb's edge, a non-physical draw: limits
+  of the sampling, not predictions).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from paradisk.scatter.stage import N_GOOD
+from paradisk.scatter.stage import N_GOOD, REFUSED
 
 # at most this many points per row in the Fig. 5 scatter (a picture, not the data: scatter.csv)
 MAX_POINTS_PER_ROW = 3000
@@ -73,8 +75,10 @@ def histograms_figure(samples: pd.DataFrame, summary: pd.DataFrame) -> Figure:
             ax1.set_xscale("log")
             ax1.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on a decade
         ax1.axvline(N_GOOD, color="0.4", ls=":", lw=0.8)
+        refused = sum(float(s[f"fraction_{c}"]) for c in REFUSED)
         ax1.set_title(f"row {row}: {s['fraction_below_N_0.5']:.1%} lase below N = 0.5, "
-                      f"{1.0 - s['fraction_lasing']:.1%} do not lase", fontsize=8)
+                      f"{1.0 - s['fraction_lasing'] - refused:.1%} do not lase, "
+                      f"{refused:.1%} refused", fontsize=8)
         ax1.set_xlabel(r"threshold $\bar N_{ph}$", fontsize=8)
         wl = g.loc[g["lases"], "lasing_wavelength_nm"].to_numpy(float)
         if wl.size:

@@ -3,9 +3,9 @@
 ``paradisk design --objective p90_threshold`` ranks absorber concentrations by the 90th
 percentile of the threshold N of the spec's ``scatter:`` samples (a disk that does not lase
 counts as an infinite threshold: a design of which more than 10 % fail scores inf), and
-``--objective p_below`` by the fraction of sampled disks lasing below N = 0.5
-(``paradisk.scatter.stage.N_GOOD``). Each (concentration, diameter) of the design grid gets
-the cached sensitivity stage of its disk and ``sample_row``, exactly as ``paradisk run``.
+``--objective p_below`` by the fraction of sampled disks lasing below N (``--below-N``,
+default 0.5: ``paradisk.scatter.stage.N_GOOD``). Each (concentration, diameter) of the design
+grid gets the cached sensitivity stage of its disk and ``sample_row``, exactly as ``paradisk run``.
 """
 
 from __future__ import annotations
@@ -21,15 +21,20 @@ from paradisk.scatter.stage import N_GOOD, sensitivity_stage, widened_window
 
 ROBUST_OBJECTIVES = {
     "p90_threshold": "90th percentile of the sampled threshold N (lower is better)",
-    "p_below": f"fraction of sampled disks lasing below N = {N_GOOD:g} (higher is better)",
+    "p_below": "fraction of sampled disks lasing below N = --below-N (default "
+               f"{N_GOOD:g}; higher is better)",
 }
 # the grid's column each robust objective scores
-ROBUST_COLUMNS = {"p90_threshold": "threshold_N_p90", "p_below": "fraction_below_N_0.5"}
+ROBUST_COLUMNS = {"p90_threshold": "threshold_N_p90", "p_below": "fraction_below_N"}
+# the largest --below-N: far above any threshold the paper reports (N ~ 0.5-10, Fig. 5)
+MAX_BELOW_N = 100.0
 
 
 def robust_scores(spec: Any, cases: list[dict], modes: dict[int, list[dict]],
-                  map_tasks: Any, cache_dir: Any, **executor: Any) -> None:
-    """Add ``threshold_N_p90`` and ``fraction_below_N_0.5`` to each anchored case (in place).
+                  map_tasks: Any, cache_dir: Any, below_N: float = N_GOOD,
+                  **executor: Any) -> None:
+    """Add ``threshold_N_p90``, ``fraction_below_N`` (lasing below ``below_N``) and
+    ``below_N`` to each anchored case (in place).
 
     ``spec``: the design's base spec (with ``scatter:``); ``cases``: the design grid rows
     (``concentration_mg_per_mL``, ``dwell_ms``, ``body`` ...); ``modes``: case index -> its
@@ -62,4 +67,5 @@ def robust_scores(spec: Any, cases: list[dict], modes: dict[int, list[dict]],
         df = sample_row(spec_c, plan, sens, modes[i])
         nth = np.where(df["lases"], df["threshold_N"], np.inf)
         cases[i]["threshold_N_p90"] = float(np.percentile(nth, 90, method="higher"))
-        cases[i]["fraction_below_N_0.5"] = float(np.mean(df["lases"] & (nth < N_GOOD)))
+        cases[i]["fraction_below_N"] = float(np.mean(df["lases"] & (nth < below_N)))
+        cases[i]["below_N"] = below_N

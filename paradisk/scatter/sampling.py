@@ -3,7 +3,9 @@
 For one design (a row of the array) and its mode sensitivities (``solvers.sensitivity``):
 
 1. draw every scattered quantity (``paradisk.scatter.spec``) with ``numpy.random.Generator``
-   seeded by (seed, row): the same seed gives the same table on every machine;
+   seeded by (seed, row): the same seed gives the same table on every machine. A disk with a
+   drawn quantity outside its physical range (a normal draw <= 0 of a positive quantity) is
+   labelled ``nonphysical_draw`` and not evaluated (its drawn values stay in the table);
 2. chain the process to the profile exactly, by the exposure model's closed form
    (``geometry.ExposureProcess``): L = ln(E0 / W_cl) moves by ln(P/P0) + ln(tau/tau0)
    - 2 ln(w0/w00) - ln(W_cl/W_cl0), the attenuation is linear in the absorber concentration,
@@ -36,6 +38,7 @@ from solvers.sensitivity import DESCRIPTORS, mode_key
 
 # the reasons of a sampled disk that the gain model never sees
 GEOMETRY_REASONS = {
+    "nonphysical_draw": "a drawn quantity is <= 0 where it must be positive (refused)",
     "not_anchored": "the disk does not reach the substrate (washes off) or writes nothing",
     "outside_solved_range": "a descriptor lies beyond the solved box (refused, not extrapolated)",
     "comb_edge": "a mode beyond the solved comb could shift into the window (refused)",
@@ -129,11 +132,36 @@ def draw_inputs(scatter: ScatterSpec, nominal: RowInputs, n: int | None = None) 
         "concentration_per_cm3": draw(scatter.nanocrystals.concentration_per_cm3,
                                       nominal.concentration_per_cm3, rng, n),
     }
-    iq = scatter.losses.get("intrinsic_Q")
+    iq = scatter.losses.get("Q_other")
     out["intrinsic_Q"] = (np.full(n, np.nan) if nominal.intrinsic_Q is None
                           else draw(iq, nominal.intrinsic_Q, rng, n))
     out["roughness_rms_factor"] = draw(scatter.losses.get("roughness_rms"), 1.0, rng, n)
     return out
+
+
+# drawn quantities that must be positive (> 0), or non-negative (>= 0: no absorber, a smooth
+# surface); a disk with another value is not a disk (``nonphysical_draw``)
+POSITIVE = ("power_uW", "dwell_ms", "waist_um", "threshold_dose_mJ_per_cm2",
+            "film_thickness_um", "nc_thickness_nm", "concentration_per_cm3")
+NON_NEGATIVE = ("absorber_concentration_mg_per_mL", "roughness_rms_factor")
+
+
+def physical_draws(inputs: dict) -> np.ndarray:
+    """Per sample: every drawn quantity within its physical range (an unset Q_other, nan,
+    is not drawn)."""
+    ok = np.all([inputs[k] > 0.0 for k in POSITIVE]
+                + [inputs[k] >= 0.0 for k in NON_NEGATIVE], axis=0)
+    qi = inputs["intrinsic_Q"]
+    return ok & (np.isnan(qi) | (qi > 0.0))
+
+
+def _nominal_where(mask: np.ndarray, inputs: dict, nominal: RowInputs) -> dict:
+    """``inputs`` with the samples outside ``mask`` set to the nominal values (evaluated, then
+    labelled; their drawn values stay in the table)."""
+    fixed = {"disk_index_change": 0.0, "roughness_rms_factor": 1.0,
+             "intrinsic_Q": math.nan if nominal.intrinsic_Q is None else nominal.intrinsic_Q}
+    return {k: np.where(mask, v, fixed[k] if k in fixed else getattr(nominal, k))
+            for k, v in inputs.items()}
 
 
 def descriptors(inputs: dict, nominal: RowInputs) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -174,11 +202,13 @@ def nominal_descriptors(nominal: RowInputs) -> dict[str, float]:
 def descriptor_steps(scatter: ScatterSpec, nominal: RowInputs, n: int = 4096) -> dict:
     """Half-width of the solved box per descriptor: ``trust_sigma`` standard deviations of the
     descriptor over a draw of the scatter (0 for a descriptor that does not move)."""
-    d, _ = descriptors(draw_inputs(scatter, nominal, n), nominal)
+    inputs = draw_inputs(scatter, nominal, n)
+    d, _ = descriptors(inputs, nominal)
+    physical = physical_draws(inputs)  # a disk that is no disk does not widen the box
     d0 = nominal_descriptors(nominal)
     out = {}
     for name in DESCRIPTORS:
-        sd = float(np.sqrt(np.mean((d[name] - d0[name]) ** 2)))
+        sd = float(np.sqrt(np.mean((d[name][physical] - d0[name]) ** 2)))
         out[name] = scatter.trust_sigma * sd if sd > 0 and math.isfinite(sd) else 0.0
     return out
 
@@ -405,8 +435,10 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
     """One row per sampled disk of ``plan``'s row (``SAMPLE_COLUMNS``)."""
     scatter = scatter or spec.scatter
     nominal = row_inputs(spec, plan)
-    inputs = draw_inputs(scatter, nominal, n)
-    n = len(inputs["power_uW"])
+    drawn = draw_inputs(scatter, nominal, n)
+    n = len(drawn["power_uW"])
+    physical = physical_draws(drawn)
+    inputs = _nominal_where(physical, drawn, nominal)
     d, anchored = descriptors(inputs, nominal)
     d0 = nominal_descriptors(nominal)
     window = tuple(spec.solver.window_nm)
@@ -421,8 +453,9 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
     q_tot = sampled_total_Q(comb, q, qi, nominal.intrinsic_Q, inputs["roughness_rms_factor"])
     pred = predict_sampled(np.where(in_window, lam, np.nan), q_tot, gam,
                            inputs["concentration_per_cm3"], film, spec.pump)
-    reason = np.where(~anchored, "not_anchored", np.where(
-        ~inside, "outside_solved_range", np.where(~edge_ok, "comb_edge", pred.reason)))
+    reason = np.where(~physical, "nonphysical_draw", np.where(
+        ~anchored, "not_anchored", np.where(~inside, "outside_solved_range", np.where(
+            ~edge_ok, "comb_edge", pred.reason))))
     ok = reason == pred.reason
     j = np.where(ok & (pred.mode_index >= 0), pred.mode_index, -1)
     rows = np.arange(n)
@@ -438,12 +471,13 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
     d_foot = 2.0 * d["waist_um"] * np.sqrt(np.clip(foot, 0, None) / 2.0)
     return pd.DataFrame({
         "row": plan.row, "sample": rows,
-        **{k: inputs[k] for k in ("power_uW", "dwell_ms", "waist_um",
+        **{k: drawn[k] for k in ("power_uW", "dwell_ms", "waist_um",
                                   "threshold_dose_mJ_per_cm2", "film_thickness_um",
                                   "absorber_concentration_mg_per_mL", "disk_index_change",
                                   "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q",
                                   "roughness_rms_factor")},
-        "top_diameter_um": d_top, "foot_diameter_um": d_foot,
+        "top_diameter_um": np.where(physical, d_top, np.nan),
+        "foot_diameter_um": np.where(physical, d_foot, np.nan),
         "lases": ok & pred.lases, "reason": reason,
         "lasing_m": pd.array([lb[0] for lb in labels], dtype="Int64"),
         "lasing_polarization": [lb[1] for lb in labels],

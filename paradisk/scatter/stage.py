@@ -42,6 +42,8 @@ N_GOOD = 0.5
 PERCENTILES = (5, 50, 95)
 # every reason a sampled disk does not lase: one summary column each, present in every run
 NOT_LASING = tuple(sorted(set(REASONS) - {"lases"})) + tuple(GEOMETRY_REASONS)
+# the reasons that are limits of the sampling, not physics: the disk was refused, not predicted
+REFUSED = ("nonphysical_draw", "outside_solved_range", "comb_edge")
 
 
 def _check(result: Any) -> str | None:
@@ -127,7 +129,9 @@ def stage_args(spec: Any, cache_dir: str | None, use_cache: bool) -> list[tuple]
 def run_scatter(spec: Any, sens_results: list[dict],
                 mode_tables: dict[str, list[dict]]) -> dict[str, Any]:
     """Sampled disks of every row: {"samples": DataFrame, "summary": DataFrame, "modes":
-    DataFrame (probability of each lasing mode per row), "errors": {row id: text}}."""
+    DataFrame (probability of each lasing mode per row), "errors": {row id: text}}. A row
+    whose sensitivity stage failed has no samples; its summary line says why (``error``:
+    empty for the rows that were sampled)."""
     frames, errors, notes = [], {}, {}
     window = tuple(spec.solver.window_nm)
     for plan, sens in zip(spec.unique_disks(), sens_results, strict=True):
@@ -144,6 +148,13 @@ def run_scatter(spec: Any, sens_results: list[dict],
     for col in ("modes_dropped", "modes_borrowed"):
         if len(summary):
             summary[col] = [notes[r][col] for r in summary["row"]]
+    if len(summary):
+        summary["error"] = ""
+    if errors:
+        failed = pd.DataFrame([{"row": p.row, "samples": 0, "error": errors[p.id]}
+                               for p in spec.unique_disks() if p.id in errors])
+        summary = pd.concat([summary, failed] if len(summary) else [failed],
+                            ignore_index=True).sort_values("row", ignore_index=True)
     return {"samples": samples, "summary": summary, "modes": modes, "errors": errors}
 
 
@@ -234,5 +245,6 @@ def scatter_in_run(spec: Any, mode_tables: dict[str, list[dict]], cache_dir: Any
         "sensitivity_seconds": t1 - t0, "sampling_seconds": time.perf_counter() - t1,
         "sensitivity_solves": sum(int(s.get("solves", 0)) for s in sens
                                   if not s.get("cached") and "error" not in s),
-        "sensitivity_cached": sum(bool(s.get("cached")) for s in sens)}
+        "sensitivity_cached": sum(bool(s.get("cached")) for s in sens),
+        "scatter_errors": len(result["errors"])}
     return result
