@@ -7,7 +7,10 @@ interpolates between them:
 
     f(x0 + d) = f0 + f' d + f'' d^2 / 2,   |d| <= h  (per descriptor, no cross terms)
 
-with f the wavelength, the film fraction and ln Q (1/Q where a solve leaves Q unresolved).
+with f the wavelength, the film fraction and ln Q (1/Q where a solve leaves Q unresolved),
+and the loss-budget channels the field gives (``solvers.losses``: 1/Q of the material
+absorption, of the film's scattering and of each rough interface at unit rms, since surface
+scattering goes exactly as rms^2), so that the total Q follows the geometry too.
 ``h`` is the half-width of the solved box: a sample outside it must be refused (or
 re-solved), never extrapolated (``paradisk.scatter.sampling`` refuses it).
 
@@ -106,6 +109,7 @@ def mode_sensitivities(
     body: Any, solve: Callable[[Any, tuple[float, float]], list[Any]],
     steps: Mapping[str, float], window_nm: tuple[float, float],
     solve_m: Callable[[Any, int, str, float], list[Any]] | None = None,
+    channels: Callable[[Any, Any], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Every mode of ``body`` in ``window_nm`` with its values at +-``steps`` of each descriptor.
 
@@ -114,17 +118,21 @@ def mode_sensitivities(
     azimuthal number near a wavelength, for the modes a window scan of a perturbed disk missed
     (the scan's estimate of which m lie in the window can fail when the film is much thicker);
     ``steps``: descriptor -> half-width h of the solved box (descriptors not
-    given, or with h = 0, are not solved). The perturbed solves scan a window widened by the
-    largest shift seen so far plus 1 %, so that no mode of the base table is lost.
+    given, or with h = 0, are not solved); ``channels(record, body)`` (optional) gives the
+    loss channels of a solved mode as 1/Q (``loss_channels``), stored for every solve of every
+    mode. The perturbed solves scan a window widened by the largest shift seen so far plus
+    1 %, so that no mode of the base table is lost.
 
     Returns {"steps": {name: h}, "modes": [{m, polarization, radial_order, axial_order,
     wavelength_nm, Q, film_fraction, effective_index, disk_energy_fraction, dispersion_factor,
-    "minus": {name: [wavelength_nm, Q, film_fraction]}, "plus": {...}}, ...],
-    "solves": count, "dropped": [{m, polarization, wavelength_nm, descriptor, side}]}. A
-    mode is matched across solves by its labels, or by (m, polarization) when its orders
-    were labelled differently; a mode that a perturbed solve did not find is dropped and
-    listed in "dropped" (the sampler then refuses the row's samples: see
-    ``paradisk.scatter.sampling``).
+    "minus": {name: [wavelength_nm, Q, film_fraction]}, "plus": {...}, and with
+    ``channels``: "losses": {channel: 1/Q}, "losses_minus": {name: {channel: 1/Q}},
+    "losses_plus": {...}}, ...], "solves": count, "dropped": [{m, polarization,
+    wavelength_nm, descriptor, side}]}. A mode is matched across solves by its labels, or by
+    (m, polarization) when its orders were labelled differently. A mode that a perturbed solve
+    did not find keeps its nominal record without that side (and is not looked for again), and
+    is listed in "dropped": the sampler moves it with a neighbour's sensitivities and marks
+    the disks lasing in it (``paradisk.scatter.sampling.build_comb``).
     """
     lo, hi = window_nm
     base = sorted(solve(body, (lo, hi)), key=lambda r: r.wavelength_nm)
@@ -138,23 +146,28 @@ def mode_sensitivities(
             "disk_energy_fraction": f_disk, "dispersion_factor": disp,
             "minus": {}, "plus": {},
         }
+        if channels is not None:
+            modes[mode_key(r.to_dict())].update(
+                losses=channels(r, body), losses_minus={}, losses_plus={})
+    lost: set[tuple] = set()
     used = {k: float(h) for k, h in steps.items() if h > 0.0}
     dropped: list[dict[str, Any]] = []
     solves = 1
     pad = 0.01 * hi
     for name, h in used.items():
         for side, sign in (("minus", -1.0), ("plus", 1.0)):
-            shifted = solve(perturbed_body(body, name, sign * h), (lo - pad, hi + pad))
+            moved_body = perturbed_body(body, name, sign * h)
+            shifted = solve(moved_body, (lo - pad, hi + pad))
             solves += 1
             found = {mode_key(r.to_dict()): r for r in shifted}
             # the relative shift of the modes found: where to look for the missing ones
             rel = [found[k].wavelength_nm / m["wavelength_nm"] - 1.0
                    for k, m in modes.items() if k in found]
             shift = float(np.median(rel)) if rel else 0.0
-            for key, mode in list(modes.items()):
+            for key, mode in modes.items():
                 r = found.get(key) or _same_family(shifted, mode)
-                if r is None and solve_m is not None:
-                    extra = solve_m(perturbed_body(body, name, sign * h), key[0], key[1],
+                if r is None and solve_m is not None and key not in lost:
+                    extra = solve_m(moved_body, key[0], key[1],
                                     mode["wavelength_nm"] * (1.0 + shift))
                     solves += 1
                     r = {mode_key(x.to_dict()): x for x in extra}.get(key) or \
@@ -163,12 +176,40 @@ def mode_sensitivities(
                     dropped.append({"m": key[0], "polarization": key[1],
                                     "wavelength_nm": mode["wavelength_nm"],
                                     "descriptor": name, "side": side})
-                    del modes[key]
+                    lost.add(key)
                     continue
                 mode[side][name] = [r.wavelength_nm, r.Q, r.film_fraction]
+                if channels is not None:
+                    mode["losses_" + side][name] = channels(r, moved_body)
                 pad = max(pad, 1.5 * abs(r.wavelength_nm - mode["wavelength_nm"]))
     return {"steps": used, "modes": list(modes.values()), "solves": solves,
             "dropped": dropped}
+
+
+def complete(mode: Mapping[str, Any], steps: Mapping[str, float]) -> bool:
+    """True when every perturbed solve of ``steps`` found ``mode`` (both sides of each)."""
+    return all(name in mode.get(side, {}) for name in steps for side in ("minus", "plus"))
+
+
+def loss_channels(losses: Any) -> Callable[[Any, Any], dict[str, float]]:
+    """``channels`` for ``mode_sensitivities``: the field's loss channels of a solved mode as
+    1/Q, {"Q_material": .., "Q_film_scattering": .., "Q_roughness/<interface>": ..}, the
+    roughness of each interface of ``losses.roughness`` at 1 nm rms (its 1/Q goes exactly as
+    rms^2: solvers.losses.roughness), so that the rms can be chosen or scattered afterwards.
+    ``losses``: a ``solvers.losses.LossSettings``; its rms heights and Q_other are not used."""
+    from solvers.losses import loss_budget
+
+    unit = losses.model_copy(update={"roughness": {
+        k: v.model_copy(update={"rms_nm": 1.0}) for k, v in losses.roughness.items()},
+        "Q_other": None})
+
+    def channels(record: Any, body: Any) -> dict[str, float]:
+        b = loss_budget(record, body, unit)
+        inv = b.inverse_q()
+        return {"Q_material": inv["Q_material"], "Q_film_scattering": inv["Q_film_scattering"],
+                **{f"Q_roughness/{k}": float(v) for k, v in b.roughness_by_interface.items()}}
+
+    return channels
 
 
 def _same_family(records: list[Any], mode: Mapping[str, Any]) -> Any:

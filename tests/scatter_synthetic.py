@@ -37,21 +37,38 @@ def comb(desc: dict[str, float], window_nm: tuple[float, float]) -> list[dict]:
     return out
 
 
+def loss_channels(desc: dict[str, float], record: dict) -> dict[str, float]:
+    """An analytic stand-in for ``solvers.sensitivity.loss_channels``: 1/Q of the material
+    absorption (growing with the film's share), of the film's scattering (with the film
+    fraction) and of the wall's roughness at 1 nm rms (falling with the wall slope)."""
+    w0, alpha, _, L, _ = (desc[k] for k in DESCRIPTORS)
+    slope = 4.0 * w0 * math.sqrt(L / 2.0) / (alpha * w0**2)
+    gam = record["film_fraction"]
+    return {"Q_material": 1.0e-6 * (1.0 + gam), "Q_film_scattering": 1.5e-6 * gam / 0.2,
+            "Q_roughness/wall": 1.0e-5 / slope**2}
+
+
 def sensitivities(desc0: dict[str, float], steps: dict[str, float],
-                  window_nm: tuple[float, float]) -> dict:
-    """The ``solvers.sensitivity.mode_sensitivities`` form of the analytic comb."""
+                  window_nm: tuple[float, float], losses: bool = False) -> dict:
+    """The ``solvers.sensitivity.mode_sensitivities`` form of the analytic comb (with the
+    loss channels of ``loss_channels`` when ``losses``)."""
     base = comb(desc0, window_nm)
+    if losses:
+        for r in base:
+            r.update(losses=loss_channels(desc0, r), losses_minus={}, losses_plus={})
     used = {k: h for k, h in steps.items() if h > 0}
     wide = (window_nm[0] - 30.0, window_nm[1] + 30.0)
     for name, h in used.items():
         for side, sign in (("minus", -1.0), ("plus", 1.0)):
-            moved = {(r["m"], r["polarization"]): r
-                     for r in comb({**desc0, name: desc0[name] + sign * h}, wide)}
+            desc = {**desc0, name: desc0[name] + sign * h}
+            moved = {(r["m"], r["polarization"]): r for r in comb(desc, wide)}
             for r in base:
                 s = moved[(r["m"], r["polarization"])]
                 r.setdefault("minus", {})
                 r.setdefault("plus", {})
                 r[side][name] = [s["wavelength_nm"], s["Q"], s["film_fraction"]]
+                if losses:
+                    r["losses_" + side][name] = loss_channels(desc, s)
     for r in base:
         r.setdefault("minus", {})
         r.setdefault("plus", {})

@@ -1,13 +1,18 @@
 """The scatter's fast path against direct FEM re-solves (slow: real solves of a small disk).
 
-One 9 um QS3 disk on a 2.5 um film (TE, 625-660 nm, the example's FEM settings): the
-comparison is of the sampler against the same solver, not of the solver against the truth.
-This disk's radiation and gold losses are beyond what the FEM resolves (Q > 1e7, where the
-reported Q depends on the domain the window gives): its Q is checked as the total Q with the
-example's intrinsic Q (2e4), and the solver's Q alone only where it is below 1e6.
+One 9 um QS3 disk on a 2.5 um film (TE, 625-660 nm, the example's FEM settings and loss
+budget: wall / top / film roughness 15 / 2 / 3 nm rms, material absorption, film scattering):
+the comparison is of the sampler against the same solver, not of the solver against the
+truth. This disk's radiation and gold losses are beyond what the FEM resolves: above ~1e6 the
+solver's Q is mesh- and domain-limited (the reported Q depends on the domain the window gives:
+fast 4.6e6 against re-solve 4.3e7 for the same mode) and enters the total only at the per
+cent level against a budget of ~1e4, so the solver's Q alone is checked only where it is
+below 1e6. What sets the lasing Q is the loss budget: its Q_total (solver + material +
+roughness + film scattering, without Q_other) is checked against each re-solve's budget.
 
 - each descriptor at +-2 sigma: the parabolas give every mode's wavelength within 0.05 FSR,
-  its film fraction and Q within 2 %; all descriptors at +1.5 sigma at once (cross terms);
+  its film fraction and its budget's Q_total within 2 %; all descriptors at +1.5 sigma at
+  once (cross terms);
   the error of a purely linear model at +-4 sigma is printed (where linearisation stops
   holding: the sampler never goes there, it refuses samples beyond the solved box);
 - 50 sampled disks solved directly: the fraction lasing below N = 0.5 agrees with the fast
@@ -23,19 +28,23 @@ import numpy as np
 import pytest
 import yaml
 
-from gain.lasing import predict_lasing, total_Q
+from gain.lasing import predict_lasing
 from paradisk.scatter.sampling import (
     build_comb,
     descriptors,
     draw_inputs,
     nominal_descriptors,
+    roughness_rms,
     row_inputs,
     sample_row,
+    sampled_total_Q,
     shifted_comb,
+    shifted_losses,
 )
 from paradisk.scatter.stage import sensitivity_stage, stage_args
 from paradisk.spec import spec_from_dict
 from solvers import find_modes_with
+from solvers.losses.columns import budget_columns
 from solvers.sensitivity import DESCRIPTORS, body_with, mode_key
 
 pytestmark = pytest.mark.slow
@@ -64,8 +73,17 @@ def case():
     (args,) = stage_args(spec, None, False)
     sens = sensitivity_stage(*args)
     assert "error" not in sens, sens.get("error")
-    table = [r.to_dict() for r in find_modes_with(plan.body, spec.solver, method="fem")]
-    return spec, plan, sens, table
+    records = find_modes_with(plan.body, spec.solver, method="fem")
+    table = [r.to_dict() for r in records]
+    # the same modes with their loss budget as the modes stage gives them, without Q_other
+    # (the budget alone: the extra Q of 2000 would hide its errors)
+    budget = [{**r.to_dict(), **budget_columns(r, plan.body, _no_other(spec))}
+              for r in records]
+    return spec, plan, sens, table, budget
+
+
+def _no_other(spec):
+    return spec.loss_settings.model_copy(update={"Q_other": None})
 
 
 def _solve(spec, body):
@@ -75,16 +93,18 @@ def _solve(spec, body):
 
 
 def _fast(spec, plan, sens, table, values):
+    """(comb, wavelength, solver Q, film fraction, budget Q_total without Q_other, inside)."""
     nom = row_inputs(spec, plan)
-    comb = build_comb(sens, table, tuple(spec.solver.window_nm))
+    comb = build_comb(sens, table, tuple(spec.solver.window_nm), roughness_rms(spec))
     d = {k: np.array([v]) for k, v in values.items()}
-    lam, q, gam, inside = shifted_comb(comb, d, nominal_descriptors(nom), np.zeros(1),
-                                       nom.disk_index)
-    return comb, lam[0], q[0], gam[0], bool(inside[0])
+    d0 = nominal_descriptors(nom)
+    lam, q, gam, inside = shifted_comb(comb, d, d0, np.zeros(1), nom.disk_index)
+    q_tot = sampled_total_Q(comb, q, None, None, np.ones(1), shifted_losses(comb, d, d0))
+    return comb, lam[0], q[0], gam[0], q_tot[0], bool(inside[0])
 
 
 def test_parabolas_match_re_solves_at_two_sigma(case):
-    spec, plan, sens, table = case
+    spec, plan, sens, _, budget = case
     nom = row_inputs(spec, plan)
     d0 = nominal_descriptors(nom)
     steps = sens["steps"]
@@ -92,11 +112,18 @@ def test_parabolas_match_re_solves_at_two_sigma(case):
     assert set(sigma) == set(DESCRIPTORS)
     points = [{**d0, k: d0[k] + s * sigma[k]} for k in sigma for s in (-2.0, 2.0)]
     points.append({k: d0[k] + 1.5 * sigma.get(k, 0.0) for k in d0})
-    report, q_report = [], []
+    report, q_report, total_report, refused = [], [], [], []
     for values in points:
-        comb, lam, q, gam, inside = _fast(spec, plan, sens, table, values)
-        assert inside
-        exact = _solve(spec, body_with(plan.body, values))
+        comb, lam, q, gam, q_tot, inside = _fast(spec, plan, sens, budget, values)
+        body = body_with(plan.body, values)
+        exact = _solve(spec, body)
+        if not inside:
+            # beyond the box where the parabolas are trusted (sampling.trusted_steps): the
+            # sampler refuses such disks; what it would have missed is printed
+            refused.append((values, max(
+                abs(lam[i] - exact[k].wavelength_nm) / comb.fsr_nm[i]
+                for i, k in enumerate(comb.keys) if k in exact)))
+            continue
         for i, key in enumerate(comb.keys):
             if key not in exact or not WINDOW[0] <= exact[key].wavelength_nm <= WINDOW[1]:
                 continue
@@ -106,17 +133,31 @@ def test_parabolas_match_re_solves_at_two_sigma(case):
             assert err < 0.05, (values, key, lam[i], r.wavelength_nm)
             assert gam[i] == pytest.approx(r.film_fraction, rel=0.02)
             # the solver's Q where it is a loss that matters (below 1e6; above, radiation
-            # through the gold is resolved by neither path to 2 %), and the total Q with the
-            # example's intrinsic Q of 2e4
+            # through the gold is mesh-limited in both paths and is no loss next to the
+            # budget's ~1e4)
             if r.Q < 1e6 or q[i] < 1e6:
                 assert q[i] == pytest.approx(r.Q, rel=0.02)
             q_report.append((q[i], r.Q))
-            assert total_Q(q[i], 2e4) == pytest.approx(total_Q(r.Q, 2e4), rel=0.02)
-    print(f"\nparabola wavelength error at +-2 sigma: max {max(report):.2e} FSR; solver Q "
+            # the loss budget's Q_total (the test's roughness, material, film scattering and
+            # the solver's Q; no Q_other) against the re-solve's budget
+            want = budget_columns(r, body, _no_other(spec))["Q_total"]
+            total_report.append(abs(q_tot[i] / want - 1.0))
+            assert q_tot[i] == pytest.approx(want, rel=0.02), (values, key, q_tot[i], want)
+    print(f"\nparabola wavelength error at +-2 sigma: max {max(report):.2e} FSR; budget "
+          f"Q_total error: max {max(total_report):.2e}, median "
+          f"{float(np.median(total_report)):.2e} over {len(total_report)} modes; solver Q "
           f"(fast, re-solve): {sorted(set(q_report))[:6]}")
+    print("trusted box / solved box: " + ", ".join(
+        f"{k} {comb.trusted[k] / h:.2f}" for k, h in steps.items()))
+    for values, err in refused:
+        moved = {k: round((v - d0[k]) / sigma[k], 2) for k, v in values.items() if v != d0[k]}
+        print(f"refused at {moved} sigma: the parabola would miss by {err:.3f} FSR")
+    # the trusted box may refuse where the curvature is strong, never most of the +-2 sigma
+    # points of this disk's moderate spreads
+    assert len(refused) <= len(points) // 2
     # a linear model (slopes only) at the box edge, +-trust_sigma: where linearisation stops
     # holding (the solves at the edge are the sensitivity's own: no extra solve)
-    comb = build_comb(sens, table, WINDOW)
+    comb = build_comb(sens, budget, WINDOW)
     by_key = {mode_key(m): m for m in sens["modes"]}
     for k, h in steps.items():
         worst = max(abs(comb.slope[k][0][i] * s * h + comb.wavelength_nm[i]
@@ -127,7 +168,7 @@ def test_parabolas_match_re_solves_at_two_sigma(case):
 
 
 def test_fraction_below_half_matches_direct_monte_carlo(case):
-    spec, plan, sens, table = case
+    spec, plan, sens, table, _ = case
     fast = sample_row(spec, plan, sens, table)
     p_fast = float((fast["lases"] & (fast["threshold_N"] < 0.5)).mean())
     nom = row_inputs(spec, plan)
@@ -160,7 +201,7 @@ def test_index_perturbation_matches_a_re_solve(case):
     from solvers.materials import refractive_index
     from solvers.sensitivity import index_response
 
-    spec, plan, _, _ = case
+    spec, plan, *_ = case
     n0 = float(refractive_index("SU8", 640.0).real)
     body = plan.body.model_copy(update={"index": n0})
     base = {mode_key(r.to_dict()): r for r in find_modes_with(body, spec.solver, method="fem")}

@@ -58,7 +58,8 @@ def robust_scores(spec: Any, cases: list[dict], modes: dict[int, list[dict]],
                                        spec.solver.model_dump(mode="json"), steps,
                                        widened_window(spec_c, plan),
                                        str(cache_dir) if cache_dir else None,
-                                       cache_dir is not None)))
+                                       cache_dir is not None,
+                                       spec.loss_settings.model_dump(mode="json"))))
     results = map_tasks(sensitivity_stage, [j[3] for j in jobs], **executor)
     for (i, spec_c, plan, _), sens in zip(jobs, results, strict=True):
         if "error" in sens:

@@ -12,8 +12,11 @@ For one design (a row of the array) and its mode sensitivities (``solvers.sensit
    the film thickness and waist are descriptors themselves. A sample that writes nothing or
    does not reach the substrate is recorded as such (it washes off);
 3. move each mode of the nominal comb by the descriptors' parabolas (wavelength, ln Q or
-   1/Q, film fraction; ``solvers.sensitivity``) and the disk index by first-order
-   perturbation theory.
+   1/Q, film fraction, and the 1/Q of each loss-budget channel relative to its nominal value;
+   ``solvers.sensitivity``) and the disk index by first-order perturbation theory; the total
+   Q sums the solver's, the moved channels (roughness times the sampled rms factor squared)
+   and Q_other. A mode a perturbed solve lost moves with its family neighbour's
+   sensitivities, and the disks lasing in it say so (``lasing_borrowed``).
    A sample whose descriptors leave the solved box is refused (``outside_solved_range``), and
    one whose comb edge could let an unsolved mode into the window is refused too
    (``comb_edge``): nothing is extrapolated;
@@ -26,7 +29,7 @@ With every width zero the sampled disks are the nominal disk: same comb, same la
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,7 +44,8 @@ GEOMETRY_REASONS = {
     "nonphysical_draw": "a drawn quantity is <= 0 where it must be positive (refused)",
     "not_anchored": "the disk does not reach the substrate (washes off) or writes nothing",
     "outside_solved_range": "a descriptor lies beyond the solved box (refused, not extrapolated)",
-    "comb_edge": "a mode beyond the solved comb could shift into the window (refused)",
+    "comb_edge": "a mode beyond the solved comb, or one no solve moved, could shift into the "
+                 "window (refused)",
 }
 SAMPLE_COLUMNS = (
     "row", "sample", "power_uW", "dwell_ms", "waist_um", "threshold_dose_mJ_per_cm2",
@@ -51,6 +55,8 @@ SAMPLE_COLUMNS = (
     "foot_diameter_um", "lases", "reason", "lasing_m", "lasing_polarization",
     "lasing_radial_order", "lasing_wavelength_nm", "threshold_N",
     "threshold_fluence_uJ_per_cm2", "lasing_Q_total", "lasing_film_fraction",
+    # the lasing mode was moved with a comb neighbour's sensitivities (a perturbed solve lost it)
+    "lasing_borrowed",
 )
 
 
@@ -213,6 +219,18 @@ def descriptor_steps(scatter: ScatterSpec, nominal: RowInputs, n: int = 4096) ->
     return out
 
 
+# the wavelength error the parabolas may make inside the trusted box, in free spectral ranges
+# (the tolerance the FEM re-solves check at +-2 sigma: tests/test_scatter_fem.py)
+PARABOLA_TOLERANCE_FSR = 0.05
+# the largest |u (1 - u^2)| on [-1, 1]: the parabola through -h, 0, h misses a cubic term
+# g x^3 by at most this times |g| h^3
+_CUBIC_ERROR = 2.0 / (3.0 * math.sqrt(3.0))
+
+# the loss-budget channels the sampler moves with the geometry (1/Q each; the roughness at the
+# spec's rms heights, scaled by the sampled rms factor squared)
+LOSS_CHANNELS = ("Q_material", "Q_film_scattering", "Q_roughness")
+
+
 @dataclass(frozen=True)
 class Comb:
     """The nominal comb of a row with its parabolas, as arrays over modes."""
@@ -229,59 +247,101 @@ class Comb:
     curve: dict[str, np.ndarray]  # descriptor -> (3, modes): half second derivatives
     steps: dict[str, float]
     fsr_nm: np.ndarray  # per mode: the spacing to its family's neighbour
-    # per mode: 1/Q of the loss-budget channels the solver does not see, held at their
-    # nominal values (material and film scattering; roughness apart, scaled by the sampled rms
-    # factor squared); a mode beyond the window (no budget of its own) takes its family
-    # neighbour's
-    channels_inverse: np.ndarray
-    roughness_inverse: np.ndarray
+    # (LOSS_CHANNELS, modes): the nominal 1/Q of the loss-budget channels the solver does not
+    # see: the table's where it has them, else the sensitivity solve's own, else the family
+    # neighbour's (0 when no mode has a budget)
+    loss_inverse: np.ndarray
+    # descriptor -> (LOSS_CHANNELS, modes): parabola of each channel's 1/Q relative to its
+    # nominal value (slope, half second derivative; 0 where the table has no loss channels)
+    loss_slope: dict[str, np.ndarray]
+    loss_curve: dict[str, np.ndarray]
     # per mode: the Q the nominal threshold used (the table's Q_total; nan where none)
     Q_total: np.ndarray
-    borrowed: int = 0  # nominal modes whose sensitivities come from a comb neighbour
+    # per mode: its sensitivities come from a comb neighbour (a perturbed solve lost it)
+    borrowed_modes: np.ndarray
+    # a mode no solve moved (no neighbour of its family was solved) lies within one FSR of
+    # the window: a sample whose comb moves is refused
+    unsolved_near: bool = False
+    # descriptor -> the half-width within which the parabolas are trusted (``trusted_steps``;
+    # at most the solved one): a sample beyond it is refused
+    trusted: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def borrowed(self) -> int:
+        """The number of modes whose sensitivities come from a comb neighbour."""
+        return int(self.borrowed_modes.sum())
+
+    @property
+    def channels_inverse(self) -> np.ndarray:
+        """Nominal 1/Q of the material and film-scattering channels, per mode."""
+        return self.loss_inverse[0] + self.loss_inverse[1]
+
+    @property
+    def roughness_inverse(self) -> np.ndarray:
+        """Nominal 1/Q of the roughness at the spec's rms heights, per mode."""
+        return self.loss_inverse[2]
 
 
-def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) -> Comb:
+def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float],
+               roughness_rms_nm: dict[str, float] | None = None) -> Comb:
     """The row's comb: the nominal values of the deterministic ``table`` (modes stage) where
-    it has the mode, the sensitivity solve's elsewhere (modes beyond the window)."""
-    from solvers.sensitivity import quadratic_coefficients
+    it has the mode, the sensitivity solve's elsewhere (modes beyond the window).
+
+    A mode some perturbed solve did not find (or that the sensitivity table lacks) is moved
+    with the sensitivities of the nearest complete mode of its family (same relative shifts;
+    they vary slowly along a comb) and marked ``borrowed_modes``; one with no such neighbour
+    stays put and refuses the samples whose comb moves when it lies near the window.
+    ``roughness_rms_nm``: the spec's rms height per rough interface, weighing the interfaces'
+    unit-rms roughness channels of the sensitivity table (default 1 nm each)."""
+    from solvers.sensitivity import complete, quadratic_coefficients
 
     det = {mode_key(r): r for r in table}
     lo, hi = window_nm
-    rows = []
+    steps = dict(sens["steps"])
     solved = {mode_key(s): s for s in sens["modes"]}
+    donors = {k: s for k, s in solved.items() if complete(s, steps)}
+    rows = []  # (key, nominal record, sensitivity record, borrowed, unsolved)
     for key, s in solved.items():
         if key in det:
-            rows.append((key, det[key], s))
+            rows.append(_sens_row(key, det[key], s, donors, steps))
         elif not lo <= s["wavelength_nm"] <= hi:
-            rows.append((key, s, s))
-    borrowed = 0
+            rows.append(_sens_row(key, s, s, donors, steps))
     for key, d in det.items():
         if key not in solved:
-            donor = _nearest_of_family(solved, key, float(d["wavelength_nm"]))
-            if donor is not None:
-                rows.append((key, d, _borrow(d, donor, sens["steps"])))
-                borrowed += 1
+            rows.append(_sens_row(key, d, None, donors, steps))
     rows.sort(key=lambda t: t[1]["wavelength_nm"])
-    keys = [k for k, _, _ in rows]
-    lam = np.array([float(b["wavelength_nm"]) for _, b, _ in rows])
-    q = np.array([_q(b.get("Q")) for _, b, _ in rows])
-    gam = np.array([float(b["film_fraction"]) for _, b, _ in rows])
-    steps = dict(sens["steps"])
+    keys = [k for k, *_ in rows]
+    lam = np.array([float(b["wavelength_nm"]) for _, b, *_ in rows])
+    q = np.array([_q(b.get("Q")) for _, b, *_ in rows])
+    gam = np.array([float(b["film_fraction"]) for _, b, *_ in rows])
+    sens_rows = [s for _, _, s, *_ in rows]
     # the Q channel: ln Q where every solve resolved the mode's Q (a leak through the gold
     # falls exponentially with the gap: ln Q is nearly linear in the geometry), else 1/Q
     # (0 for an unresolved Q)
     log_q = np.array([all(_finite_q(q) for q in [b.get("Q"), s.get("Q")]
                           + [s[side][k][1] for side in ("minus", "plus") for k in steps])
-                      for _, b, s in rows], dtype=bool)
-    slope, curve = {}, {}
+                      for _, b, s, *_ in rows], dtype=bool)
+    rms = roughness_rms_nm
+    loss0 = np.array([_sens_losses(s.get("losses"), rms) for s in sens_rows]).T.reshape(3, -1)
+    slope, curve, loss_slope, loss_curve = {}, {}, {}, {}
     for name, h in steps.items():
         f0 = np.array([_triple([s["wavelength_nm"], s.get("Q"), s["film_fraction"]], lq)
-                       for (_, _, s), lq in zip(rows, log_q, strict=True)]).T.reshape(3, -1)
+                       for s, lq in zip(sens_rows, log_q, strict=True)]).T.reshape(3, -1)
         fm = np.array([_triple(s["minus"][name], lq)
-                       for (_, _, s), lq in zip(rows, log_q, strict=True)]).T.reshape(3, -1)
+                       for s, lq in zip(sens_rows, log_q, strict=True)]).T.reshape(3, -1)
         fp = np.array([_triple(s["plus"][name], lq)
-                       for (_, _, s), lq in zip(rows, log_q, strict=True)]).T.reshape(3, -1)
+                       for s, lq in zip(sens_rows, log_q, strict=True)]).T.reshape(3, -1)
         slope[name], curve[name] = quadratic_coefficients(f0, fm, fp, h)
+        # each loss channel relative to its own nominal value (1 at the nominal disk)
+        lm, lp = (np.array([_sens_losses((s.get("losses_" + side) or {}).get(name), rms)
+                            for s in sens_rows]).T.reshape(3, -1)
+                  for side in ("minus", "plus"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            known = (loss0 > 0.0) & np.isfinite(lm) & np.isfinite(lp)
+            rm = np.where(known, lm / np.where(known, loss0, 1.0), 1.0)
+            rp = np.where(known, lp / np.where(known, loss0, 1.0), 1.0)
+        loss_slope[name], loss_curve[name] = quadratic_coefficients(
+            np.ones_like(rm), rm, rp, h)
     fsr = np.full(len(rows), np.nan)
     families: dict[tuple, list[int]] = {}
     for i, k in enumerate(keys):
@@ -293,61 +353,155 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float]) ->
             fsr[idx] = np.concatenate([[gaps[0]], np.maximum(gaps[:-1], gaps[1:]), [gaps[-1]]]) \
                 if len(gaps) > 1 else gaps[0]
     q_channel = np.where(log_q, np.log(np.where(log_q, q, 1.0)), [_inv(x) for x in q])
+    unsolved = np.array([u for *_, u in rows], dtype=bool)
+    reach = float(np.nanmax(fsr)) if np.isfinite(fsr).any() else 0.0
+    near = unsolved & (lam >= lo - reach) & (lam <= hi + reach)
+    nominal = [b for _, b, *_ in rows]
     return Comb(keys=keys, wavelength_nm=lam, q_channel=q_channel, log_q=log_q, Q=q,
                 film_fraction=gam,
-                channels_inverse=_channels_inverse(keys, [b for _, b, _ in rows],
-                                                   ("Q_material", "Q_film_scattering")),
-                roughness_inverse=_channels_inverse(keys, [b for _, b, _ in rows],
-                                                    ("Q_roughness",)),
-                Q_total=np.array([_q(b.get("Q_total")) for _, b, _ in rows]),
+                loss_inverse=_nominal_losses(keys, nominal, loss0,
+                                             [mode_key(b) in det for b in nominal]),
+                loss_slope=loss_slope, loss_curve=loss_curve,
+                Q_total=np.array([_q(b.get("Q_total")) for b in nominal]),
                 disk_fraction=np.array([float(s.get("disk_energy_fraction", math.nan))
-                                        for _, _, s in rows]),
+                                        for s in sens_rows]),
                 dispersion=np.array([float(s.get("dispersion_factor", math.nan))
-                                     for _, _, s in rows]),
-                slope=slope, curve=curve, steps=steps, fsr_nm=fsr, borrowed=borrowed)
+                                     for s in sens_rows]),
+                slope=slope, curve=curve, steps=steps, fsr_nm=fsr,
+                borrowed_modes=np.array([b for *_, b, _ in rows], dtype=bool),
+                unsolved_near=bool(near.any()),
+                trusted=trusted_steps(steps, slope, curve, fsr))
 
 
-def _channels_inverse(keys: list[tuple], modes: list[dict],
-                      channels: tuple[str, ...]) -> np.ndarray:
-    """Per mode, the sum of 1/Q of the loss-budget ``channels`` (0 for a lossless channel); a
-    mode without a budget (a sensitivity-solve mode beyond the window, or a table without loss
-    columns) takes the nearest mode of its family that has one (these channels come from the
-    field, which varies slowly along a family's comb), or 0 when no mode has one."""
-    def inv(m: dict) -> float | None:
-        qs = [_q(m.get(c)) for c in channels]
-        if any(math.isnan(q) for q in qs):
-            return None
-        return sum(_inv(q) for q in qs)
-
-    own = [inv(m) for m in modes]
-    out = np.zeros(len(modes))
-    for i, (key, m) in enumerate(zip(keys, modes, strict=True)):
-        if own[i] is not None:
-            out[i] = own[i]
-            continue
-        same = [j for j, k in enumerate(keys) if k[1:] == key[1:] and own[j] is not None]
-        if same:
-            j = min(same, key=lambda j: abs(float(modes[j]["wavelength_nm"])
-                                             - float(m["wavelength_nm"])))
-            out[i] = own[j]
+def trusted_steps(steps: dict[str, float], slope: dict[str, np.ndarray],
+                  curve: dict[str, np.ndarray], fsr_nm: np.ndarray) -> dict[str, float]:
+    """Per descriptor, the half-width of the box where the wavelength parabolas are expected
+    to hold to ``PARABOLA_TOLERANCE_FSR``: the solved h unless the series looks to converge
+    too slowly. The three solves give the linear term a = f' h and the quadratic one
+    b = f'' h^2 / 2 at the box edge; the cubic term G at the edge is estimated as b^2 / |a|
+    (the ratio of successive terms kept; at most |b|, for a mode the descriptor moves only at
+    second order). The parabola through -h, 0, h misses a cubic by G u (1 - u^2) at u = x / h
+    (at most 0.385 G): where that exceeds the tolerance the box shrinks to the u where it
+    meets it. Where the linear model nearly holds (b small) nothing changes."""
+    out = {}
+    spacing = np.where(np.isfinite(fsr_nm), fsr_nm,
+                       np.nanmax(fsr_nm) if np.isfinite(fsr_nm).any() else np.inf)
+    for name, h in steps.items():
+        a = np.abs(slope[name][0]) * h
+        b = np.abs(curve[name][0]) * h * h
+        with np.errstate(divide="ignore", invalid="ignore"):
+            third = np.minimum(np.where(a > 0.0, b * b / a, b), b)
+            g = float(np.nanmax(third / spacing, initial=0.0))
+        out[name] = h * _trusted_fraction(g, PARABOLA_TOLERANCE_FSR)
     return out
 
 
+def _trusted_fraction(g: float, tol: float) -> float:
+    """The u in (0, 1] up to which g u (1 - u^2) <= tol (1 when its maximum, at
+    u = 1/sqrt(3), is within tol; else the root below 1/sqrt(3), by bisection)."""
+    if _CUBIC_ERROR * g <= tol:
+        return 1.0
+    lo, hi = 0.0, 1.0 / math.sqrt(3.0)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if g * mid * (1.0 - mid * mid) <= tol else (lo, mid)
+    return lo
+
+
+def _sens_row(key: tuple, nominal: dict, s: dict | None, donors: dict,
+              steps: dict) -> tuple:
+    """(key, nominal record, complete sensitivity record, borrowed, unsolved) of one mode."""
+    from solvers.sensitivity import complete
+
+    if s is not None and complete(s, steps):
+        return key, nominal, s, False, False
+    own = s if s is not None else nominal
+    donor = _nearest_of_family(donors, key, float(own["wavelength_nm"]))
+    if donor is None:
+        frozen = {**own, "minus": {}, "plus": {}}
+        for side in ("minus", "plus"):
+            frozen[side] = {k: [own["wavelength_nm"], own.get("Q"), own["film_fraction"]]
+                            for k in steps}
+        return key, nominal, frozen, False, True
+    return key, nominal, _borrow(own, donor, steps), True, False
+
+
+def _sens_losses(channels: dict | None, rms: dict[str, float] | None) -> list[float]:
+    """(material, film scattering, roughness at ``rms``) 1/Q of one solve's channels
+    (``solvers.sensitivity.loss_channels``); nan where the solve has none."""
+    if not channels:
+        return [math.nan] * 3
+    rough = sum(v * (1.0 if rms is None else float(rms.get(k.split("/", 1)[1], 0.0))) ** 2
+                for k, v in channels.items() if k.startswith("Q_roughness/"))
+    return [float(channels.get("Q_material", 0.0)),
+            float(channels.get("Q_film_scattering", 0.0)), float(rough)]
+
+
+def _nominal_losses(keys: list[tuple], modes: list[dict], solved: np.ndarray,
+                    in_table: list[bool]) -> np.ndarray:
+    """(LOSS_CHANNELS, modes): per mode the nominal 1/Q of each channel: the table's column
+    where the mode has one; for a mode beyond the table (beyond the window) its sensitivity
+    solve's (``solved``, nan where none); else the nearest mode of its family that has one
+    (these channels come from the field, which varies slowly along a family's comb); 0 for a
+    channel the table does not have (a table without a budget: only the solver's Q and
+    Q_other count, as in the deterministic prediction)."""
+    out = np.zeros((len(LOSS_CHANNELS), len(modes)))
+    for c, channel in enumerate(LOSS_CHANNELS):
+        if not any(t and not math.isnan(_q(m.get(channel)))
+                   for m, t in zip(modes, in_table, strict=True)):
+            continue
+        own = []
+        for i, m in enumerate(modes):
+            q = _q(m.get(channel))
+            own.append(_inv(q) if not math.isnan(q) else (
+                float(solved[c, i]) if not in_table[i] and math.isfinite(solved[c, i])
+                else None))
+        for i, (key, m) in enumerate(zip(keys, modes, strict=True)):
+            if own[i] is not None:
+                out[c, i] = own[i]
+                continue
+            same = [j for j, k in enumerate(keys) if k[1:] == key[1:] and own[j] is not None]
+            if same:
+                j = min(same, key=lambda j: abs(float(modes[j]["wavelength_nm"])
+                                                 - float(m["wavelength_nm"])))
+                out[c, i] = own[j]
+    return out
+
+
+def shifted_losses(comb: Comb, d: dict[str, np.ndarray], d0: dict[str, float]) -> np.ndarray:
+    """(LOSS_CHANNELS, samples, modes): each channel's 1/Q of every sampled mode relative to
+    its nominal value, by the descriptors' parabolas (exactly 1 where nothing moved)."""
+    n = len(next(iter(d.values())))
+    ratio = np.ones((len(LOSS_CHANNELS), n, comb.wavelength_nm.size))
+    for name, h in comb.steps.items():
+        if h == 0.0:
+            continue
+        dd = (d[name] - d0[name])[None, :, None]
+        ratio += comb.loss_slope[name][:, None, :] * dd \
+            + comb.loss_curve[name][:, None, :] * dd * dd
+    return np.clip(ratio, 0.0, None)
+
+
 def sampled_total_Q(comb: Comb, q: np.ndarray, qi: np.ndarray | None,
-                    nominal_qi: float | None, rms_factor: np.ndarray) -> np.ndarray:
-    """Each sampled mode's total Q: the solver's moved Q with the sampled Q_other
-    (``total_Q_array``), the material and film-scattering channels at their nominal 1/Q, and
-    the roughness channel's nominal 1/Q times the sampled rms factor squared (surface
-    scattering goes exactly as rms^2: solvers.losses.roughness). Where nothing moved it is the
-    table's Q_total itself, so a zero-width scatter reproduces the nominal prediction bit for
-    bit. ``q``, ``qi``: samples x modes; ``rms_factor``: per sample."""
+                    nominal_qi: float | None, rms_factor: np.ndarray,
+                    ratio: np.ndarray | None = None) -> np.ndarray:
+    """Each sampled mode's total Q: 1/Q_total = 1/(the solver's moved Q with the sampled
+    Q_other: ``total_Q_array``) + the material, film-scattering and roughness channels' nominal
+    1/Q times their parabolas' ``ratio`` (``shifted_losses``; None: held at nominal), the
+    roughness times the sampled rms factor squared too (surface scattering goes exactly as
+    rms^2: solvers.losses.roughness). Where nothing moved it is the table's Q_total itself,
+    so a zero-width scatter reproduces the nominal prediction bit for bit. ``q``, ``qi``:
+    samples x modes; ``rms_factor``: per sample."""
     solver = total_Q_array(q, qi)
     f2 = np.asarray(rms_factor, dtype=float)[:, None] ** 2
+    if ratio is None:
+        ratio = np.ones((len(LOSS_CHANNELS), *q.shape))
+    loss = comb.loss_inverse[:, None, :] * ratio
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.where(np.isfinite(solver) & (solver > 0), 1.0 / solver, 0.0) \
-            + comb.channels_inverse + comb.roughness_inverse * f2
+            + loss[0] + loss[1] + loss[2] * f2
         q_tot = np.where(inv > 0.0, 1.0 / inv, np.nan)
-    unmoved = (q == comb.Q) & (f2 == 1.0)
+    unmoved = (q == comb.Q) & (f2 == 1.0) & np.all(ratio == 1.0, axis=0)
     if qi is not None and nominal_qi is not None:
         unmoved &= qi == nominal_qi
     return np.where(unmoved & np.isfinite(comb.Q_total), comb.Q_total, q_tot)
@@ -360,21 +514,46 @@ def _nearest_of_family(solved: dict, key: tuple, wavelength_nm: float) -> dict |
 
 
 def _borrow(mode: dict, donor: dict, steps: dict) -> dict:
-    """Sensitivities for ``mode`` (a nominal mode the perturbed solves did not find) from its
-    neighbour in the comb: the same relative wavelength shift, Q ratio and film-fraction
-    change (they vary slowly along a family's comb)."""
+    """Sensitivities for ``mode`` (a mode some perturbed solve did not find) from its
+    neighbour in the comb: the mode's own perturbed values where a solve found it, else the
+    donor's relative wavelength shift, Q ratio, film-fraction change and loss-channel ratios
+    (they vary slowly along a family's comb)."""
     lam0, dlam0 = float(mode["wavelength_nm"]), float(donor["wavelength_nm"])
-    out = {**mode, "disk_energy_fraction": donor.get("disk_energy_fraction", math.nan),
-           "dispersion_factor": donor.get("dispersion_factor", math.nan),
+    out = {**mode, "disk_energy_fraction": mode.get("disk_energy_fraction",
+                                                    donor.get("disk_energy_fraction", math.nan)),
+           "dispersion_factor": mode.get("dispersion_factor",
+                                         donor.get("dispersion_factor", math.nan)),
            "minus": {}, "plus": {}}
     q0, dq0 = _q(mode.get("Q")), _q(donor.get("Q"))
+    own_loss, donor_loss = mode.get("losses"), donor.get("losses")
+    if donor_loss is not None:
+        out["losses"] = own_loss if own_loss is not None else donor_loss
     for side in ("minus", "plus"):
+        if donor_loss is not None:
+            out["losses_" + side] = {}
         for name in steps:
-            lam, q, gam = donor[side][name]
-            ratio = _q(q) / dq0 if _finite_q(dq0) and _finite_q(q) else 1.0
-            out[side][name] = [lam0 * float(lam) / dlam0, q0 * ratio if _finite_q(q0) else q0,
-                               float(mode["film_fraction"]) + float(gam)
-                               - float(donor["film_fraction"])]
+            own = (mode.get(side) or {}).get(name)
+            if own is not None:
+                out[side][name] = own
+            else:
+                lam, q, gam = donor[side][name]
+                ratio = _q(q) / dq0 if _finite_q(dq0) and _finite_q(q) else 1.0
+                out[side][name] = [lam0 * float(lam) / dlam0,
+                                   q0 * ratio if _finite_q(q0) else q0,
+                                   float(mode["film_fraction"]) + float(gam)
+                                   - float(donor["film_fraction"])]
+            if donor_loss is None:
+                continue
+            mine = (mode.get("losses_" + side) or {}).get(name)
+            if mine is not None:
+                out["losses_" + side][name] = mine
+            elif own_loss is None:
+                out["losses_" + side][name] = donor["losses_" + side][name]
+            else:
+                theirs = donor["losses_" + side][name]
+                out["losses_" + side][name] = {
+                    c: v * theirs.get(c, 0.0) / donor_loss[c] if donor_loss.get(c) else v
+                    for c, v in own_loss.items()}
     return out
 
 
@@ -412,7 +591,7 @@ def shifted_comb(comb: Comb, d: dict[str, np.ndarray], d0: dict[str, float],
         if h == 0.0:
             inside &= delta == 0.0
             continue
-        inside &= np.abs(delta) <= h
+        inside &= np.abs(delta) <= comb.trusted.get(name, h)
         dd = delta[:, None]
         s, c = comb.slope[name], comb.curve[name]
         lam += s[0] * dd + c[0] * dd * dd
@@ -442,15 +621,17 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
     d, anchored = descriptors(inputs, nominal)
     d0 = nominal_descriptors(nominal)
     window = tuple(spec.solver.window_nm)
-    comb = build_comb(sens, table, window)
+    comb = build_comb(sens, table, window, roughness_rms(spec))
     lam, q, gam, inside = shifted_comb(comb, d, d0, inputs["disk_index_change"],
                                        nominal.disk_index)
     lo, hi = window
     in_window = (lam >= lo) & (lam <= hi)
-    edge_ok = _edges_ok(comb, lam, window)
+    edge_ok = _edges_ok(comb, lam, window) & ~(comb.unsolved_near & _moved(
+        d, d0, inputs["disk_index_change"]))
     film = spec.nanocrystals
     qi = None if nominal.intrinsic_Q is None else inputs["intrinsic_Q"][:, None]
-    q_tot = sampled_total_Q(comb, q, qi, nominal.intrinsic_Q, inputs["roughness_rms_factor"])
+    q_tot = sampled_total_Q(comb, q, qi, nominal.intrinsic_Q, inputs["roughness_rms_factor"],
+                            shifted_losses(comb, d, d0))
     pred = predict_sampled(np.where(in_window, lam, np.nan), q_tot, gam,
                            inputs["concentration_per_cm3"], film, spec.pump)
     reason = np.where(~physical, "nonphysical_draw", np.where(
@@ -488,7 +669,19 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
                                                  np.nan),
         "lasing_Q_total": np.where(j >= 0, pred.Q_total, np.nan),
         "lasing_film_fraction": pick(gam),
+        "lasing_borrowed": (j >= 0) & comb.borrowed_modes[np.maximum(j, 0)]
+        if comb.keys else np.zeros(n, bool),
     }, columns=list(SAMPLE_COLUMNS))
+
+
+def roughness_rms(spec: Any) -> dict[str, float]:
+    """The spec's rms height per rough interface, nm."""
+    return {k: v.rms_nm for k, v in spec.loss_settings.roughness.items()}
+
+
+def _moved(d: dict[str, np.ndarray], d0: dict[str, float], dn: np.ndarray) -> np.ndarray:
+    """Per sample: some descriptor or the disk index differs from the nominal disk's."""
+    return np.any([d[k] != d0[k] for k in DESCRIPTORS], axis=0) | (dn != 0.0)
 
 
 def _edges_ok(comb: Comb, lam: np.ndarray, window: tuple[float, float]) -> np.ndarray:

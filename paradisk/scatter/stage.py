@@ -2,8 +2,10 @@
 
 ``sensitivity_stage`` is a per-design stage like ``paradisk.stages.modes_stage``: plain data
 in and out, cached under its own key (stage ``sensitivity``: the body, the FEM settings, the
-solved box and the widened window; code version of ``solvers``, ``geometry`` and this
-module). It always uses the FEM: the index perturbation needs its region energies.
+solved box, the widened window and the loss settings the field's channels depend on, without
+the rms heights and Q_other: roughness is stored at unit rms; code version of ``solvers``,
+``geometry`` and this module). It always uses the FEM: the index perturbation and the loss
+channels need its fields.
 
 ``run_scatter`` samples every row of the spec from those sensitivities and the run's
 deterministic mode tables (``paradisk.scatter.sampling``) and summarises each row
@@ -35,7 +37,8 @@ SENSITIVITY = "sensitivity"
 THIS_MODULE = "paradisk.scatter.stage"
 # the code a sensitivity table depends on (paradisk.cache.code_version follows their library
 # imports): this module, the sensitivity solves and the FEM they run, not the Meep package
-SENSITIVITY_ROOTS = (THIS_MODULE, "solvers.sensitivity", "solvers.fem.solver", "geometry.bodies")
+SENSITIVITY_ROOTS = (THIS_MODULE, "solvers.sensitivity", "solvers.fem.solver", "geometry.bodies",
+                     "solvers.losses.budget")
 # the fraction of a row lasing below this N is reported (paper: the best QS3 disks lase near
 # N = 0.5, Fig. 5)
 N_GOOD = 0.5
@@ -52,20 +55,35 @@ def _check(result: Any) -> str | None:
     return None
 
 
+def unit_rms_losses(losses_json: dict | None) -> dict | None:
+    """The loss settings a sensitivity table depends on: every rms height 1 nm, no Q_other
+    (``solvers.sensitivity.loss_channels`` stores roughness at unit rms)."""
+    if losses_json is None:
+        return None
+    rough = {k: {**v, "rms_nm": 1.0} for k, v in (losses_json.get("roughness") or {}).items()}
+    return {**losses_json, "roughness": rough, "Q_other": None}
+
+
 def sensitivity_key(body_json: dict, fem_json: dict, solver_json: dict, steps: dict,
-                    window_nm: list[float]) -> tuple[str, dict]:
+                    window_nm: list[float], losses_json: dict | None = None
+                    ) -> tuple[str, dict]:
     inputs = {"body": body_json, "fem": fem_json, "solver": {
         k: solver_json[k] for k in ("polarizations", "max_radial_order")},
         "steps": steps, "window_nm": window_nm}
+    if losses_json is not None:
+        inputs["losses"] = unit_rms_losses(losses_json)
     version = code_version(*SENSITIVITY_ROOTS, exclude=("solvers.meep",))
     return make_key(SENSITIVITY, version, inputs), inputs
 
 
 def sensitivity_stage(body_json: dict, solver_json: dict, steps: dict, window_nm: list[float],
-                      cache_root: str | None = None, use_cache: bool = True) -> dict[str, Any]:
-    """``solvers.sensitivity.mode_sensitivities`` of one design; {"error": ...} on failure."""
+                      cache_root: str | None = None, use_cache: bool = True,
+                      losses_json: dict | None = None) -> dict[str, Any]:
+    """``solvers.sensitivity.mode_sensitivities`` of one design, with the loss channels of
+    ``losses_json`` (``LossSettings`` data; None: the solver's Q only); {"error": ...} on
+    failure."""
     key, inputs = sensitivity_key(body_json, solver_json["fem"], solver_json, steps,
-                                  window_nm)
+                                  window_nm, losses_json)
     cache = Cache(cache_root, report=None) if (cache_root and use_cache) else None
     if cache is not None:
         hit = cache.get(SENSITIVITY, key, _check)
@@ -73,7 +91,7 @@ def sensitivity_stage(body_json: dict, solver_json: dict, steps: dict, window_nm
             return {**hit, "cached": True}
     t0 = time.perf_counter()
     try:
-        result = _solve(body_json, solver_json, steps, window_nm)
+        result = _solve(body_json, solver_json, steps, window_nm, losses_json)
     except Exception as exc:  # reported per row, not fatal
         return {"error": f"{type(exc).__name__}: {exc}"}
     result = {**result, "seconds": time.perf_counter() - t0}
@@ -82,11 +100,12 @@ def sensitivity_stage(body_json: dict, solver_json: dict, steps: dict, window_nm
     return {**result, "cached": False}
 
 
-def _solve(body_json: dict, solver_json: dict, steps: dict,
-           window_nm: list[float]) -> dict[str, Any]:
+def _solve(body_json: dict, solver_json: dict, steps: dict, window_nm: list[float],
+           losses_json: dict | None = None) -> dict[str, Any]:
     from geometry import ParabolicDisk
     from solvers import find_modes_with
-    from solvers.sensitivity import mode_sensitivities
+    from solvers.losses import LossSettings
+    from solvers.sensitivity import loss_channels, mode_sensitivities
     from solvers.settings import SolverSettings
 
     settings = SolverSettings.model_validate(solver_json)
@@ -100,7 +119,9 @@ def _solve(body_json: dict, solver_json: dict, steps: dict,
                                window_nm=(0.95 * target_nm, 1.05 * target_nm),
                                target_nm=target_nm)
 
-    out = mode_sensitivities(body, solve, steps, tuple(window_nm), solve_m)
+    channels = None if losses_json is None else loss_channels(
+        LossSettings.model_validate(unit_rms_losses(losses_json)))
+    out = mode_sensitivities(body, solve, steps, tuple(window_nm), solve_m, channels)
     return plain_data(out)
 
 
@@ -118,11 +139,12 @@ def widened_window(spec: Any, plan: Any) -> list[float]:
 def stage_args(spec: Any, cache_dir: str | None, use_cache: bool) -> list[tuple]:
     """Arguments of ``sensitivity_stage`` for each row of the spec."""
     solver_json = spec.solver.model_dump(mode="json")
+    losses_json = spec.loss_settings.model_dump(mode="json")
     args = []
     for plan in spec.unique_disks():
         steps = descriptor_steps(spec.scatter, row_inputs(spec, plan))
         args.append((plan.body.model_dump(mode="json"), solver_json, steps,
-                     widened_window(spec, plan), cache_dir, use_cache))
+                     widened_window(spec, plan), cache_dir, use_cache, losses_json))
     return args
 
 
