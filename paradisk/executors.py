@@ -7,8 +7,8 @@ results plain data, because they cross process or machine boundaries.
 
 - ``workers == 1`` and no scheduler: inline, in this process (debugging, profiling).
 - ``workers > 1``: a ``ProcessPoolExecutor`` with the "spawn" start method (a forked copy of a
-  process holding NGSolve or BLAS threads is not safe); each worker's BLAS/OpenMP threads are
-  limited to its share of the cores (``worker_thread_limits``).
+  process holding NGSolve or BLAS threads is not safe); each worker's BLAS/OpenMP thread pools are
+  single-threaded (``worker_thread_limits``).
 - ``scheduler``: the address of a running Dask scheduler ("tcp://host:8786"), e.g. one started
   by dask-jobqueue's SLURMCluster on a cluster (see docs/cluster.md).
 
@@ -123,8 +123,8 @@ def check_main_guard() -> None:
 
 def default_workers() -> int:
     """Local worker processes for the mode solves when none is asked for: one per core (a solve
-    is CPU-bound, and each worker's BLAS threads are limited to its share of the cores,
-    ``worker_thread_limits``), at most 8 (assumption: bounds the memory of the solves that run
+    is CPU-bound, and each worker's BLAS is single-threaded, ``worker_thread_limits``), at
+    most 8 (assumption: bounds the memory of the solves that run
     at once)."""
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -215,7 +215,7 @@ def _run_pool(fn: Callable[..., Any], args: Sequence[tuple], indices: Sequence[i
                                initargs=(os.getpid(),))
     try:
         # spawn starts the workers inside the first submits: they inherit this environment
-        with worker_thread_limits(workers):
+        with worker_thread_limits():
             futures: dict[Future, int] = {pool.submit(fn, *args[i]): i for i in indices}
         for fut in as_completed(futures):
             i = futures[fut]
@@ -255,22 +255,18 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def threads_per_worker(workers: int, cores: int | None = None) -> int:
-    """The cores' fair share of one of ``workers`` processes (at least 1)."""
-    return max(1, (cores or os.cpu_count() or 1) // max(workers, 1))
-
-
 @contextlib.contextmanager
-def worker_thread_limits(workers: int) -> Iterator[None]:
-    """Environment for starting ``workers`` processes: each library's thread pool sized to the
-    worker's share of the cores. Otherwise every worker's BLAS starts one thread per core and
-    the workers' threads preempt each other (a cold example run spent a quarter of its CPU time
-    in the kernel, switching). A thread count the user set is kept."""
-    share = str(threads_per_worker(workers))
+def worker_thread_limits() -> Iterator[None]:
+    """Environment for starting worker processes: each library's thread pool single-threaded.
+    A worker's solves gain nothing from more BLAS threads (the FEM's dense products are small:
+    a 20 um disk's window took 7.5 s wall and 7.6 s CPU with one thread, 7.9 s and 14.1 s with
+    two, the second spinning while it waits), and the cores are the workers': with a thread per
+    core in every worker the threads preempt each other (a cold example run spent a quarter of
+    its CPU time in the kernel). A thread count the user set is kept."""
     before = {k: os.environ.get(k) for k in THREAD_VARIABLES}
     for k, v in before.items():
         if v is None:
-            os.environ[k] = share
+            os.environ[k] = "1"
     try:
         yield
     finally:

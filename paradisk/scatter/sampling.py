@@ -29,7 +29,7 @@ With every width zero the sampled disks are the nominal disk: same comb, same la
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -219,13 +219,6 @@ def descriptor_steps(scatter: ScatterSpec, nominal: RowInputs, n: int = 4096) ->
     return out
 
 
-# the wavelength error the parabolas may make inside the trusted box, in free spectral ranges
-# (the tolerance the FEM re-solves check at +-2 sigma: tests/test_scatter_fem.py)
-PARABOLA_TOLERANCE_FSR = 0.05
-# the largest |u (1 - u^2)| on [-1, 1]: the parabola through -h, 0, h misses a cubic term
-# g x^3 by at most this times |g| h^3
-_CUBIC_ERROR = 2.0 / (3.0 * math.sqrt(3.0))
-
 # the loss-budget channels the sampler moves with the geometry (1/Q each; the roughness at the
 # spec's rms heights, scaled by the sampled rms factor squared)
 LOSS_CHANNELS = ("Q_material", "Q_film_scattering", "Q_roughness")
@@ -262,9 +255,6 @@ class Comb:
     # a mode no solve moved (no neighbour of its family was solved) lies within one FSR of
     # the window: a sample whose comb moves is refused
     unsolved_near: bool = False
-    # descriptor -> the half-width within which the parabolas are trusted (``trusted_steps``;
-    # at most the solved one): a sample beyond it is refused
-    trusted: dict[str, float] = field(default_factory=dict)
 
     @property
     def borrowed(self) -> int:
@@ -369,43 +359,7 @@ def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float],
                                      for s in sens_rows]),
                 slope=slope, curve=curve, steps=steps, fsr_nm=fsr,
                 borrowed_modes=np.array([b for *_, b, _ in rows], dtype=bool),
-                unsolved_near=bool(near.any()),
-                trusted=trusted_steps(steps, slope, curve, fsr))
-
-
-def trusted_steps(steps: dict[str, float], slope: dict[str, np.ndarray],
-                  curve: dict[str, np.ndarray], fsr_nm: np.ndarray) -> dict[str, float]:
-    """Per descriptor, the half-width of the box where the wavelength parabolas are expected
-    to hold to ``PARABOLA_TOLERANCE_FSR``: the solved h unless the series looks to converge
-    too slowly. The three solves give the linear term a = f' h and the quadratic one
-    b = f'' h^2 / 2 at the box edge; the cubic term G at the edge is estimated as b^2 / |a|
-    (the ratio of successive terms kept; at most |b|, for a mode the descriptor moves only at
-    second order). The parabola through -h, 0, h misses a cubic by G u (1 - u^2) at u = x / h
-    (at most 0.385 G): where that exceeds the tolerance the box shrinks to the u where it
-    meets it. Where the linear model nearly holds (b small) nothing changes."""
-    out = {}
-    spacing = np.where(np.isfinite(fsr_nm), fsr_nm,
-                       np.nanmax(fsr_nm) if np.isfinite(fsr_nm).any() else np.inf)
-    for name, h in steps.items():
-        a = np.abs(slope[name][0]) * h
-        b = np.abs(curve[name][0]) * h * h
-        with np.errstate(divide="ignore", invalid="ignore"):
-            third = np.minimum(np.where(a > 0.0, b * b / a, b), b)
-            g = float(np.nanmax(third / spacing, initial=0.0))
-        out[name] = h * _trusted_fraction(g, PARABOLA_TOLERANCE_FSR)
-    return out
-
-
-def _trusted_fraction(g: float, tol: float) -> float:
-    """The u in (0, 1] up to which g u (1 - u^2) <= tol (1 when its maximum, at
-    u = 1/sqrt(3), is within tol; else the root below 1/sqrt(3), by bisection)."""
-    if _CUBIC_ERROR * g <= tol:
-        return 1.0
-    lo, hi = 0.0, 1.0 / math.sqrt(3.0)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if g * mid * (1.0 - mid * mid) <= tol else (lo, mid)
-    return lo
+                unsolved_near=bool(near.any()))
 
 
 def _sens_row(key: tuple, nominal: dict, s: dict | None, donors: dict,
@@ -591,7 +545,7 @@ def shifted_comb(comb: Comb, d: dict[str, np.ndarray], d0: dict[str, float],
         if h == 0.0:
             inside &= delta == 0.0
             continue
-        inside &= np.abs(delta) <= comb.trusted.get(name, h)
+        inside &= np.abs(delta) <= h
         dd = delta[:, None]
         s, c = comb.slope[name], comb.curve[name]
         lam += s[0] * dd + c[0] * dd * dd
