@@ -19,6 +19,14 @@ so every figure is inflated 2-3x against an idle machine), examples/qs3_array.ya
                                           redrawn, Fig. 6d's rate equations re-integrated, the
                                           layout rebuilt with gdsfactory, a worker pool started)
 
+Measured 2026-12-03 on the idle 2-core machine (load 0.6-1.5), examples/qs3_array.yaml:
+
+    cold `paradisk run` (5 FEM solves, 2 workers, report with every figure): 32.9 and 34.3 s
+                                          wall (48-50 s user, 6.8-7.2 s sys); before the
+                                          workers' BLAS ran single-threaded 39.2 s (18.7 s sys:
+                                          each worker's threads preempting the other's)
+    warm rerun                          : 1.37 s wall
+
 What a warm rerun spends now (cProfile): importing paradisk.pipeline, 1.3-2.5 s depending on
 the load (pandas; the spec's geometry/gain/solvers models with scipy), and the run itself
 about 0.5 s (modes and lasing read from the cache in this process, the layout files and the
