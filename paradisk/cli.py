@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, _input_error_types()):
             print(f"paradisk {args.command}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # the file system refused (a folder that cannot be made, a full disk): nothing a
+            # traceback would explain; outputs are atomic, so nothing is left half-written
+            print(f"paradisk {args.command}: error: {exc.filename}: "
+                  f"{exc.strerror or type(exc).__name__}", file=sys.stderr)
+            return 1
         raise
 
 

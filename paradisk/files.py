@@ -94,3 +94,13 @@ def _check_target(path: Path, option: str, want_dir: bool) -> None:
         raise UserInputError(f"{option} {path}: {folder} is a file, not a directory")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UserInputError(f"{option} {path}: {folder} is not writable")
+    # permissions are not everything (a read-only or virtual file system, e.g. /proc, as
+    # root): a file made and removed at once says whether the folder takes files
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UserInputError(f"{option} {path}: cannot write in {folder} "
+                             f"({exc.strerror or type(exc).__name__})") from None

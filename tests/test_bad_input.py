@@ -162,6 +162,27 @@ def test_read_only_output_folder(capsys, tmp_path, monkeypatch):
     assert list(ro.iterdir()) == []
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_takes_no_files_is_one_line(capsys):
+    # /proc passes a permission check as root, yet no file can be made in it
+    for argv in (["layout", str(SPEC), "-o", "/proc/paradisk-out"],
+                 ["run", str(SPEC), "-o", "/proc/paradisk-out", "--quiet"],
+                 ["profile", str(SPEC), "--plot", "/proc/paradisk-out"]):
+        _fails_with_one_line(capsys, argv, "cannot write in /proc")
+
+
+def test_a_file_system_error_during_a_command_is_one_line(capsys, monkeypatch):
+    def refuse(args):
+        raise PermissionError(13, "Permission denied", "/somewhere/out.csv")
+
+    import paradisk.commands.profile as profile
+
+    monkeypatch.setattr(profile, "run", refuse)
+    assert main(["profile", str(SPEC)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "paradisk profile: error: /somewhere/out.csv: Permission denied"
+
+
 # --------------------------------------------------------------------------------------------
 # interrupts and closed pipes
 
