@@ -113,27 +113,42 @@ def design_map_figure(result: RunResult) -> Figure:
     return fig
 
 
+def _threshold_norm(values: Any) -> Any:
+    """Log colour scale of thresholds N spanning the finite values given (at least a factor 2
+    around their geometric middle; 0.1-100 when there is none)."""
+    from matplotlib.colors import LogNorm
+
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    lo, hi = (0.1, 100.0) if v.size == 0 else (float(v.min()), float(v.max()))
+    if hi / lo < 2.0:
+        mid = math.sqrt(lo * hi)
+        lo, hi = mid / math.sqrt(2.0), mid * math.sqrt(2.0)
+    return LogNorm(lo, hi)
+
+
 def spectra_figure(result: RunResult) -> Figure:
     """Modes of every row: wavelength vs Q, colour = threshold N (colour bar), star = lasing."""
     from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     rows = result.spec.unique_disks()
-    fig = _new_figure(figsize=(7.0, 1.0 + 1.2 * len(rows)))
+    fig = _new_figure(figsize=(7.0, 1.4 + 1.2 * len(rows)))
     axes = np.atleast_1d(fig.subplots(len(rows), 1, sharex=True))
     lo, hi = result.spec.solver.window_nm
-    norm = Normalize(-1.0, 2.0)  # log10 N_th from 0.1 to 100 photons per nanocrystal
+    norm = _threshold_norm([m.get("N_threshold", np.nan) for plan in rows
+                            for m in result.modes.get(plan.id, [])])
     for ax, plan in zip(axes, rows, strict=True):
         modes = result.modes.get(plan.id, [])
         if modes:
             lam = np.array([m["wavelength_nm"] for m in modes], float)
-            # the Q the threshold used (solver Q combined with the intrinsic one): always finite
+            # the Q the threshold used (the mode's loss budget): always finite
             q = np.array([m.get("Q_total", m["Q"]) for m in modes], dtype=float)
             nth = np.array([m.get("N_threshold", np.nan) for m in modes], float)
             te = np.array([m.get("polarization") == "TE" for m in modes])
             for mask, marker in ((te, "o"), (~te, "^")):
                 if mask.any():
-                    ax.scatter(lam[mask], q[mask], c=np.log10(np.clip(nth[mask], 1e-3, 1e3)),
+                    ax.scatter(lam[mask], q[mask], c=np.clip(nth[mask], norm.vmin, norm.vmax),
                                cmap="viridis_r", norm=norm, marker=marker, s=18)
             las = result.lasing.get(plan.id)
             if las:
@@ -145,9 +160,16 @@ def spectra_figure(result: RunResult) -> Figure:
         ax.set_title(f"disk {plan.id}, D = {plan.profile.top_diameter_um:.3g} um", fontsize=8,
                      loc="left")
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap="viridis_r"), ax=list(axes),
-                       ticks=[-1, 0, 1, 2], shrink=0.6)
-    bar.ax.set_yticklabels(["0.1", "1", "10", "100"])
-    bar.set_label("threshold N (photons per nanocrystal)")
+                       shrink=1.0 if len(rows) < 3 else 0.6)
+    # ticks at 1, 2 and 5 per decade, and at the ends of a scale shorter than a decade
+    bar.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.3g}"))
+    bar.ax.yaxis.set_minor_formatter(NullFormatter())
+    if norm.vmax / norm.vmin < 10.0:
+        bar.ax.yaxis.set_minor_locator(LogLocator(base=10, subs=np.arange(1.0, 10.0)))
+        bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, _pos: f"{x:.2g}"))
+        bar.ax.tick_params(which="minor", labelsize=7)
+    bar.set_label("threshold N", fontsize=8)
     axes[-1].set_xlabel("wavelength (nm)  (o TE, ^ TM; red star: lasing mode)")
     return fig
 
@@ -474,6 +496,11 @@ def _caption(name: str) -> str:
     return " ".join(doc.split()) or name
 
 
+def _count(n: Any, noun: str) -> str:
+    """'1 row', '5 rows'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -509,7 +536,8 @@ def write_report(result: RunResult, out: Path) -> tuple[dict[str, Path], dict[st
         f"<p>{page.esc(spec.description)}</p>",
         f'<p class="meta">{when}; paradisk {page.esc(_version())}; spec hash '
         f"<code>{spec.spec_hash()[:16]}</code>; solver {page.esc(st.get('solver'))}; "
-        f"{st.get('disks')} disks in {st.get('rows')} rows; {st.get('modes_solved', 0)} mode "
+        f"{_count(st.get('disks'), 'disk')} in {_count(st.get('rows'), 'row')}; "
+        f"{st.get('modes_solved', 0)} mode "
         f"solves, {st.get('modes_cached', 0)} from the cache; {st.get('errors', 0)} errors.</p>",
         "<h2>Results</h2><p>One row per array row (the repeats of a row are the same disk). "
         "Threshold N: photons absorbed per nanocrystal per pulse; Q: the lasing mode's loss "

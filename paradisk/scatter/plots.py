@@ -77,7 +77,7 @@ def histograms_figure(samples: pd.DataFrame, summary: pd.DataFrame) -> Figure:
         ax1.axvline(N_GOOD, color="0.4", ls=":", lw=0.8)
         refused = sum(float(s[f"fraction_{c}"]) for c in REFUSED)
         ax1.set_title(f"row {row}: {s['fraction_below_N_0.5']:.1%} lase below N = 0.5, "
-                      f"{1.0 - s['fraction_lasing'] - refused:.1%} do not lase, "
+                      f"{max(0.0, 1.0 - s['fraction_lasing'] - refused):.1%} do not lase, "
                       f"{refused:.1%} refused", fontsize=8)
         ax1.set_xlabel(r"threshold $\bar N_{ph}$", fontsize=8)
         wl = g.loc[g["lases"], "lasing_wavelength_nm"].to_numpy(float)
