@@ -269,7 +269,8 @@ def _ambiguity_text(best: Hypothesis, alt: Hypothesis, peaks_nm: np.ndarray,
                     "families apart")
     if len(pols) < 2:
         ways.append("peaks of the other polarization in the window")
-    sep = np.nanmax(np.abs(best.predicted_nm - alt.predicted_nm))
+    diff = np.abs(best.predicted_nm - alt.predicted_nm)
+    sep = float(np.max(diff[np.isfinite(diff)])) if np.isfinite(diff).any() else math.nan
     if np.isfinite(sep):
         ways.append(f"more peaks (a wider window or lower noise): the two combs differ by up "
                     f"to {sep:.3g} nm at the measured peaks, against a centre uncertainty of "
@@ -446,6 +447,10 @@ def identify(
         warnings.append(f"{len(x) - n_used} peak(s) in the window match no line of the "
                         f"families {', '.join(p + str(q) for p, q in families)} (other radial "
                         "or axial orders, or not a whispering-gallery mode)")
+        if 2 * n_used < len(x):
+            warnings.append(f"most peaks ({len(x) - n_used} of {len(x)}) fit no mode of this "
+                            "disk: was the spectrum taken on another disk (check --disk, --row "
+                            "or --top-diameter-um)?")
     outside = len(peaks) - len(inside)
     if outside:
         warnings.append(f"{outside} peak(s) outside the solver window {window[0]:g}-"
