@@ -91,6 +91,34 @@ def test_calibrate_prints_spec_fields_and_residuals(capsys):
         assert float(r[4]) - float(r[5]) == pytest.approx(float(r[6]), abs=2e-3)
 
 
+def test_calibrate_gives_the_absorber_concentration_in_the_specs_basis(capsys, tmp_path):
+    """The example series was drawn from the example spec's process: 20 mg/mL of absorber in
+    the solution (x 2.5 in the dried film). With --spec, the fitted attenuation comes back as
+    that spec field's value, in the spec's basis; a film-basis spec gets the film's."""
+    import yaml
+
+    from tests.conftest import EXAMPLE_SPEC, ROOT
+
+    csv = ROOT / "examples" / "dose_series.csv"
+    args = ["calibrate", str(csv), "--film-thickness-um", "5", "--json", "--spec"]
+    assert main([*args, str(EXAMPLE_SPEC)]) == 0
+    cal = json.loads(capsys.readouterr().out)
+    assert cal["absorber_concentration_basis"] == "solution"
+    sigma = 20.0 * cal["alpha_sigma_per_um"] / cal["alpha_per_um"]
+    assert abs(cal["absorber_concentration_mg_per_mL"] - 20.0) < 3 * sigma
+    data = yaml.safe_load(EXAMPLE_SPEC.read_text())
+    data["process"]["absorber"]["concentration_basis"] = "film"
+    film = tmp_path / "film.yaml"
+    film.write_text(yaml.safe_dump(data))
+    assert main([*args, str(film)]) == 0
+    film_cal = json.loads(capsys.readouterr().out)
+    assert film_cal["absorber_concentration_mg_per_mL"] == pytest.approx(
+        2.5 * cal["absorber_concentration_mg_per_mL"], rel=1e-12)
+    assert main(["calibrate", str(csv), "--film-thickness-um", "5", "--spec",
+                 str(EXAMPLE_SPEC)]) == 0
+    assert "process.absorber.concentration_mg_per_mL" in capsys.readouterr().out
+
+
 def test_every_help_explains_every_option_without_markup_or_module_names():
     """The --help of each command is for users: every option has a help line, and no text
     holds reST markup or a code module path (paradisk.stages, layouts.outputs, ...)."""

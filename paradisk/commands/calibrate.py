@@ -31,6 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--film-thickness-um", type=float, metavar="UM",
                    help="resist film thickness, um: with foot_diameter_um in the CSV, also fit "
                         "the attenuation")
+    p.add_argument("--spec", type=Path, metavar="SPEC",
+                   help="a spec whose absorber (absorptivity, concentration basis, "
+                        "solution-to-film factor) and resin absorption turn the fitted "
+                        "attenuation into the value of process.absorber.concentration_mg_per_mL")
     p.add_argument("--json", action="store_true",
                    help="print the fit and the residuals as JSON instead of text")
     p.add_argument("--plot", type=Path, metavar="FILE",
@@ -65,6 +69,22 @@ def residual_rows(series: Any, cal: Any, film_thickness_um: float | None) -> lis
     return rows
 
 
+def absorber_for_alpha(spec_path: Path, alpha_per_um: float) -> Any:
+    """The spec's absorber at the concentration (in its own basis) that, with the spec's resin
+    absorption, gives the film the attenuation ``alpha_per_um`` (1/um); UserInputError when the
+    resin alone attenuates more."""
+    from paradisk.spec import load_spec
+
+    process = load_spec(spec_path).process
+    part = alpha_per_um - process.resin_absorption_per_um
+    if not part > 0.0:
+        raise UserInputError(
+            f"--spec {spec_path}: its process.resin_absorption_per_um = "
+            f"{process.resin_absorption_per_um:g} 1/um alone exceeds the fitted attenuation "
+            f"{alpha_per_um:.4g} 1/um: no absorber concentration fits")
+    return process.absorber.with_alpha(part)
+
+
 def run(args: argparse.Namespace) -> int:
     from geometry import calibrate, read_dose_series
 
@@ -84,8 +104,14 @@ def run(args: argparse.Namespace) -> int:
         prefix = f"{args.measurements}: "
         raise UserInputError(text if text.startswith(prefix) else prefix + text) from None
     residuals = residual_rows(series, cal, args.film_thickness_um)
+    absorber = None
+    if args.spec is not None and cal.alpha_per_um is not None:
+        absorber = absorber_for_alpha(args.spec, cal.alpha_per_um)
     if args.json:
-        print(json.dumps({**cal.to_dict(), "residuals": residuals}, indent=2))
+        extra = {} if absorber is None else {
+            "absorber_concentration_mg_per_mL": absorber.concentration_mg_per_mL,
+            "absorber_concentration_basis": absorber.concentration_basis}
+        print(json.dumps({**cal.to_dict(), **extra, "residuals": residuals}, indent=2))
     else:
         fitted = [("beam radius w0", f"{cal.waist_um:.4g} +/- {cal.waist_sigma_um:.2g} um",
                    "process.waist_um"),
@@ -99,13 +125,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"{cal.n_points} disks fitted; copy each value into the spec field named:")
         for name, value, field in fitted:
             print(f"  {name:<20} {value:<26} {field}")
-        if cal.alpha_per_um is not None:
+        if absorber is not None:
+            print(f"  absorber             {absorber.concentration_mg_per_mL:<26.4g} "
+                  "process.absorber.concentration_mg_per_mL\n"
+                  f"  (*) with {args.spec}'s absorber and resin absorption: alpha = "
+                  f"{cal.alpha_per_um:.4g} 1/um is the resin's\n"
+                  "      process.resin_absorption_per_um plus the absorber at this concentration "
+                  f"(basis '{absorber.concentration_basis}'")
+            if absorber.concentration_basis == "solution":
+                print(f"      as mixed: {absorber.film_concentration_mg_per_mL:.4g} mg/mL in "
+                      f"the dried film, x {absorber.solution_to_film_factor:g})")
+            else:
+                print("      : the dried film's)")
+        elif cal.alpha_per_um is not None:
             print("  (*) alpha is the film's total Napierian attenuation at 405 nm. The "
                   "absorber's part is\n"
-                  "      absorptivity_405_mL_per_mg_per_cm x film concentration (mg/mL) x "
-                  "1e-4 per um (x ln 10 when\n"
-                  "      decadic): set process.absorber.concentration_mg_per_mL so that "
-                  "the two add up to alpha.")
+                  "      absorptivity_405_mL_per_mg_per_cm x DRIED-FILM concentration (mg/mL) x "
+                  "1e-4 per um (x ln 10\n"
+                  "      when decadic). process.absorber.concentration_mg_per_mL holds it in "
+                  "the spec's basis: with\n"
+                  "      concentration_basis 'solution', as mixed (the film's divided by "
+                  "solution_to_film_factor).\n"
+                  "      --spec SPEC prints the value for a spec.")
         print("residuals, measured - fitted diameter (um):")
         foot = "foot_residual_um" in residuals[0]
         print(f"  {'energy_uJ':>10} {'top':>8} {'top_fit':>8} {'residual':>8}"
