@@ -15,8 +15,10 @@ rich is imported only when a display is shown, so a quiet run or ``--help`` does
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # called as callback(stage, done, total, cached) after each finished task
@@ -122,6 +124,30 @@ class Progress:
         if self.console is not None:
             self.close()
             self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    @contextlib.contextmanager
+    def heartbeat(self, stage: str, what: str, every_s: float = 30.0) -> Iterator[None]:
+        """While the block runs, a line every ``every_s`` seconds saying that ``what`` is still
+        running and for how long: for long tasks whose own steps cannot be counted (a worker
+        solving one row's perturbed combs)."""
+        if self.console is None:
+            yield
+            return
+        stop = threading.Event()
+        started = self.started.setdefault(stage, time.monotonic())
+
+        def beat() -> None:
+            while not stop.wait(every_s):
+                self.note(f"{stage}: {what}, {format_seconds(time.monotonic() - started)} "
+                          "so far")
+
+        thread = threading.Thread(target=beat, name=f"paradisk-{stage}-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def close(self) -> None:
         """Stop the live bar, if one is shown."""

@@ -86,3 +86,21 @@ def test_a_long_log_line_is_not_wrapped():
     assert len(lines) == 2, lines
     assert lines[0].startswith("design 1/30 (") and note in lines[0] and len(lines[0]) > 80
     assert lines[1].endswith("x" * 90)
+
+
+def test_a_long_task_gets_a_heartbeat_line_until_it_ends():
+    import time as _time
+
+    buf = io.StringIO()
+    p = Progress(True, console=Console(file=buf, force_terminal=False, width=80))
+    with p.heartbeat("sensitivity", "the combs are being solved", every_s=0.05):
+        _time.sleep(0.3)
+    lines = buf.getvalue().splitlines()
+    assert len(lines) >= 2, lines
+    assert all(ln.startswith("sensitivity: the combs are being solved, ") and
+               ln.endswith(" so far") for ln in lines), lines
+    _time.sleep(0.2)  # the beat stopped with the block
+    assert buf.getvalue().splitlines() == lines
+    quiet = Progress(False)
+    with quiet.heartbeat("x", "y", every_s=0.01):  # no console: nothing, no thread
+        _time.sleep(0.05)

@@ -15,6 +15,7 @@ table.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import Any
@@ -260,7 +261,10 @@ def scatter_in_run(spec: Any, mode_tables: dict[str, list[dict]], cache_dir: Any
         progress.start("sensitivity")
         progress.note(f"sensitivity: the comb of {len(args)} row(s) at +-h of each moving "
                       "descriptor (a few FEM solves per descriptor; cached)")
-    sens = map_tasks(sensitivity_stage, args, on_done=done, on_error=error_result, **executor)
+    with (progress.heartbeat("sensitivity", "the perturbed combs are being solved")
+          if progress is not None else contextlib.nullcontext()):
+        sens = map_tasks(sensitivity_stage, args, on_done=done, on_error=error_result,
+                         **executor)
     t1 = time.perf_counter()
     result = run_scatter(spec, sens, mode_tables)
     result["stats"] = {
