@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _text(res: Any) -> str:
     from paradisk.tables import text_table
 
-    head = (f"{res.disk or 'disk'}: top diameter {res.fitted_top_diameter_um:.4f} +- "
+    head = (f"{res.disk or 'disk'}: top diameter {res.fitted_top_diameter_um:.4f} +/- "
             f"{res.sigma_um:.2g} um (spec {res.spec_top_diameter_um:.4f} um), rms residual "
             f"{res.rms_residual_nm:.3g} nm, FEM solves at "
             + ", ".join(f"{d:.4f}" for d in res.solved_diameters_um) + " um")
@@ -79,7 +81,7 @@ def _text(res: Any) -> str:
                        digits=7)
     lines = [head, table]
     if res.film_thickness_nm is not None:
-        lines.insert(1, f"nanocrystal film {res.film_thickness_nm:.3f} +- "
+        lines.insert(1, f"nanocrystal film {res.film_thickness_nm:.3f} +/- "
                         f"{res.film_sigma_nm:.2g} nm (correlation with the diameter "
                         f"{res.film_correlation:+.2f})")
     for f in res.fsr:
@@ -99,6 +101,18 @@ def _text(res: Any) -> str:
             + (" (agree)" if las["agree"] else " (differ)"))
     lines += [f"warning: {w}" for w in res.warnings]
     return "\n".join(lines)
+
+
+def _solve_note() -> Callable[[float, float], None]:
+    """One stderr line per FEM solve (each takes seconds): identify's progress."""
+    count = [0]
+
+    def note(d_um: float, film_nm: float) -> None:
+        count[0] += 1
+        print(f"identify: solve {count[0]}: the modes of a {d_um:.4g} um disk with a "
+              f"{film_nm:g} nm film", file=sys.stderr, flush=True)
+
+    return note
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         search_fraction=SEARCH_FRACTION if args.search_fraction is None else args.search_fraction,
         window_nm=None if args.window_nm is None else tuple(args.window_nm),
         cache_dir=None if args.cache is None else str(args.cache),
-        fit_film_thickness=args.fit_film_thickness,
+        fit_film_thickness=args.fit_film_thickness, on_solve=_solve_note(),
     )
     if args.plot:
         from paradisk.identify.plot import identification_figure

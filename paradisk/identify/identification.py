@@ -169,10 +169,12 @@ def _num(x: Any) -> Any:
 
 
 def _fem_solver(spec, window_nm: tuple[float, float], d_spec: float, body_spec: Any,
-                cache_dir: str | None) -> Callable[[float], list[ModeRecord]]:
+                cache_dir: str | None, on_solve: Callable[[float, float], None] | None = None
+                ) -> Callable[[float], list[ModeRecord]]:
     """solve(D, film_thickness_nm=None) -> the FEM modes of the disk of top diameter D (um)
     with the spec's nanocrystal film (or one of that thickness, nm) on the window; the spec
-    disk's from a pipeline cache when it holds them (read only)."""
+    disk's from a pipeline cache when it holds them (read only). ``on_solve(D, film nm)`` is
+    told before each FEM solve (progress)."""
     from solvers import find_modes
 
     solver_json = spec.solver.model_dump(mode="json")
@@ -193,6 +195,8 @@ def _fem_solver(spec, window_nm: tuple[float, float], d_spec: float, body_spec: 
             cached = _cached_spec_modes(cache_dir, body, solver_json)
             if cached is not None:
                 return cached
+        if on_solve is not None:
+            on_solve(d_um, film)
         return find_modes(
             body, window_nm=tuple(window_nm), solver="fem",
             polarizations=tuple(spec.solver.polarizations),
@@ -367,12 +371,13 @@ def identify(
     cache_dir: str | None = None,
     solve: Callable[..., list[ModeRecord]] | None = None,
     fit_film_thickness: bool = False,
+    on_solve: Callable[[float, float], None] | None = None,
 ) -> Identification:
     """Label the peaks of ``spectrum`` with the modes of ``spec``'s disk (one of ``row`` (index
     of the array's row), ``disk`` (id such as r01c02) or ``top_diameter_um``) and fit the top
     diameter (and, with ``fit_film_thickness``, the nanocrystal film's thickness).
     ``solve``: replaces the FEM (D[, film_thickness_nm=t] -> ModeRecords), for tests and other
-    solvers.
+    solvers; ``on_solve(D um, film nm)`` is told before each FEM solve of the default solver.
     Raises UserInputError for bad input (no peaks, no peak in the window, bad selector)."""
     disk_id, d_spec, body = _spec_disk(spec, row, disk, top_diameter_um)
     if not 0.0 < search_fraction <= 0.2:
@@ -387,7 +392,7 @@ def identify(
         raise UserInputError(
             f"{spectrum.source}: none of the {len(peaks)} peaks lies in the solver window "
             f"{window[0]:g}-{window[1]:g} nm (spec solver.window_nm; change it or --window-nm)")
-    solve = solve or _fem_solver(spec, window, d_spec, body, cache_dir)
+    solve = solve or _fem_solver(spec, window, d_spec, body, cache_dir, on_solve)
     families = [(p, q) for p in spec.solver.polarizations
                 for q in range(1, spec.solver.max_radial_order + 1)]
     comb = Comb(solve, body.index, body.surroundings.environment_index, families)

@@ -48,7 +48,7 @@ def identification_figure(result: Any):
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("intensity (as measured)")
     ax.set_ylim(top=top * 1.3)
-    title = (f"top diameter {result.fitted_top_diameter_um:.4f} +- {result.sigma_um:.2g} um "
+    title = (f"top diameter {result.fitted_top_diameter_um:.4f} +/- {result.sigma_um:.2g} um "
              f"(spec {result.spec_top_diameter_um:.4f} um)")
     if result.disk:
         title = f"{result.disk}: " + title
