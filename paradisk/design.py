@@ -297,8 +297,9 @@ def write_design(result: DesignResult, target: DesignTarget, out: Path) -> dict[
         header = ("# Recommended by `paradisk design` (see design_grid.csv and design_map.png).\n"
                   "# Numbers are those of the spec it started from, except the absorber\n"
                   "# concentration, the target diameters, the band and the preset.\n")
-        text = header + yaml.safe_dump(result.recommended.model_dump(mode="json"),
-                                       sort_keys=False)
+        # losses.Q_other holds the extra Q; its deprecated top-level name is left out
+        data = result.recommended.model_dump(mode="json", exclude={"intrinsic_Q"})
+        text = header + yaml.safe_dump(data, sort_keys=False)
         paths["spec"] = atomic_write_text(out / "recommended_spec.yaml", text)
     result.paths.update(paths)
     return paths

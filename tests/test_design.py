@@ -57,6 +57,7 @@ def test_floating_disks_are_infeasible_and_best_is_the_lowest_threshold(design):
 def test_recommended_spec_is_valid_and_writes_the_target(design):
     _, target, result, out = design
     spec = load_spec(out / "recommended_spec.yaml")
+    assert "intrinsic_Q" not in (out / "recommended_spec.yaml").read_text()  # deprecated name
     assert spec.process.absorber.concentration_mg_per_mL == result.best_concentration_mg_per_mL
     assert [d.profile.top_diameter_um for d in spec.unique_disks()] == pytest.approx(
         list(target.top_diameters_um))
