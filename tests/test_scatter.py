@@ -173,7 +173,7 @@ def test_each_sampled_disk_lases_as_predict_lasing_says():
         for r in exact:
             r["wavelength_nm"] *= 1.0 + 0.95 * 0.9 * inputs["disk_index_change"][i] / \
                 nom.disk_index
-        pred = predict_lasing(exact, film, spec.pump, intrinsic_Q=inputs["intrinsic_Q"][i])
+        pred = predict_lasing(exact, film, spec.pump, intrinsic_Q=inputs["Q_other"][i])
         assert df["lasing_m"][i] == pred.m
         assert df["lasing_polarization"][i] == pred.polarization
         # the parabolas have no cross terms: within 0.05 FSR (the FSR here is ~3 nm), 2 %
@@ -262,7 +262,7 @@ def _seed_with(spec, column, n, plan):
 
 @pytest.mark.parametrize("section, name, column", [
     ("nanocrystals", "concentration_per_cm3", "concentration_per_cm3"),
-    ("losses", "Q_other", "intrinsic_Q"),
+    ("losses", "Q_other", "Q_other"),
 ])
 def test_nonphysical_draws_are_labelled_not_a_crash(section, name, column):
     """A normal width of 0.3 on a positive quantity draws values <= 0 (z < -3.3, 0.04 %):

@@ -50,7 +50,7 @@ GEOMETRY_REASONS = {
 SAMPLE_COLUMNS = (
     "row", "sample", "power_uW", "dwell_ms", "waist_um", "threshold_dose_mJ_per_cm2",
     "film_thickness_um", "absorber_concentration_mg_per_mL", "disk_index_change",
-    "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q", "roughness_rms_factor",
+    "nc_thickness_nm", "concentration_per_cm3", "Q_other", "roughness_rms_factor",
     "top_diameter_um",
     "foot_diameter_um", "lases", "reason", "lasing_m", "lasing_polarization",
     "lasing_radial_order", "lasing_wavelength_nm", "threshold_N",
@@ -139,7 +139,7 @@ def draw_inputs(scatter: ScatterSpec, nominal: RowInputs, n: int | None = None) 
                                       nominal.concentration_per_cm3, rng, n),
     }
     iq = scatter.losses.get("Q_other")
-    out["intrinsic_Q"] = (np.full(n, np.nan) if nominal.intrinsic_Q is None
+    out["Q_other"] = (np.full(n, np.nan) if nominal.intrinsic_Q is None
                           else draw(iq, nominal.intrinsic_Q, rng, n))
     out["roughness_rms_factor"] = draw(scatter.losses.get("roughness_rms"), 1.0, rng, n)
     return out
@@ -157,7 +157,7 @@ def physical_draws(inputs: dict) -> np.ndarray:
     is not drawn)."""
     ok = np.all([inputs[k] > 0.0 for k in POSITIVE]
                 + [inputs[k] >= 0.0 for k in NON_NEGATIVE], axis=0)
-    qi = inputs["intrinsic_Q"]
+    qi = inputs["Q_other"]
     return ok & (np.isnan(qi) | (qi > 0.0))
 
 
@@ -165,7 +165,7 @@ def _nominal_where(mask: np.ndarray, inputs: dict, nominal: RowInputs) -> dict:
     """``inputs`` with the samples outside ``mask`` set to the nominal values (evaluated, then
     labelled; their drawn values stay in the table)."""
     fixed = {"disk_index_change": 0.0, "roughness_rms_factor": 1.0,
-             "intrinsic_Q": math.nan if nominal.intrinsic_Q is None else nominal.intrinsic_Q}
+             "Q_other": math.nan if nominal.intrinsic_Q is None else nominal.intrinsic_Q}
     return {k: np.where(mask, v, fixed[k] if k in fixed else getattr(nominal, k))
             for k, v in inputs.items()}
 
@@ -583,7 +583,7 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
     edge_ok = _edges_ok(comb, lam, window) & ~(comb.unsolved_near & _moved(
         d, d0, inputs["disk_index_change"]))
     film = spec.nanocrystals
-    qi = None if nominal.intrinsic_Q is None else inputs["intrinsic_Q"][:, None]
+    qi = None if nominal.intrinsic_Q is None else inputs["Q_other"][:, None]
     q_tot = sampled_total_Q(comb, q, qi, nominal.intrinsic_Q, inputs["roughness_rms_factor"],
                             shifted_losses(comb, d, d0))
     pred = predict_sampled(np.where(in_window, lam, np.nan), q_tot, gam,
@@ -609,7 +609,7 @@ def sample_row(spec: Any, plan: Any, sens: dict, table: list[dict],
         **{k: drawn[k] for k in ("power_uW", "dwell_ms", "waist_um",
                                   "threshold_dose_mJ_per_cm2", "film_thickness_um",
                                   "absorber_concentration_mg_per_mL", "disk_index_change",
-                                  "nc_thickness_nm", "concentration_per_cm3", "intrinsic_Q",
+                                  "nc_thickness_nm", "concentration_per_cm3", "Q_other",
                                   "roughness_rms_factor")},
         "top_diameter_um": np.where(physical, d_top, np.nan),
         "foot_diameter_um": np.where(physical, d_foot, np.nan),
