@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     Every failure the user can act on is one line on stderr, never a traceback: bad input
     (exit 2), Ctrl-C (130, as a shell reports SIGINT) and a closed stdout (a pipe into ``head``:
     the rest of the output is dropped quietly, exit 141 as for SIGPIPE)."""
+    from paradisk.executors import single_threaded_numerics
+
+    single_threaded_numerics()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -37,3 +37,23 @@ def test_one_default_worker_count(monkeypatch):
         assert RunOptions().workers == expected
     assert inspect.signature(search_design).parameters["workers"].default is None
     assert inspect.signature(map_tasks).parameters["workers"].default is None
+
+
+def test_the_command_line_runs_single_threaded_numerics_unless_told_otherwise(tmp_path):
+    """A task the command line runs inline (one disk, one row) solves with the single-threaded
+    BLAS of a pool worker: the variables are set before numpy loads, a user's value kept."""
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLE_SPEC
+
+    script = ("import os, sys\n"
+              "from paradisk.cli import main\n"
+              "main(['profile', sys.argv[1], '--json'])\n"
+              "import numpy\n"
+              "print('|'.join(os.environ.get(k, '-') for k in sys.argv[2:]))\n")
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    env["MKL_NUM_THREADS"] = "3"
+    out = subprocess.run([sys.executable, "-c", script, str(EXAMPLE_SPEC), *THREAD_VARIABLES],
+                         capture_output=True, text=True, env=env, check=True, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "1|1|3"
