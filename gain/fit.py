@@ -48,6 +48,7 @@ from gain.materials import FWHM_PER_SIGMA, HC_EV_NM, NanocrystalMaterial
 from gain.modetable import ModeTable
 from gain.spectra import gain_coefficients
 from gain.threshold import NM_TO_CM, threshold_for_required_gain
+from geometry.textfile import data_lines, read_csv_text
 
 # One-sigma of a measured threshold, relative. ASSUMPTION: 10 %, the usual accuracy of a pump
 # fluence on a film (spot size, power meter) and of a threshold read off a light-in/light-out
@@ -159,13 +160,10 @@ def read_measured_cavities(path: str | Path) -> MeasuredRows:
     p = Path(path)
     if not p.is_file():
         raise GainDataError(f"{p}: measurements file does not exist")
-    raw = p.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise GainDataError(f"{p}: not UTF-8 text (byte {exc.start}): a CSV file is expected"
-                            ) from None
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        lines = data_lines(read_csv_text(p))
+    except ValueError as exc:
+        raise GainDataError(str(exc)) from None
     reader = csv.reader(lines)
     header = [c.strip() for c in next(reader, [])]
     body = list(reader)
@@ -370,10 +368,9 @@ def read_emission_spectrum(path: str | Path) -> tuple[NDArray[np.float64], NDArr
     if not p.is_file():
         raise GainDataError(f"--emission {p}: file does not exist")
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise GainDataError(f"--emission {p}: not UTF-8 text: a CSV file is expected") from None
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        lines = data_lines(read_csv_text(p))
+    except ValueError as exc:
+        raise GainDataError(f"--emission {exc}") from None
     rows = list(csv.DictReader(lines))
     if not rows or not {"wavelength_nm", "intensity"} <= set(rows[0]):
         raise GainDataError(f"--emission {p}: needs columns wavelength_nm and intensity")

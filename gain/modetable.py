@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from geometry.textfile import data_lines, read_csv_text
+
 REQUIRED_COLUMNS = ("m", "wavelength_nm", "Q", "film_fraction", "effective_index")
 OPTIONAL_COLUMNS = ("disk_id", "polarization", "mode_volume_um3", "Q_total")
 # the loss budget's channels (solvers.losses): carried, not used (Q_total holds them)
@@ -270,18 +272,10 @@ def read_csv_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     p = Path(path)
     if not p.is_file():
         raise ModeTableError(f"mode table {str(p)!r} does not exist")
-    raw = p.read_bytes()
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ModeTableError(f"{p}: UTF-16 text; save the mode table as UTF-8 CSV")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ModeTableError(f"{p}: not UTF-8 text (byte {exc.start}): a CSV file is "
-                             "expected") from None
-    if "\x00" in text:
-        raise ModeTableError(f"{p}: contains NUL bytes: not a CSV text file")
-    lines = [ln for ln in text.splitlines(keepends=True)
-             if ln.strip() and not ln.lstrip().startswith("#")]
+        lines = data_lines(read_csv_text(p), keepends=True)
+    except ValueError as exc:
+        raise ModeTableError(str(exc)) from None
     reader = csv.DictReader(lines)
     if reader.fieldnames is None:
         raise ModeTableError(f"mode table {str(p)!r} is empty")

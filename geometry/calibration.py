@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from geometry.exposure import MJ_PER_CM2_PER_UJ_PER_UM2, ExposureProcess
+from geometry.textfile import data_lines, read_csv_text
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def read_dose_series(
     ``power_uW`` per row or the ``power_uW`` argument), ``top_diameter_um``, and optionally
     ``foot_diameter_um`` and ``diameter_sigma_um``."""
     path = Path(path)
-    lines = [ln for ln in _read_text(path).splitlines() if ln.strip() and not ln.startswith("#")]
+    lines = data_lines(read_csv_text(path))
     reader = csv.reader(lines)
     header = [c.strip() for c in next(reader, [])]
     body = list(reader)
@@ -132,21 +133,6 @@ def read_dose_series(
         if str(exc).startswith(f"{path}: "):
             raise
         raise ValueError(f"{path}: {exc}") from None
-
-
-def _read_text(path: Path) -> str:
-    """UTF-8 text (a BOM allowed) of a CSV file; ValueError naming the file otherwise."""
-    raw = path.read_bytes()
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ValueError(f"{path}: UTF-16 text; save it as UTF-8 CSV")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}): a CSV file is "
-                         "expected") from None
-    if "\x00" in text:
-        raise ValueError(f"{path}: contains NUL bytes: not a CSV text file")
-    return text
 
 
 @dataclass(frozen=True)
