@@ -235,12 +235,18 @@ def test_summary_fractions_and_modes_add_up():
     assert len(modes) >= 2
 
 
+def _spec_with_red_edge_below_the_gain_peak():
+    """The window's red edge at 647 nm, below the gain peak, and a 1 % waist spread: modes
+    solved beyond the edge move into the window for the smaller disks."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    return _spec({"samples": 500, "seed": 1, "process": {"waist_um": {"rel": 0.01}}},
+                 solver={**data["solver"], "window_nm": [620.0, 647.0]})
+
+
 def test_modes_shifting_into_the_window_lase():
     """With the window's red edge just below the gain peak, smaller disks bring modes solved
     beyond the edge (redder than the window at the nominal size) into it, and they lase."""
-    data = yaml.safe_load(EXAMPLE.read_text())
-    spec = _spec({"samples": 500, "seed": 1, "process": {"waist_um": {"rel": 0.01}}},
-                 solver={**data["solver"], "window_nm": [620.0, 647.0]})
+    spec = _spec_with_red_edge_below_the_gain_peak()
     plan, sens, table = _row(spec)
     df = sample_row(spec, plan, sens, table)
     lo, hi = spec.solver.window_nm
@@ -784,9 +790,7 @@ def test_a_lost_mode_beyond_the_window_moves_with_its_neighbour_and_is_marked():
     """A mode beyond the window that one perturbed solve did not find keeps its nominal
     record and moves with its family neighbour's sensitivities: the disks lasing in it lase as
     with the full table, and scatter.csv marks them (``lasing_borrowed``)."""
-    data = yaml.safe_load(EXAMPLE.read_text())
-    spec = _spec({"samples": 500, "seed": 1, "process": {"waist_um": {"rel": 0.01}}},
-                 solver={**data["solver"], "window_nm": [620.0, 647.0]})
+    spec = _spec_with_red_edge_below_the_gain_peak()
     plan, sens, table = _row(spec)
     full = sample_row(spec, plan, sens, table)
     lo, hi = spec.solver.window_nm
