@@ -5,10 +5,9 @@ of the example). With ``--run DIR`` (after ``paradisk run examples/qs3_scatter.y
 or ``--cache DIR/cache`` the inputs are the run's own: its sensitivity table and its mode
 table with each mode's loss budget and threshold (``--run``: DIR/modes/<row>.csv as the run
 wrote it; ``--cache``: the modes and loss_fields stages, as the run reads them), so the
-summary printed is the run's scatter_summary.csv. A sensitivity entry of an
-older code version with the same inputs is used (and said so) when the current one is absent.
-Otherwise the analytic comb of tests/scatter_synthetic.py with the same window and margins
-stands in (no loss budget: its figures are not the example's; the sampling cost depends on the
+summary printed is the run's scatter_summary.csv. Without them the analytic comb of
+tests/scatter_synthetic.py with the same window and margins stands in (no loss budget: its
+figures are not the example's; the sampling cost depends on the
 number of modes and samples, not on where the table came from). Prints the seconds of each step
 (best of --repeat) and the row's summary.
 Run: .venv/bin/python benchmarks/bench_scatter.py [--samples 10000] [--run out]
@@ -21,6 +20,10 @@ Measured 2026-12-03 02:27 UTC, same VM, ``--run`` of a paradisk run of the examp
 summary and the lasing-mode probabilities printed are the run's scatter_summary.csv and
 scatter_modes.csv (fraction lasing 0.9838, below N = 0.5 0.9666, N p50 0.2002, wavelength p50
 648.66 nm). The analytic stand-in has no loss budget: its thresholds are not the example's.
+Measured 2026-12-03 04:20 UTC, ``--run`` and ``--cache`` of a run of the example with every
+loss channel moving with the geometry (33 modes, 5 descriptors): 10,000 disks 0.21 s (best of
+3), summary 0.02 s; fraction lasing 0.9838, below N = 0.5 0.974, wavelength p50 648.68 nm, the
+run's scatter_summary.csv.
 """
 
 from __future__ import annotations
@@ -90,24 +93,14 @@ def run_tables(spec, plan, cache_dir: Path,
     """(sensitivity table, mode table with loss budgets and thresholds) of ``plan`` as the run
     read them from ``cache_dir`` (the mode table from ``run_dir``/modes when given); None for
     what they do not hold."""
-    import json
-
     from paradisk.cache import Cache
     from paradisk.scatter.stage import SENSITIVITY, sensitivity_key, stage_args
     from paradisk.stages import cached_modes_stage, lasing_stage
 
-    body, solver, steps, window, _, _ = stage_args(spec, None, False)[0]
-    key, inputs = sensitivity_key(body, solver["fem"], solver, steps, window)
+    body, solver, steps, window, _, _, losses = stage_args(spec, None, False)[0]
+    key, _inputs = sensitivity_key(body, solver["fem"], solver, steps, window, losses)
     sens = Cache(cache_dir, report=None).get(SENSITIVITY, key)
     where = "from the cache"
-    if sens is None:
-        # the same inputs stored by an older code version of the sensitivity stage
-        want = json.loads(json.dumps(inputs, sort_keys=True))
-        for path in sorted((cache_dir / SENSITIVITY).glob("*/*.json")):
-            entry = json.loads(path.read_text())
-            if entry.get("inputs") == want:
-                sens, where = entry["result"], f"from the cache (older code version: {path.name})"
-                break
     print("sensitivity table:", where if sens else "not in the cache")
     csv = None if run_dir is None else run_dir / "modes" / f"{plan.id}.csv"
     if csv is not None:
