@@ -827,5 +827,8 @@ def test_a_family_no_solve_moved_refuses_the_moved_disks():
             del m["minus"]["waist_um"]
     df = sample_row(spec, plan, lossy, table, n=200)
     assert (df["reason"].isin(["comb_edge", "not_anchored", "outside_solved_range"])).all()
+    # the refusal is the lost family's: with the full table most of these disks lase
+    assert (df["reason"] == "comb_edge").mean() > 0.5
+    assert sample_row(spec, plan, sens, table, n=200)["lases"].mean() > 0.5
     zero = sample_row(_spec(_zero(SCATTER)), plan, lossy, table, n=5)
     assert (zero["reason"] == "lases").all()

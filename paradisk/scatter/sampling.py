@@ -261,16 +261,6 @@ class Comb:
         """The number of modes whose sensitivities come from a comb neighbour."""
         return int(self.borrowed_modes.sum())
 
-    @property
-    def channels_inverse(self) -> np.ndarray:
-        """Nominal 1/Q of the material and film-scattering channels, per mode."""
-        return self.loss_inverse[0] + self.loss_inverse[1]
-
-    @property
-    def roughness_inverse(self) -> np.ndarray:
-        """Nominal 1/Q of the roughness at the spec's rms heights, per mode."""
-        return self.loss_inverse[2]
-
 
 def build_comb(sens: dict, table: list[dict], window_nm: tuple[float, float],
                roughness_rms_nm: dict[str, float] | None = None) -> Comb:

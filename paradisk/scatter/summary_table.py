@@ -42,7 +42,7 @@ def _why(rec: dict, codes: tuple[str, ...]) -> str:
                     reverse=True)
     total = sum(f for f, _ in shares)
     if not total > 0.0:
-        return "" if rec.get("error") else "0 %"
+        return "0 %"
     parts = ", ".join(f"{c.replace('_', ' ')} {_percent(f)}" for f, c in shares if f > 0.0)
     return f"{_percent(total)} ({parts})"
 
