@@ -552,11 +552,11 @@ _QS3: dict[str, Sourced] = {
     "xx_splitting_meV": assumed(30.0, "XX emission blue of X (paper p. 3: Coulomb repulsion; "
                                 "ASE lines blue of the spontaneous emission, Fig. 1a); 30 meV ~ "
                                 "10 nm"),
-    "sigma0_peak_cm2": derived(_QS3_SIGMA0, _SIGMA0_HOW),
+    "sigma0_peak_cm2": assumed(_QS3_SIGMA0, _SIGMA0_HOW),
     "sigma_high_ratio": assumed(1.0, "CdSe continuum above the band edge ~ sigma_0"),
     "high_onset_meV": assumed(150.0, "next hole level ~150 meV above the 0-X peak"),
     "high_width_meV": assumed(40.0, "width of that onset, below the 0-X line width"),
-    "sigma_pump_cm2": derived(_QS3_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "sigma_pump_cm2": assumed(_QS3_SIGMA_PUMP, _SIGMA_PUMP_HOW),
     "pump_wavelength_nm": _PUMP_532,
     "tau_x_ns": assumed(25.0, "X lifetime of thick CdSe/CdS shells ~ 20-30 ns"),
     "tau_xx_ns": assumed(5.0, "XX ~ 5 ns: Auger suppressed in quantum shells (paper p. 2 and its "
@@ -582,8 +582,8 @@ _QS2: dict[str, Sourced] = {
     "emission_peak_nm": assumed(615.0, "thinner CdSe shell, bluer than QS3"),
     "linewidth_fwhm_meV": assumed(QS3_FWHM_MEV, _QS3_LINE),
     "stokes_shift_meV": assumed(QS3_STOKES_MEV, _QS3_LINE),
-    "sigma0_peak_cm2": derived(_QS2_SIGMA0, _SIGMA0_HOW),
-    "sigma_pump_cm2": derived(_QS2_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "sigma0_peak_cm2": assumed(_QS2_SIGMA0, _SIGMA0_HOW),
+    "sigma_pump_cm2": assumed(_QS2_SIGMA_PUMP, _SIGMA_PUMP_HOW),
     "particle_volume_nm3": assumed(sphere_volume_nm3(QS2_RADII_NM[2]), QS2_SIZE),
     "notes": label("The paper's second QS sample of Fig. 6a (QS-1 or QS-2, not said): CdS core "
                    "r 4.0 nm / CdSe to 6.0 nm / CdS to 7.5 nm (assumption); QS3's fitted line "
@@ -599,11 +599,11 @@ _QD: dict[str, Sourced] = {
                               "31): Stokes shifts of CdSe dots of this size are ~20-30 meV; 25 "
                               "meV taken"),
     "xx_splitting_meV": assumed(15.0, "small blue XX shift (paper p. 3)"),
-    "sigma0_peak_cm2": derived(_QD_SIGMA0, _SIGMA0_HOW),
+    "sigma0_peak_cm2": assumed(_QD_SIGMA0, _SIGMA0_HOW),
     "sigma_high_ratio": assumed(1.5, "dense higher transitions of a small core"),
     "high_onset_meV": assumed(120.0, "next transitions of a small core close above the 0-X peak"),
     "high_width_meV": assumed(40.0, "width of that onset, below the 0-X line width"),
-    "sigma_pump_cm2": derived(_QD_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "sigma_pump_cm2": assumed(_QD_SIGMA_PUMP, _SIGMA_PUMP_HOW),
     "pump_wavelength_nm": _PUMP_532,
     "tau_x_ns": assumed(25.0, "CdSe/CdS core/shell X lifetime 20-30 ns"),
     "tau_xx_ns": assumed(1.0, "Auger-limited XX in core/shell dots ~ 1 ns"),
@@ -629,11 +629,11 @@ _NPL: dict[str, Sourced] = {
     "linewidth_fwhm_meV": assumed(NPL_FWHM_MEV, "~27 nm at 650 nm, core/shell platelets"),
     "stokes_shift_meV": fitted(NPL_STOKES_MEV, "to paper Fig. 6b (gain.materials.NPL_FIT)"),
     "xx_splitting_meV": assumed(10.0, "small blue XX shift (paper p. 3)"),
-    "sigma0_peak_cm2": derived(_NPL_SIGMA0, _SIGMA0_HOW),
+    "sigma0_peak_cm2": assumed(_NPL_SIGMA0, _SIGMA0_HOW),
     "sigma_high_ratio": assumed(1.0, "CdSe continuum above the band edge ~ sigma_0"),
     "high_onset_meV": assumed(150.0, "light-hole transition ~150 meV above the heavy hole"),
     "high_width_meV": assumed(40.0, "width of that onset, below the 0-X line width"),
-    "sigma_pump_cm2": derived(_NPL_SIGMA_PUMP, _SIGMA_PUMP_HOW),
+    "sigma_pump_cm2": assumed(_NPL_SIGMA_PUMP, _SIGMA_PUMP_HOW),
     "pump_wavelength_nm": _PUMP_532,
     "tau_x_ns": assumed(8.0, "core/shell NPL X lifetime ~ 5-10 ns"),
     "tau_xx_ns": assumed(0.5, "Auger-limited XX of platelets, well below the X lifetime"),
@@ -660,11 +660,6 @@ PRESETS: dict[str, NanocrystalMaterial] = {
 PROVENANCE: dict[str, dict[str, Provenance]] = {
     name: {f: p for f, (_, p) in fields.items()} for name, fields in _SOURCED.items()
 }
-
-
-def preset_provenance(name: str) -> dict[str, Provenance]:
-    """Field -> provenance of the preset called ``name`` (case-insensitive, as get_preset)."""
-    return PROVENANCE[get_preset(name).name]
 
 
 def get_preset(name: str) -> NanocrystalMaterial:

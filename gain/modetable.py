@@ -37,10 +37,12 @@ from geometry.textfile import data_lines, read_csv_text
 
 REQUIRED_COLUMNS = ("m", "wavelength_nm", "Q", "film_fraction", "effective_index")
 OPTIONAL_COLUMNS = ("disk_id", "polarization", "mode_volume_um3", "Q_total")
-# the loss budget's channels (solvers.losses): carried, not used (Q_total holds them)
+# the loss budget's channels (solvers.losses): Q_total holds their sum; each is carried into
+# the lasing record (gain.lasing.lasing_record)
 BUDGET_COLUMNS = ("Q_radiation", "Q_metal", "Q_material", "Q_roughness", "Q_film_scattering",
                   "Q_other")
-# written by the solvers (ModeRecord.to_dict()) and by a run (modes/*.csv); carried, not used
+# written by the solvers (ModeRecord.to_dict()) and by a run (modes/*.csv): accepted; of them
+# radial_order and the budget channels are read into the table
 SOLVER_COLUMNS = ("radial_order", "axial_order", "solver", "Q_radiation", "Q_absorption",
                   "wavelength_error_nm", "Q_error", "extra", "N_threshold", "K",
                   "fluence_uJ_per_cm2", *BUDGET_COLUMNS)

@@ -222,6 +222,11 @@ def test_quantum_dots_never_lase_within_the_pumps_reach(example, disks) -> None:
             assert pred.threshold_fluence_uJ_per_cm2 > 1.3 * reach, (phi, Q, disk_id)
             # K too low: the QD film's K is well below QS3's in the same cavity
             assert pred.K < 0.4 * predict_lasing(t, qs3, example["pump"], intrinsic_Q=None).K
+    # the limit stated above: at Q 1e5 with a close-packed film the QD threshold is at the reach
+    qd = film_of(example, "QD", volume_fraction=0.64)
+    edge = [predict_lasing(with_Q(t, PAPER_Q[2]), qd, example["pump"], intrinsic_Q=None)
+            .threshold_fluence_uJ_per_cm2 for t in disks.values()]
+    assert 0.9 * reach < min(edge) <= reach < max(edge) < 1.3 * reach
 
 
 def test_fig6cd_first_lasing_mode_stays_dominant_up_to_N_10(example, disks) -> None:
