@@ -65,6 +65,8 @@ class Progress:
         self.started: dict[str, float] = {}
         self.last: dict[str, float] = {}
         self.bar: Any = None  # (stage, rich Progress, task id) of the stage being shown
+        # a heartbeat thread prints notes while the caller's thread updates the bar
+        self._lock = threading.RLock()
 
     def start(self, stage: str) -> None:
         """Mark the start of ``stage`` (its time left counts from here); optional: the first
@@ -77,6 +79,10 @@ class Progress:
             self.callback(stage, done, total, cached)
         if self.console is None:
             return
+        with self._lock:
+            self._show(stage, done, total, cached, note)
+
+    def _show(self, stage: str, done: int, total: int, cached: int, note: str) -> None:
         now = time.monotonic()
         started = self.started.setdefault(stage, now)
         text = self._text(done, total, cached, note, now - started)
@@ -122,8 +128,9 @@ class Progress:
     def note(self, line: str) -> None:
         """A line about what the command is waiting for (shown with the progress)."""
         if self.console is not None:
-            self.close()
-            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            with self._lock:
+                self.close()
+                self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     @contextlib.contextmanager
     def heartbeat(self, stage: str, what: str, every_s: float = 30.0) -> Iterator[None]:
@@ -151,9 +158,10 @@ class Progress:
 
     def close(self) -> None:
         """Stop the live bar, if one is shown."""
-        if self.bar is not None:
-            self.bar[1].stop()
-            self.bar = None
+        with self._lock:
+            if self.bar is not None:
+                self.bar[1].stop()
+                self.bar = None
 
     def __enter__(self) -> Progress:
         return self
